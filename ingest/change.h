@@ -1,0 +1,73 @@
+// The typed change: what every stage after ingest consumes.
+//
+// Processing never sees libpq or JSON: the replication client, the snapshot
+// reader and (later) the archive reader and the Kafka ingest topic all produce
+// these plain values. A Transaction is only ever handed on whole, at its commit.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "util/lsn.h"
+#include "util/time.h"
+
+namespace walguard {
+
+enum class Action : char {
+  kInsert = 'I',
+  kUpdate = 'U',
+  kDelete = 'D',
+  kTruncate = 'T',
+  kMessage = 'M',  // pg_logical_emit_message
+};
+
+// One column value. `text` is the value as Postgres wrote it: the unescaped
+// string for text-like types, the raw token for numbers (exact, never via a
+// double), "true"/"false" for booleans. A JSON null sets is_null.
+struct Datum {
+  std::string name;
+  std::string text;
+  bool is_null = false;
+};
+
+struct Change {
+  Action action = Action::kInsert;
+  std::string schema;
+  std::string table;
+  // New values (INSERT, UPDATE). An UPDATE leaves out unchanged TOASTed
+  // columns entirely: consumers merge, never replace.
+  std::vector<Datum> columns;
+  // Old key (UPDATE, DELETE): the primary key under REPLICA IDENTITY DEFAULT,
+  // the whole old row under FULL.
+  std::vector<Datum> identity;
+  Lsn lsn = 0;
+  // kMessage only.
+  std::string prefix;
+  std::string content;
+  bool transactional = false;
+
+  const Datum* FindColumn(std::string_view name) const;
+  const Datum* FindIdentity(std::string_view name) const;
+};
+
+struct Transaction {
+  uint32_t xid = 0;
+  Lsn begin_lsn = 0;   // B's "lsn" (the commit record's start, as wal2json writes it)
+  Lsn end_lsn = 0;     // C's "nextlsn": the byte after the commit record; the position to acknowledge
+  Micros commit_time = 0;
+  std::vector<Change> changes;
+};
+
+// A table walguard reads, with the columns it needs (the snapshot selects only these).
+struct TableSpec {
+  std::string schema;
+  std::string table;
+  std::vector<std::string> key_columns;
+  std::vector<std::string> columns;  // includes the key columns
+
+  std::string QualifiedName() const { return schema + "." + table; }
+};
+
+}  // namespace walguard
