@@ -1,1 +1,147 @@
-// placeholder
+#include "config/config.h"
+
+#include <set>
+#include <toml++/toml.h>
+
+namespace walguard {
+
+namespace {
+
+// Reads known keys from one TOML table and reports any it did not read.
+class TableReader {
+ public:
+  TableReader(const toml::table* table, std::string path) : table_(table), path_(std::move(path)) {}
+
+  template <typename T>
+  Status Read(const char* key, T* out) {
+    known_.insert(key);
+    if (table_ == nullptr) return Status::OK();
+    const toml::node* node = table_->get(key);
+    if (node == nullptr) return Status::OK();
+    std::optional<T> v = node->value<T>();
+    if (!v) return Status::InvalidArgument("config: " + Name(key) + " has the wrong type");
+    *out = *v;
+    return Status::OK();
+  }
+
+  Status ReadInt(const char* key, int* out) {
+    int64_t v = *out;
+    WG_RETURN_IF_ERROR(Read(key, &v));
+    *out = static_cast<int>(v);
+    return Status::OK();
+  }
+
+  Status ReadSeconds(const char* key, Micros* out) {
+    int64_t seconds = *out / kMicrosPerSecond;
+    WG_RETURN_IF_ERROR(Read(key, &seconds));
+    if (seconds < 0) return Status::InvalidArgument("config: " + Name(key) + " must be >= 0");
+    *out = seconds * kMicrosPerSecond;
+    return Status::OK();
+  }
+
+  const toml::table* Child(const char* key) {
+    known_.insert(key);
+    if (table_ == nullptr) return nullptr;
+    return table_->get_as<toml::table>(key);
+  }
+
+  Status CheckUnknown() const {
+    if (table_ == nullptr) return Status::OK();
+    for (const auto& [k, v] : *table_) {
+      if (known_.count(std::string(k.str())) == 0) {
+        return Status::InvalidArgument("config: unknown setting " + Name(std::string(k.str()).c_str()));
+      }
+    }
+    return Status::OK();
+  }
+
+ private:
+  std::string Name(const char* key) const { return path_.empty() ? key : path_ + "." + key; }
+
+  const toml::table* table_;
+  std::string path_;
+  std::set<std::string> known_;
+};
+
+Status ReadPostgres(TableReader* root, PostgresConfig* pg) {
+  TableReader r(root->Child("postgres"), "postgres");
+  WG_RETURN_IF_ERROR(r.Read("conninfo", &pg->conninfo));
+  WG_RETURN_IF_ERROR(r.Read("slot", &pg->slot));
+  WG_RETURN_IF_ERROR(r.ReadInt("status_interval_ms", &pg->status_interval_ms));
+  WG_RETURN_IF_ERROR(r.ReadInt("reconnect_max_backoff_ms", &pg->reconnect_max_backoff_ms));
+  return r.CheckUnknown();
+}
+
+Status ReadKafka(TableReader* root, KafkaConfig* kafka) {
+  TableReader r(root->Child("kafka"), "kafka");
+  WG_RETURN_IF_ERROR(r.Read("brokers", &kafka->brokers));
+  WG_RETURN_IF_ERROR(r.Read("alerts_topic", &kafka->alerts_topic));
+  WG_RETURN_IF_ERROR(r.Read("commands_topic", &kafka->commands_topic));
+  WG_RETURN_IF_ERROR(r.Read("deadletter_topic", &kafka->deadletter_topic));
+  if (const toml::table* props = r.Child("properties")) {
+    for (const auto& [k, v] : *props) {
+      std::optional<std::string> s = v.value<std::string>();
+      if (!s) return Status::InvalidArgument("config: kafka.properties values must be strings");
+      kafka->properties[std::string(k.str())] = *s;
+    }
+  }
+  return r.CheckUnknown();
+}
+
+Status ReadRules(TableReader* root, Thresholds* t) {
+  TableReader rules(root->Child("rules"), "rules");
+  TableReader r(rules.Child("ticketing"), "rules.ticketing");
+  WG_RETURN_IF_ERROR(r.ReadSeconds("stuck_hold_after_seconds", &t->stuck_hold_after));
+  WG_RETURN_IF_ERROR(r.Read("high_reserved_percent", &t->high_reserved_percent));
+  WG_RETURN_IF_ERROR(r.Read("false_sold_out_issued_percent", &t->false_sold_out_issued_percent));
+  WG_RETURN_IF_ERROR(r.ReadSeconds("stale_pending_after_seconds", &t->stale_pending_after));
+  WG_RETURN_IF_ERROR(r.ReadSeconds("paid_without_tickets_after_seconds", &t->paid_without_tickets_after));
+  WG_RETURN_IF_ERROR(r.Read("revenue_excess_percent", &t->revenue_excess_percent));
+  WG_RETURN_IF_ERROR(r.CheckUnknown());
+  return rules.CheckUnknown();
+}
+
+}  // namespace
+
+Status LoadConfigFile(const std::string& path, Config* config) {
+  toml::table doc;
+  try {
+    doc = toml::parse_file(path);
+  } catch (const toml::parse_error& e) {
+    std::string msg = "config: cannot parse " + path + ": " + std::string(e.description());
+    if (e.source().begin) msg += " (line " + std::to_string(e.source().begin.line) + ")";
+    return Status::InvalidArgument(msg);
+  }
+  TableReader root(&doc, "");
+  WG_RETURN_IF_ERROR(root.Read("state_dir", &config->state_dir));
+  WG_RETURN_IF_ERROR(root.Read("sink", &config->sink));
+  WG_RETURN_IF_ERROR(root.Read("jsonl_path", &config->jsonl_path));
+  WG_RETURN_IF_ERROR(root.ReadInt("max_batch_transactions", &config->max_batch_transactions));
+  WG_RETURN_IF_ERROR(root.ReadInt("max_batch_ms", &config->max_batch_ms));
+  WG_RETURN_IF_ERROR(root.ReadInt("progress_interval_s", &config->progress_interval_s));
+  WG_RETURN_IF_ERROR(root.Read("log_level", &config->log_level));
+  WG_RETURN_IF_ERROR(ReadPostgres(&root, &config->postgres));
+  WG_RETURN_IF_ERROR(ReadKafka(&root, &config->kafka));
+  WG_RETURN_IF_ERROR(ReadRules(&root, &config->thresholds));
+  return root.CheckUnknown();
+}
+
+Status ValidateForRun(const Config& config) {
+  if (config.postgres.conninfo.empty()) {
+    return Status::InvalidArgument("no Postgres connection: set postgres.conninfo in the config or pass --pg");
+  }
+  if (config.postgres.slot.empty()) return Status::InvalidArgument("postgres.slot must not be empty");
+  if (config.sink != "kafka" && config.sink != "jsonl") {
+    return Status::InvalidArgument("sink must be \"kafka\" or \"jsonl\", not \"" + config.sink + "\"");
+  }
+  if (config.sink == "kafka" && config.kafka.brokers.empty()) {
+    return Status::InvalidArgument("no Kafka brokers: set kafka.brokers in the config or pass --brokers");
+  }
+  if (config.state_dir.empty()) return Status::InvalidArgument("state_dir must not be empty");
+  if (config.max_batch_transactions < 1 || config.max_batch_ms < 0) {
+    return Status::InvalidArgument("max_batch_transactions must be >= 1 and max_batch_ms >= 0");
+  }
+  return Status::OK();
+}
+
+}  // namespace walguard

@@ -93,9 +93,17 @@ class ReplicationClient {
   // PQputCopyEnd and drain, for a clean stop.
   Status Finish();
 
+  // The server NOTICE/WARNING texts received since the last call (one per
+  // line), then cleared. wal2json reports silently dropped UPDATE/DELETEs
+  // this way ("no tuple identifier for UPDATE in table ..."): callers alert on them.
+  std::string TakeNotices();
+
  private:
+  void FreeBuffer();
+
   pg_conn* conn_ = nullptr;
   char* buffer_ = nullptr;  // last PQgetCopyData buffer, freed on the next Poll
+  std::string notices_;     // filled by libpq's notice processor
 };
 
 // Adds key=value to a libpq conninfo string or postgres:// URI.

@@ -32,6 +32,8 @@ class TransactionAssembler {
   void Reset();
 
  private:
+  Status AddChange(Record&& record, Event* event);  // I/U/D/T/M records
+
   bool open_ = false;
   Transaction txn_;
   Record message_;

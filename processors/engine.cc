@@ -1,1 +1,210 @@
-// placeholder
+#include "processors/engine.h"
+
+#include <algorithm>
+
+#include "processors/dead_letter.h"
+#include "processors/monitored_tables.h"
+#include "processors/row_image.h"
+#include "processors/ticketing_apply.h"
+#include "processors/ticketing_rules.h"
+#include "processors/timers.h"
+#include "util/coding.h"
+
+namespace walguard {
+
+namespace {
+constexpr std::string_view kClockKey = "Sclock";
+// Rows handled per truncate round: bounds the memory of one scan.
+constexpr size_t kTruncateRound = 1024;
+}  // namespace
+
+Status Engine::Load(KvTxn* kv) {
+  std::string value;
+  Status s = kv->Get(kClockKey, &value);
+  if (s.IsNotFound()) {
+    clock_ = 0;
+    return Status::OK();
+  }
+  WG_RETURN_IF_ERROR(s);
+  std::string_view in(value);
+  if (!GetVarsint64(&in, &clock_)) return Status::Corruption("stored WAL clock is malformed");
+  return Status::OK();
+}
+
+void Engine::StoreClock(KvTxn* kv) const {
+  std::string value;
+  PutVarsint64(&value, clock_);
+  kv->Put(kClockKey, value);
+}
+
+ApplyContext Engine::NewContext(KvTxn* kv, Lsn lsn, Micros commit_time, Micros detected_at,
+                                std::vector<OutMessage>* out) const {
+  ApplyContext ctx;
+  ctx.kv = kv;
+  ctx.thresholds = &thresholds_;
+  ctx.now = clock_;
+  ctx.lsn = lsn;
+  ctx.commit_time = commit_time;
+  ctx.detected_at = detected_at;
+  ctx.out = out;
+  return ctx;
+}
+
+Status Engine::ApplyTransaction(const Transaction& txn, KvTxn* kv, Micros detected_at,
+                                std::vector<OutMessage>* out) {
+  clock_ = std::max(clock_, txn.commit_time);
+  ApplyContext ctx = NewContext(kv, txn.end_lsn, txn.commit_time, detected_at, out);
+  WG_RETURN_IF_ERROR(FireTimers(&ctx));
+  for (const Change& change : txn.changes) {
+    WG_RETURN_IF_ERROR(ApplyChange(&ctx, change, txn.xid));
+  }
+  WG_RETURN_IF_ERROR(EvaluateTouched(&ctx));
+  StoreClock(kv);
+  return Status::OK();
+}
+
+Status Engine::AdvanceClock(Micros now, Lsn lsn, KvTxn* kv, Micros detected_at, std::vector<OutMessage>* out) {
+  if (now <= clock_) return Status::OK();
+  clock_ = now;
+  ApplyContext ctx = NewContext(kv, lsn, now, detected_at, out);
+  WG_RETURN_IF_ERROR(FireTimers(&ctx));
+  WG_RETURN_IF_ERROR(EvaluateTouched(&ctx));
+  StoreClock(kv);
+  return Status::OK();
+}
+
+void Engine::BeginSnapshot(Micros now) {
+  clock_ = std::max(clock_, now);
+  snapshot_touched_.clear();
+}
+
+Status Engine::ApplySnapshotRow(const Change& row, KvTxn* kv, std::vector<OutMessage>* out) {
+  ApplyContext ctx = NewContext(kv, 0, clock_, 0, out);
+  WG_RETURN_IF_ERROR(ApplyChange(&ctx, row, 0));
+  snapshot_touched_.merge(ctx.touched);
+  return Status::OK();
+}
+
+Status Engine::FinishSnapshot(Lsn consistent_point, KvTxn* kv, Micros detected_at, std::vector<OutMessage>* out) {
+  ApplyContext ctx = NewContext(kv, consistent_point, clock_, detected_at, out);
+  ctx.touched.swap(snapshot_touched_);
+  WG_RETURN_IF_ERROR(EvaluateTouched(&ctx));
+  StoreClock(kv);
+  return Status::OK();
+}
+
+bool Engine::NextDeadline(KvTxn* kv, Micros* deadline) const { return NextTimer(kv, deadline); }
+
+Status Engine::FireTimers(ApplyContext* ctx) {
+  return FireDueTimers(ctx->kv, ctx->now, [&](TableId table, const std::string& key) -> Status {
+    RowImage image;
+    Status s = LoadImage(ctx->kv, table, key, &image);
+    if (s.IsNotFound()) return Status::OK();  // the row went away; its timer was stale
+    WG_RETURN_IF_ERROR(s);
+    image.has_timer = false;  // FireDueTimers already deleted it
+    WG_RETURN_IF_ERROR(AccountTicketingRow(ctx, table, key, &image, -1));
+    WG_RETURN_IF_ERROR(AccountTicketingRow(ctx, table, key, &image, +1));
+    ctx->kv->Put(ImageKey(table, key), EncodeImage(image));
+    return Status::OK();
+  });
+}
+
+Status Engine::ApplyChange(ApplyContext* ctx, const Change& change, uint32_t xid) {
+  switch (change.action) {
+    case Action::kMessage:
+      return Status::OK();  // heartbeats and application messages carry no rows
+    case Action::kTruncate:
+      return Truncate(ctx, change);
+    case Action::kInsert:
+    case Action::kUpdate:
+    case Action::kDelete:
+      return ApplyRow(ctx, change, xid);
+  }
+  ctx->out->push_back(ChangeDeadLetter("unknown action", change, xid, ctx->commit_time));
+  return Status::OK();
+}
+
+Status Engine::ApplyRow(ApplyContext* ctx, const Change& change, uint32_t xid) {
+  auto dead_letter = [&](const std::string& reason) {
+    ctx->out->push_back(ChangeDeadLetter(reason, change, xid, ctx->commit_time));
+    return Status::OK();
+  };
+  TableId table;
+  const TableSpec* spec = FindMonitoredTable(change.schema, change.table, &table);
+  if (spec == nullptr) return dead_letter("table is not monitored");
+
+  std::string new_key, old_key;
+  const bool has_new = change.action != Action::kDelete;
+  if (has_new && !KeyOfData(*spec, change.columns, &new_key)) return dead_letter("primary key missing");
+  if (change.action == Action::kDelete && change.identity.empty()) {
+    return dead_letter("DELETE without identity (REPLICA IDENTITY NOTHING?)");
+  }
+  if (change.action == Action::kInsert || change.identity.empty()) {
+    old_key = new_key;
+  } else if (!KeyOfData(*spec, change.identity, &old_key)) {
+    return dead_letter("old key missing from identity");
+  }
+
+  RowImage old_image;
+  Status s = LoadImage(ctx->kv, table, old_key, &old_image);
+  if (!s.ok() && !s.IsNotFound()) return s;
+  const bool has_old = s.ok();
+
+  RowImage new_image = EmptyImage(*spec);
+  if (has_new) {
+    if (change.action == Action::kUpdate && has_old) new_image = old_image;  // merge, never replace
+    MergeData(*spec, change.columns, &new_image);
+    if (const std::string* missing = FirstMissingColumn(*spec, new_image)) {
+      return dead_letter("column " + *missing + " missing" +
+                         (has_old ? "" : " (an update of a row walguard has not seen)"));
+    }
+    Status check = CheckTicketingRow(table, new_image);
+    if (!check.ok()) return dead_letter(check.message());
+  }
+  if (has_old) {
+    WG_RETURN_IF_ERROR(AccountTicketingRow(ctx, table, old_key, &old_image, -1));
+    ctx->kv->Delete(ImageKey(table, old_key));
+  }
+  if (has_new) {
+    WG_RETURN_IF_ERROR(AccountTicketingRow(ctx, table, new_key, &new_image, +1));
+    ctx->kv->Put(ImageKey(table, new_key), EncodeImage(new_image));
+  }
+  return Status::OK();
+}
+
+Status Engine::Truncate(ApplyContext* ctx, const Change& change) {
+  TableId table;
+  if (FindMonitoredTable(change.schema, change.table, &table) == nullptr) return Status::OK();
+  const std::string begin = ImageKey(table, "");
+  std::string end = begin;
+  end.back() = static_cast<char>(end.back() + 1);
+  std::vector<std::string> keys;
+  for (;;) {
+    keys.clear();
+    WG_RETURN_IF_ERROR(ctx->kv->Scan(begin, end, [&](std::string_view key, std::string_view) {
+      keys.emplace_back(key.substr(begin.size()));
+      return keys.size() < kTruncateRound;
+    }));
+    if (keys.empty()) return Status::OK();
+    for (const std::string& key : keys) {
+      RowImage image;
+      WG_RETURN_IF_ERROR(LoadImage(ctx->kv, table, key, &image));
+      WG_RETURN_IF_ERROR(AccountTicketingRow(ctx, table, key, &image, -1));
+      ctx->kv->Delete(ImageKey(table, key));
+    }
+  }
+}
+
+Status Engine::EvaluateTouched(ApplyContext* ctx) {
+  for (const auto& [kind, id] : ctx->touched) {
+    switch (kind) {
+      case EntityKind::kTier: WG_RETURN_IF_ERROR(EvaluateTier(ctx, id)); break;
+      case EntityKind::kOrder: WG_RETURN_IF_ERROR(EvaluateOrder(ctx, id)); break;
+      case EntityKind::kEvent: WG_RETURN_IF_ERROR(EvaluateEvent(ctx, id)); break;
+    }
+  }
+  ctx->touched.clear();
+  return Status::OK();
+}
+
+}  // namespace walguard

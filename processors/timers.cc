@@ -1,1 +1,75 @@
-// placeholder
+#include "processors/timers.h"
+
+#include <utility>
+#include <vector>
+
+#include "util/coding.h"
+
+namespace walguard {
+
+namespace {
+constexpr char kTimerTag = 'T';
+constexpr size_t kHeader = 1 + 8 + 1;
+// Timers handled per scan: bounds the memory of one round.
+constexpr size_t kRoundSize = 1024;
+
+uint64_t Flip(Micros t) { return static_cast<uint64_t>(t) ^ (1ULL << 63); }
+}  // namespace
+
+std::string TimerKey(Micros deadline, TableId table, std::string_view row_key) {
+  std::string key;
+  key.reserve(kHeader + row_key.size());
+  key.push_back(kTimerTag);
+  PutFixed64BE(&key, Flip(deadline));
+  key.push_back(static_cast<char>(table));
+  key.append(row_key);
+  return key;
+}
+
+void SetTimer(KvTxn* kv, Micros deadline, TableId table, std::string_view row_key) {
+  kv->Put(TimerKey(deadline, table, row_key), "");
+}
+
+void ClearTimer(KvTxn* kv, Micros deadline, TableId table, std::string_view row_key) {
+  kv->Delete(TimerKey(deadline, table, row_key));
+}
+
+Status FireDueTimers(KvTxn* kv, Micros now,
+                     const std::function<Status(TableId, const std::string& row_key)>& fire) {
+  std::string begin(1, kTimerTag);
+  std::string end(1, kTimerTag);
+  PutFixed64BE(&end, Flip(now) + 1);
+  std::vector<std::pair<std::string, std::pair<TableId, std::string>>> due;
+  for (;;) {
+    due.clear();
+    WG_RETURN_IF_ERROR(kv->Scan(begin, end, [&](std::string_view key, std::string_view) {
+      if (key.size() < kHeader) return true;  // not a timer key; cannot happen
+      due.push_back({std::string(key),
+                     {static_cast<TableId>(key[9]), std::string(key.substr(kHeader))}});
+      return due.size() < kRoundSize;
+    }));
+    if (due.empty()) return Status::OK();
+    for (auto& [key, target] : due) {
+      kv->Delete(key);
+      WG_RETURN_IF_ERROR(fire(target.first, target.second));
+    }
+  }
+}
+
+bool NextTimer(KvTxn* kv, Micros* deadline) {
+  bool found = false;
+  std::string begin(1, kTimerTag);
+  std::string end(1, kTimerTag + 1);
+  Status s = kv->Scan(begin, end, [&](std::string_view key, std::string_view) {
+    std::string_view rest = key.substr(1);
+    uint64_t flipped = 0;
+    if (GetFixed64BE(&rest, &flipped)) {
+      *deadline = static_cast<Micros>(flipped ^ (1ULL << 63));
+      found = true;
+    }
+    return false;
+  });
+  return s.ok() && found;
+}
+
+}  // namespace walguard

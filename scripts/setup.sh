@@ -9,7 +9,7 @@ PACKAGES=(
   libspdlog-dev libfmt-dev libcli11-dev libtomlplusplus-dev
   libgtest-dev libgmock-dev libbenchmark-dev
   postgresql-15 postgresql-15-wal2json postgresql-client-15
-  kcat
+  kcat jq
 )
 
 missing=()

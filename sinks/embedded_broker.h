@@ -28,6 +28,11 @@ class EmbeddedBroker {
   // "127.0.0.1:PORT[,...]"
   std::string bootstrap_servers() const;
 
+  // Simulates an outage: down=true drops every client connection and refuses
+  // new ones until SetDown(false). Topics and messages are kept; clients
+  // reconnect on their own (after their reconnect backoff).
+  Status SetDown(bool down);
+
  private:
   struct Impl;
   std::unique_ptr<Impl> impl_;

@@ -1,0 +1,21 @@
+// The binary's subcommands. Each returns the process exit code.
+#pragma once
+
+#include <atomic>
+#include <string>
+
+#include "config/config.h"
+
+namespace walguard {
+
+// `walguard run`: 0 on a clean stop, 1 on an error.
+int RunCommand(const Config& config, bool resnapshot, const std::atomic<bool>* stop);
+
+struct BrokerCommandOptions {
+  int brokers = 1;
+  int partitions = 3;
+};
+// `walguard broker`: prints bootstrap=HOST:PORT, serves until stopped.
+int BrokerCommand(const BrokerCommandOptions& options, const Config& config, const std::atomic<bool>* stop);
+
+}  // namespace walguard

@@ -1,0 +1,309 @@
+#include "app/pipeline.h"
+
+#include <spdlog/spdlog.h>
+
+#include <algorithm>
+#include <thread>
+
+#include "ingest/snapshot.h"
+#include "processors/dead_letter.h"
+#include "processors/monitored_tables.h"
+
+namespace walguard {
+
+namespace {
+constexpr int kPollMs = 100;
+// While idle, ask the server for a keepalive this often: its send time moves
+// the WAL clock, so deadlines fire although no transaction arrives.
+constexpr Micros kIdleClockInterval = 1 * kMicrosPerSecond;
+// Snapshot rows per (unsynced) intermediate write.
+constexpr int kSnapshotChunk = 10000;
+
+std::vector<std::string> AddTables() {
+  std::vector<std::string> tables;
+  for (const TableSpec& t : MonitoredTables()) tables.push_back(t.QualifiedName());
+  return tables;
+}
+}  // namespace
+
+Pipeline::Pipeline(const Config& config, const std::atomic<bool>* stop)
+    : config_(config), stop_(stop), engine_(config.thresholds) {}
+
+Pipeline::~Pipeline() = default;
+
+Status Pipeline::Run(bool resnapshot) {
+  WG_RETURN_IF_ERROR(StateStore::Open(config_.state_dir, &store_));
+  outlet_ = std::make_unique<Outlet>(config_, store_.get());
+  WG_RETURN_IF_ERROR(outlet_->Open());
+  Status cp = store_->ReadCheckpoint(&checkpoint_);
+  if (!cp.ok() && !cp.IsNotFound()) return cp;
+  if (cp.IsNotFound()) checkpoint_ = Checkpoint{};
+
+  WG_RETURN_IF_ERROR(Connect());
+  if (resnapshot || !checkpoint_.snapshot_done) {
+    WG_RETURN_IF_ERROR(Bootstrap());
+  }
+  WG_RETURN_IF_ERROR(engine_.Load(store_->NewBatch().get()));
+  WG_RETURN_IF_ERROR(StartStream());
+  while (!stop_->load()) {
+    Status s = StreamOnce();
+    if (s.IsUnavailable()) s = Reconnect(s);
+    if (!s.ok()) {
+      Status shut = Shutdown();
+      if (!shut.ok()) spdlog::warn("during stop: {}", shut.ToString());
+      return s;
+    }
+  }
+  return Shutdown();
+}
+
+Status Pipeline::Connect() {
+  int backoff_ms = 500;
+  for (;;) {
+    Status s = repl_.Connect(config_.postgres.conninfo);
+    SystemInfo sys;
+    if (s.ok()) s = repl_.IdentifySystem(&sys);
+    if (s.ok()) {
+      if (checkpoint_.snapshot_done && checkpoint_.system_id != sys.system_id) {
+        return Status::Fatal("the state in " + config_.state_dir + " belongs to database system " +
+                             checkpoint_.system_id + ", but the server is " + sys.system_id +
+                             " (restored or failed over?); use another --state-dir or --resnapshot");
+      }
+      checkpoint_.system_id = sys.system_id;
+      spdlog::info("connected to {} (system {}, timeline {}, database {}, server WAL at {})",
+                   RedactConninfo(config_.postgres.conninfo), sys.system_id, sys.timeline, sys.dbname,
+                   FormatLsn(sys.xlog_pos));
+      return Status::OK();
+    }
+    repl_.Close();
+    if (!s.IsUnavailable() || stop_->load()) return s;
+    spdlog::warn("postgres: {}; retrying in {} ms", s.ToString(), backoff_ms);
+    std::this_thread::sleep_for(std::chrono::milliseconds(backoff_ms));
+    backoff_ms = std::min(backoff_ms * 2, config_.postgres.reconnect_max_backoff_ms);
+  }
+}
+
+Status Pipeline::Bootstrap() {
+  const std::string& slot = config_.postgres.slot;
+  spdlog::info("bootstrap: wiping local state, creating slot '{}' and reading a consistent snapshot", slot);
+  WG_RETURN_IF_ERROR(store_->Wipe());
+  bool exists = false;
+  WG_RETURN_IF_ERROR(repl_.SlotExists(slot, &exists));
+  if (exists) {
+    spdlog::warn("bootstrap: dropping existing slot '{}' (left by an interrupted snapshot or --resnapshot)", slot);
+    WG_RETURN_IF_ERROR(repl_.DropSlot(slot));
+  }
+  SlotInfo info;
+  WG_RETURN_IF_ERROR(repl_.CreateSlot(slot, &info));
+  WG_RETURN_IF_ERROR(engine_.Load(store_->NewBatch().get()));
+  engine_.BeginSnapshot(WallClockNow());
+
+  auto batch = store_->NewBatch();
+  std::vector<OutMessage> out;
+  int64_t rows = 0;
+  Status s = ReadSnapshot(config_.postgres.conninfo, info.snapshot_name, MonitoredTables(), [&](Change&& row) {
+    WG_RETURN_IF_ERROR(engine_.ApplySnapshotRow(row, batch.get(), &out));
+    if (++rows % kSnapshotChunk != 0) return Status::OK();
+    batch->AppendOutbox(out, &appended_);
+    out.clear();
+    return store_->Commit(batch.get(), /*sync=*/false);  // no checkpoint yet: a crash restarts the snapshot
+  });
+  WG_RETURN_IF_ERROR(s.WithContext("snapshot"));
+  WG_RETURN_IF_ERROR(engine_.FinishSnapshot(info.consistent_point, batch.get(), WallClockNow(), &out));
+  batch->AppendOutbox(out, &appended_);
+  checkpoint_.lsn = info.consistent_point;
+  checkpoint_.snapshot_done = true;
+  checkpoint_.slot = slot;
+  batch->SetCheckpoint(checkpoint_);
+  WG_RETURN_IF_ERROR(store_->Commit(batch.get(), /*sync=*/true));
+  spdlog::info("bootstrap: {} snapshot rows applied, {} message(s) emitted; streaming from {}", rows,
+               appended_.size(), FormatLsn(info.consistent_point));
+  WG_RETURN_IF_ERROR(outlet_->Publish(std::move(appended_)));
+  appended_.clear();
+  return Status::OK();
+}
+
+Status Pipeline::StartStream() {
+  if (checkpoint_.slot != config_.postgres.slot) {
+    return Status::Fatal("the state in " + config_.state_dir + " follows slot '" + checkpoint_.slot +
+                         "', not '" + config_.postgres.slot + "'; use another --state-dir or --resnapshot");
+  }
+  ReplicationOptions options;
+  options.add_tables = AddTables();
+  WG_RETURN_IF_ERROR(repl_.StartReplication(config_.postgres.slot, checkpoint_.lsn, options));
+  assembler_.Reset();
+  ack_lsn_ = std::max(ack_lsn_, checkpoint_.lsn);
+  spdlog::info("streaming from slot '{}' at {}", config_.postgres.slot, FormatLsn(checkpoint_.lsn));
+  return Status::OK();
+}
+
+Status Pipeline::StreamOnce() {
+  int timeout = batch_ ? std::min(kPollMs, config_.max_batch_ms) : kPollMs;
+  StreamMessage msg;
+  WG_RETURN_IF_ERROR(repl_.Poll(timeout, &msg));
+  if (msg.kind == StreamMessage::Kind::kXLogData) WG_RETURN_IF_ERROR(HandleData(msg));
+  if (msg.kind == StreamMessage::Kind::kKeepalive) WG_RETURN_IF_ERROR(HandleKeepalive(msg));
+
+  const Micros now = WallClockNow();
+  const bool group_full = batch_txns_ >= config_.max_batch_transactions ||
+                          now - batch_started_ >= config_.max_batch_ms * 1000LL;
+  // Commit when the group is full or the socket has nothing more right now.
+  if (batch_ && (group_full || msg.kind == StreamMessage::Kind::kNone)) WG_RETURN_IF_ERROR(CommitBatch());
+  WG_RETURN_IF_ERROR(outlet_->Poll(0));
+
+  const bool idle = !batch_ && !assembler_.in_transaction() && now - last_data_ >= kIdleClockInterval;
+  if (idle && now - last_clock_request_ >= kIdleClockInterval) {
+    last_clock_request_ = now;
+    WG_RETURN_IF_ERROR(SendStatus(true, /*reply_requested=*/true));
+  }
+  WG_RETURN_IF_ERROR(SendStatus(false));
+  LogProgress(false);
+  return Status::OK();
+}
+
+Status Pipeline::HandleData(const StreamMessage& msg) {
+  last_data_ = WallClockNow();
+  server_wal_end_ = std::max(server_wal_end_, msg.wal_end);
+  Record record;
+  Status s = decoder_.Decode(msg.payload, &record);
+  if (!s.ok()) {
+    spdlog::error("undecodable record at {}: {} (sent to the dead-letter topic)", FormatLsn(msg.wal_start),
+                  s.message());
+    WG_RETURN_IF_ERROR(EnsureBatch());
+    out_.push_back(RecordDeadLetter(s.message(), msg.wal_start, msg.payload));
+    return Status::OK();
+  }
+  TransactionAssembler::Event event;
+  s = assembler_.Add(std::move(record), &event);
+  if (!s.ok()) {
+    spdlog::error("transaction framing at {}: {}", FormatLsn(msg.wal_start), s.message());
+    WG_RETURN_IF_ERROR(EnsureBatch());
+    out_.push_back(RecordDeadLetter(s.message(), msg.wal_start, msg.payload));
+    return Status::OK();
+  }
+  if (event == TransactionAssembler::Event::kTransaction) return ApplyTransaction(assembler_.transaction());
+  return Status::OK();
+}
+
+Status Pipeline::ApplyTransaction(const Transaction& txn) {
+  // A transaction at or below the durable position was applied before a
+  // restart; the server may resend it after its own crash (confirmed_flush
+  // is only saved at checkpoints).
+  if (txn.end_lsn <= std::max(checkpoint_.lsn, batch_lsn_)) {
+    ++skipped_total_;
+    return Status::OK();
+  }
+  WG_RETURN_IF_ERROR(EnsureBatch());
+  WG_RETURN_IF_ERROR(engine_.ApplyTransaction(txn, batch_.get(), WallClockNow(), &out_));
+  batch_lsn_ = txn.end_lsn;
+  ++batch_txns_;
+  ++txns_total_;
+  changes_total_ += txn.changes.size();
+  last_commit_time_ = txn.commit_time;
+  return Status::OK();
+}
+
+Status Pipeline::HandleKeepalive(const StreamMessage& msg) {
+  server_wal_end_ = std::max(server_wal_end_, msg.wal_end);
+  const Micros now = WallClockNow();
+  // A keepalive's send time is "now" on the server. It may only move the WAL
+  // clock when nothing decoded-but-unsent can still carry an older commit:
+  // outside a transaction, and either an unsolicited caught-up keepalive or
+  // after a quiet second.
+  const bool quiet = !msg.reply_requested || now - last_data_ >= kIdleClockInterval;
+  if (!assembler_.in_transaction() && quiet && msg.send_time > engine_.clock()) {
+    WG_RETURN_IF_ERROR(EnsureBatch());
+    WG_RETURN_IF_ERROR(engine_.AdvanceClock(msg.send_time, std::max(checkpoint_.lsn, batch_lsn_), batch_.get(),
+                                            now, &out_));
+  }
+  if (msg.reply_requested) {
+    WG_RETURN_IF_ERROR(CommitBatch());
+    return SendStatus(true);
+  }
+  return Status::OK();
+}
+
+Status Pipeline::EnsureBatch() {
+  if (batch_) return Status::OK();
+  batch_ = store_->NewBatch();
+  batch_lsn_ = checkpoint_.lsn;
+  batch_txns_ = 0;
+  batch_started_ = WallClockNow();
+  return Status::OK();
+}
+
+Status Pipeline::CommitBatch() {
+  if (!batch_) return Status::OK();
+  batch_->AppendOutbox(out_, &appended_);
+  out_.clear();
+  Checkpoint next = checkpoint_;
+  next.lsn = std::max(checkpoint_.lsn, batch_lsn_);
+  batch_->SetCheckpoint(next);
+  WG_RETURN_IF_ERROR(store_->Commit(batch_.get(), /*sync=*/true));
+  checkpoint_ = next;
+  batch_.reset();
+  batch_txns_ = 0;
+  ack_lsn_ = std::max(ack_lsn_, checkpoint_.lsn);
+  WG_RETURN_IF_ERROR(outlet_->Publish(std::move(appended_)));
+  appended_.clear();
+  return Status::OK();
+}
+
+Status Pipeline::SendStatus(bool force, bool reply_requested) {
+  const Micros now = WallClockNow();
+  // Caught up and nothing staged: everything below the server's walEnd that
+  // concerns us is applied, so the slot may move past WAL of other tables
+  // and databases (otherwise an idle slot hoards WAL).
+  if (!batch_ && !assembler_.in_transaction() && server_wal_end_ > ack_lsn_ && now - last_data_ >= kIdleClockInterval) {
+    ack_lsn_ = server_wal_end_;
+  }
+  if (!force && now - last_status_ < config_.postgres.status_interval_ms * 1000LL) return Status::OK();
+  last_status_ = now;
+  return repl_.SendStatus(ack_lsn_, reply_requested);
+}
+
+Status Pipeline::Reconnect(const Status& cause) {
+  spdlog::warn("replication connection lost: {}", cause.ToString());
+  // Whole transactions staged so far are safe to keep; a partial one is dropped and re-sent.
+  WG_RETURN_IF_ERROR(CommitBatch());
+  assembler_.Reset();
+  repl_.Close();
+  WG_RETURN_IF_ERROR(Connect());
+  return StartStream();
+}
+
+void Pipeline::LogProgress(bool force) {
+  const Micros now = WallClockNow();
+  if (last_log_ == 0) last_log_ = now;
+  const Micros elapsed = now - last_log_;
+  if (!force && elapsed < config_.progress_interval_s * kMicrosPerSecond) return;
+  const double seconds = std::max<double>(1.0, static_cast<double>(elapsed)) / kMicrosPerSecond;
+  const uint64_t lag_bytes = server_wal_end_ > checkpoint_.lsn ? server_wal_end_ - checkpoint_.lsn : 0;
+  // Like Debezium's MilliSecondsBehindSource: how old the last applied commit is, while behind.
+  const double lag_s = lag_bytes > 0 && last_commit_time_ > 0
+                           ? static_cast<double>(now - last_commit_time_) / kMicrosPerSecond
+                           : 0.0;
+  spdlog::info("progress: applied={} acked={} server={} lag={}B lag_time={:.1f}s changes/s={:.0f} txns={} "
+               "changes={} skipped={} outbox={} delivered={}",
+               FormatLsn(checkpoint_.lsn), FormatLsn(ack_lsn_), FormatLsn(server_wal_end_), lag_bytes, lag_s,
+               static_cast<double>(changes_total_ - changes_at_last_log_) / seconds, txns_total_, changes_total_,
+               skipped_total_, store_->outbox_count(), outlet_->delivered_total());
+  changes_at_last_log_ = changes_total_;
+  last_log_ = now;
+}
+
+Status Pipeline::Shutdown() {
+  spdlog::info("stopping: committing staged work and draining the sink");
+  Status s = CommitBatch();
+  Status drained = outlet_->Drain(5000);
+  if (!drained.ok()) spdlog::warn("sink drain: {}", drained.ToString());
+  if (repl_.connected()) {
+    Status st = SendStatus(true);
+    if (st.ok()) repl_.Finish();
+  }
+  repl_.Close();
+  LogProgress(true);
+  return s;
+}
+
+}  // namespace walguard

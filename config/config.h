@@ -1,0 +1,66 @@
+// Config: every setting of walguard, with its default.
+//
+// Loaded from a TOML file (see config/walguard.example.toml for the full
+// reference); command-line flags override it. Plain structs: the rest of the
+// program reads fields, never the file.
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <string>
+
+#include "util/status.h"
+#include "util/time.h"
+
+namespace walguard {
+
+// Rule thresholds (contract section 3). Durations in microseconds.
+struct Thresholds {
+  // ticketing (runbook 000)
+  Micros stuck_hold_after = 5 * kMicrosPerMinute;          // stuck_holds: active hold this far past expires_at
+  int64_t high_reserved_percent = 30;                       // high_reserved: reserved > N % of quantity
+  int64_t false_sold_out_issued_percent = 50;               // false_sold_out: issued < N % of quantity
+  Micros stale_pending_after = 30 * kMicrosPerMinute;      // stale_pending_orders
+  Micros paid_without_tickets_after = 2 * kMicrosPerMinute;  // paid_without_tickets
+  int64_t revenue_excess_percent = 10;                      // revenue_mismatch: total > Σ items by N %
+};
+
+struct PostgresConfig {
+  std::string conninfo;            // libpq keyword string or URI; passwords belong in PGPASSWORD or a passfile
+  std::string slot = "walguard";
+  int status_interval_ms = 10'000;  // standby status update cadence (keep < wal_sender_timeout / 2)
+  int reconnect_max_backoff_ms = 30'000;
+};
+
+struct KafkaConfig {
+  std::string brokers;
+  std::string alerts_topic = "walguard.alerts";
+  std::string commands_topic = "walguard.commands";
+  std::string deadletter_topic = "walguard.deadletter";
+  // Passed to librdkafka verbatim (security.protocol, sasl.*, ssl.*, ...).
+  std::map<std::string, std::string> properties;
+};
+
+struct Config {
+  PostgresConfig postgres;
+  KafkaConfig kafka;
+  // "kafka" or "jsonl"; jsonl writes to jsonl_path ("-" = stdout) instead of Kafka.
+  std::string sink = "kafka";
+  std::string jsonl_path = "-";
+  std::string state_dir = "walguard-state";
+  Thresholds thresholds;
+  // Group commit: at most this many source transactions, or this long, per atomic write.
+  int max_batch_transactions = 500;
+  int max_batch_ms = 50;
+  int progress_interval_s = 10;
+  std::string log_level = "info";
+};
+
+// Reads a TOML file over the defaults in *config. Unknown keys are an error
+// (a typo must not silently keep a default).
+Status LoadConfigFile(const std::string& path, Config* config);
+
+// Checks the settings that `walguard run` needs.
+Status ValidateForRun(const Config& config);
+
+}  // namespace walguard

@@ -1,0 +1,45 @@
+#include "processors/aggregates.h"
+
+#include "util/coding.h"
+
+namespace walguard {
+
+std::string AggregateKey(EntityKind kind, std::string_view id) {
+  std::string key;
+  key.reserve(2 + id.size());
+  key.push_back('A');
+  key.push_back(static_cast<char>(kind));
+  key.append(id);
+  return key;
+}
+
+Status LoadCounters(KvTxn* kv, EntityKind kind, std::string_view id, int64_t* counters, int n) {
+  for (int i = 0; i < n; ++i) counters[i] = 0;
+  std::string value;
+  Status s = kv->Get(AggregateKey(kind, id), &value);
+  if (s.IsNotFound()) return Status::OK();
+  WG_RETURN_IF_ERROR(s);
+  std::string_view in(value);
+  for (int i = 0; i < n; ++i) {
+    if (!GetVarsint64(&in, &counters[i])) {
+      return Status::Corruption("aggregate " + AggregateKey(kind, id) + " is malformed");
+    }
+  }
+  return Status::OK();
+}
+
+void StoreCounters(KvTxn* kv, EntityKind kind, std::string_view id, const int64_t* counters, int n) {
+  bool all_zero = true;
+  std::string value;
+  for (int i = 0; i < n; ++i) {
+    all_zero = all_zero && counters[i] == 0;
+    PutVarsint64(&value, counters[i]);
+  }
+  if (all_zero) {
+    kv->Delete(AggregateKey(kind, id));
+  } else {
+    kv->Put(AggregateKey(kind, id), value);
+  }
+}
+
+}  // namespace walguard

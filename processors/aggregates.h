@@ -1,0 +1,61 @@
+// Incremental aggregates: the per-entity sums the rules compare against.
+// Each is a fixed list of int64 counters stored under 'A' | kind | entity id,
+// kept exact by adding a row's contribution when it is accounted and
+// subtracting the same contribution when it is retracted.
+#pragma once
+
+#include <array>
+#include <cstdint>
+#include <string>
+#include <string_view>
+
+#include "processors/apply_context.h"
+#include "processors/kv.h"
+#include "util/status.h"
+
+namespace walguard {
+
+struct TierAgg {
+  enum : int { kActiveQty, kUnexpiredQty, kActiveHolds, kStuckHolds, kTickets, kCount };
+  std::array<int64_t, kCount> v{};
+};
+
+struct OrderAgg {
+  enum : int { kItems, kItemsQty, kItemsTotal, kTickets, kCount };
+  std::array<int64_t, kCount> v{};
+};
+
+struct EventAgg {
+  enum : int { kStalePending, kCount };
+  std::array<int64_t, kCount> v{};
+};
+
+std::string AggregateKey(EntityKind kind, std::string_view id);
+
+// Missing aggregates read as all zeros.
+Status LoadCounters(KvTxn* kv, EntityKind kind, std::string_view id, int64_t* counters, int n);
+// All-zero aggregates are deleted rather than stored.
+void StoreCounters(KvTxn* kv, EntityKind kind, std::string_view id, const int64_t* counters, int n);
+
+template <typename Agg>
+Status Load(KvTxn* kv, EntityKind kind, std::string_view id, Agg* agg) {
+  return LoadCounters(kv, kind, id, agg->v.data(), static_cast<int>(agg->v.size()));
+}
+
+template <typename Agg>
+void Store(KvTxn* kv, EntityKind kind, std::string_view id, const Agg& agg) {
+  StoreCounters(kv, kind, id, agg.v.data(), static_cast<int>(agg.v.size()));
+}
+
+// Adds `deltas` (indexed like Agg::v) to one entity's aggregate.
+template <typename Agg>
+Status AddTo(KvTxn* kv, EntityKind kind, std::string_view id, const Agg& deltas) {
+  if (id.empty()) return Status::OK();
+  Agg agg;
+  WG_RETURN_IF_ERROR(Load(kv, kind, id, &agg));
+  for (size_t i = 0; i < agg.v.size(); ++i) agg.v[i] += deltas.v[i];
+  Store(kv, kind, id, agg);
+  return Status::OK();
+}
+
+}  // namespace walguard

@@ -1,0 +1,38 @@
+// ApplyContext: what one step of processing (a source transaction, a clock
+// tick, a snapshot chunk) works with: the staged state, the WAL clock, the
+// entities it touched, and the messages it emits.
+#pragma once
+
+#include <set>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "config/config.h"
+#include "processors/kv.h"
+#include "processors/output.h"
+#include "util/lsn.h"
+#include "util/time.h"
+
+namespace walguard {
+
+// Entities rules are evaluated for. The char is also the key-space tag of
+// their aggregates.
+enum class EntityKind : char { kTier = 't', kOrder = 'o', kEvent = 'e' };
+
+struct ApplyContext {
+  KvTxn* kv = nullptr;
+  const Thresholds* thresholds = nullptr;
+  Micros now = 0;          // the WAL clock
+  Lsn lsn = 0;             // position of the step (the source transaction's end LSN)
+  Micros commit_time = 0;  // commit time of the source transaction (or the tick time)
+  Micros detected_at = 0;  // local wall clock, for the messages only
+  std::set<std::pair<EntityKind, std::string>> touched;
+  std::vector<OutMessage>* out = nullptr;
+
+  void Touch(EntityKind kind, std::string_view id) {
+    if (!id.empty()) touched.emplace(kind, std::string(id));
+  }
+};
+
+}  // namespace walguard

@@ -1,0 +1,64 @@
+// Engine: the processing stage. A deterministic function of the typed
+// changes, the WAL clock and the state it keeps in a KvTxn.
+//
+// Each step (a source transaction, a clock tick, a snapshot) is applied to a
+// staged KvTxn and evaluated only once it is complete, so no rule ever sees a
+// half-applied transaction. The caller commits the staged state together with
+// the emitted messages and the checkpoint, atomically.
+#pragma once
+
+#include <set>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "config/config.h"
+#include "ingest/change.h"
+#include "processors/apply_context.h"
+#include "processors/kv.h"
+#include "processors/output.h"
+#include "util/status.h"
+
+namespace walguard {
+
+class Engine {
+ public:
+  explicit Engine(const Thresholds& thresholds) : thresholds_(thresholds) {}
+
+  // Reads the persisted WAL clock (0 on a fresh state).
+  Status Load(KvTxn* kv);
+  Micros clock() const { return clock_; }
+
+  // Advances the clock to the commit time, fires due timers, applies the
+  // changes and evaluates every entity they touched.
+  Status ApplyTransaction(const Transaction& txn, KvTxn* kv, Micros detected_at, std::vector<OutMessage>* out);
+
+  // Clock-only progress (keepalives while idle): fires due timers and
+  // evaluates what they touched. `lsn` is the last applied position.
+  Status AdvanceClock(Micros now, Lsn lsn, KvTxn* kv, Micros detected_at, std::vector<OutMessage>* out);
+
+  // Snapshot rows are stored and accounted at `now`, and evaluated together
+  // by FinishSnapshot, once every table has been read.
+  void BeginSnapshot(Micros now);
+  Status ApplySnapshotRow(const Change& row, KvTxn* kv, std::vector<OutMessage>* out);
+  Status FinishSnapshot(Lsn consistent_point, KvTxn* kv, Micros detected_at, std::vector<OutMessage>* out);
+
+  // The earliest pending timer; false when none.
+  bool NextDeadline(KvTxn* kv, Micros* deadline) const;
+
+ private:
+  ApplyContext NewContext(KvTxn* kv, Lsn lsn, Micros commit_time, Micros detected_at,
+                          std::vector<OutMessage>* out) const;
+  Status ApplyChange(ApplyContext* ctx, const Change& change, uint32_t xid);
+  Status ApplyRow(ApplyContext* ctx, const Change& change, uint32_t xid);
+  Status Truncate(ApplyContext* ctx, const Change& change);
+  Status FireTimers(ApplyContext* ctx);
+  Status EvaluateTouched(ApplyContext* ctx);
+  void StoreClock(KvTxn* kv) const;
+
+  Thresholds thresholds_;
+  Micros clock_ = 0;
+  std::set<std::pair<EntityKind, std::string>> snapshot_touched_;
+};
+
+}  // namespace walguard

@@ -1,0 +1,17 @@
+// What the processors emit: serialized messages bound for a topic.
+#pragma once
+
+#include <cstdint>
+#include <string>
+
+namespace walguard {
+
+enum class Topic : uint8_t { kAlerts = 0, kCommands = 1, kDeadLetter = 2 };
+
+struct OutMessage {
+  Topic topic = Topic::kAlerts;
+  std::string key;      // fingerprint for alerts and commands
+  std::string payload;  // one JSON object (contract section 4)
+};
+
+}  // namespace walguard

@@ -1,0 +1,30 @@
+// The timer index: deadlines at which a row's derived state changes on the
+// WAL clock alone (a hold expires, an order goes stale). Stored as keys
+//   'T' | be64(deadline, sign-flipped) | table id | row key
+// so due timers are a prefix scan in deadline order.
+#pragma once
+
+#include <functional>
+#include <string>
+#include <string_view>
+
+#include "processors/kv.h"
+#include "processors/monitored_tables.h"
+#include "util/time.h"
+
+namespace walguard {
+
+std::string TimerKey(Micros deadline, TableId table, std::string_view row_key);
+void SetTimer(KvTxn* kv, Micros deadline, TableId table, std::string_view row_key);
+void ClearTimer(KvTxn* kv, Micros deadline, TableId table, std::string_view row_key);
+
+// Deletes every timer with deadline <= now and calls fire(table, row_key)
+// for it, in deadline order. Timers that fire() sets at or before `now` are
+// fired too (in a later round), so the loop ends only when none is due.
+Status FireDueTimers(KvTxn* kv, Micros now,
+                     const std::function<Status(TableId, const std::string& row_key)>& fire);
+
+// The earliest pending deadline, or false when there is none.
+bool NextTimer(KvTxn* kv, Micros* deadline);
+
+}  // namespace walguard

@@ -1,0 +1,235 @@
+#include "state/state_store.h"
+
+#include <sys/stat.h>
+
+#include <filesystem>
+
+#include <rocksdb/db.h>
+#include <rocksdb/utilities/write_batch_with_index.h>
+
+#include "util/coding.h"
+
+namespace walguard {
+
+namespace {
+
+// State-owned keys sort after every processor key ('A'..'T').
+constexpr std::string_view kCheckpointKey = "~c";
+constexpr std::string_view kOutboxPrefix = "~o";
+
+std::string OutboxKey(uint64_t seq) {
+  std::string key(kOutboxPrefix);
+  PutFixed64BE(&key, seq);
+  return key;
+}
+
+Status FromRocks(const rocksdb::Status& s, std::string_view what) {
+  if (s.ok()) return Status::OK();
+  if (s.IsNotFound()) return Status::NotFound(std::string(what));
+  if (s.IsCorruption()) return Status::Corruption(std::string(what) + ": " + s.ToString());
+  return Status::IOError(std::string(what) + ": " + s.ToString());
+}
+
+std::string EncodeCheckpoint(const Checkpoint& cp, uint64_t next_seq) {
+  std::string v;
+  PutVarint64(&v, 1);  // format version
+  PutVarint64(&v, cp.lsn);
+  PutVarint64(&v, cp.snapshot_done ? 1 : 0);
+  PutLengthPrefixed(&v, cp.system_id);
+  PutLengthPrefixed(&v, cp.slot);
+  PutVarint64(&v, next_seq);
+  return v;
+}
+
+bool DecodeCheckpoint(std::string_view in, Checkpoint* cp, uint64_t* next_seq) {
+  uint64_t version = 0, done = 0;
+  std::string_view sys, slot;
+  if (!GetVarint64(&in, &version) || version != 1) return false;
+  if (!GetVarint64(&in, &cp->lsn) || !GetVarint64(&in, &done)) return false;
+  if (!GetLengthPrefixed(&in, &sys) || !GetLengthPrefixed(&in, &slot)) return false;
+  if (!GetVarint64(&in, next_seq)) return false;
+  cp->snapshot_done = done != 0;
+  cp->system_id.assign(sys);
+  cp->slot.assign(slot);
+  return true;
+}
+
+bool DecodeOutbox(std::string_view key, std::string_view value, OutboxEntry* e) {
+  key.remove_prefix(kOutboxPrefix.size());
+  if (!GetFixed64BE(&key, &e->seq) || value.empty()) return false;
+  e->topic = static_cast<Topic>(value[0]);
+  value.remove_prefix(1);
+  std::string_view k;
+  if (!GetLengthPrefixed(&value, &k)) return false;
+  e->key.assign(k);
+  e->payload.assign(value);
+  return true;
+}
+
+}  // namespace
+
+struct StateBatch::Impl {
+  StateStore* store;
+  rocksdb::WriteBatchWithIndex batch{rocksdb::BytewiseComparator(), 0, /*overwrite_key=*/true};
+  uint64_t appended = 0;
+  bool has_checkpoint = false;
+  Checkpoint checkpoint;
+};
+
+StateBatch::StateBatch(StateStore* store) : impl_(std::make_unique<Impl>()) {
+  impl_->store = store;
+}
+
+StateBatch::~StateBatch() = default;
+
+Status StateBatch::Get(std::string_view key, std::string* value) {
+  rocksdb::Status s = impl_->batch.GetFromBatchAndDB(impl_->store->db_.get(), rocksdb::ReadOptions(),
+                                                     rocksdb::Slice(key.data(), key.size()), value);
+  if (s.IsNotFound()) return Status::NotFound("");
+  return FromRocks(s, "state get");
+}
+
+void StateBatch::Put(std::string_view key, std::string_view value) {
+  impl_->batch.Put(rocksdb::Slice(key.data(), key.size()), rocksdb::Slice(value.data(), value.size()));
+}
+
+void StateBatch::Delete(std::string_view key) { impl_->batch.Delete(rocksdb::Slice(key.data(), key.size())); }
+
+Status StateBatch::Scan(std::string_view begin, std::string_view end, const Visitor& visit) {
+  rocksdb::ReadOptions ro;
+  rocksdb::Slice upper(end.data(), end.size());
+  ro.iterate_upper_bound = &upper;
+  std::unique_ptr<rocksdb::Iterator> it(
+      impl_->batch.NewIteratorWithBase(impl_->store->db_->NewIterator(ro)));
+  for (it->Seek(rocksdb::Slice(begin.data(), begin.size())); it->Valid(); it->Next()) {
+    std::string_view key(it->key().data(), it->key().size());
+    if (key >= end) break;
+    if (!visit(key, std::string_view(it->value().data(), it->value().size()))) break;
+  }
+  return FromRocks(it->status(), "state scan");
+}
+
+void StateBatch::AppendOutbox(const std::vector<OutMessage>& messages, std::vector<OutboxEntry>* appended) {
+  for (const OutMessage& m : messages) {
+    // Seqs are taken from the store when appended, so two batches never share
+    // one; a discarded batch only leaves a gap.
+    uint64_t seq = impl_->store->next_seq_++;
+    std::string value(1, static_cast<char>(m.topic));
+    PutLengthPrefixed(&value, m.key);
+    value.append(m.payload);
+    Put(OutboxKey(seq), value);
+    ++impl_->appended;
+    if (appended != nullptr) appended->push_back({seq, m.topic, m.key, m.payload});
+  }
+}
+
+void StateBatch::SetCheckpoint(const Checkpoint& checkpoint) {
+  impl_->has_checkpoint = true;
+  impl_->checkpoint = checkpoint;
+}
+
+size_t StateBatch::ApproximateSize() const { return impl_->batch.GetWriteBatch()->GetDataSize(); }
+
+StateStore::~StateStore() = default;
+
+Status StateStore::Open(const std::string& dir, std::unique_ptr<StateStore>* out) {
+  std::error_code ec;
+  std::filesystem::create_directories(dir, ec);
+  if (ec) return Status::IOError("cannot create state directory " + dir + ": " + ec.message());
+  // The state holds business data: only the owner may read it.
+  if (::chmod(dir.c_str(), 0700) != 0) return Status::IOError("cannot chmod 0700 state directory " + dir);
+  rocksdb::Options options;
+  options.create_if_missing = true;
+  options.IncreaseParallelism(2);
+  options.OptimizeLevelStyleCompaction();
+  rocksdb::DB* db = nullptr;
+  rocksdb::Status s = rocksdb::DB::Open(options, dir, &db);
+  if (!s.ok()) return FromRocks(s, "cannot open state in " + dir + " (is another walguard using it?)");
+  std::unique_ptr<StateStore> store(new StateStore());
+  store->db_.reset(db);
+
+  Checkpoint cp;
+  Status read = store->ReadCheckpoint(&cp);
+  if (!read.ok() && !read.IsNotFound()) return read;
+  // Count the outbox and continue after its last seq: a commit without a
+  // checkpoint may have appended past the checkpoint's counter.
+  std::unique_ptr<rocksdb::Iterator> it(db->NewIterator(rocksdb::ReadOptions()));
+  for (it->Seek(std::string(kOutboxPrefix)); it->Valid() && it->key().starts_with(std::string(kOutboxPrefix));
+       it->Next()) {
+    std::string_view key(it->key().data() + kOutboxPrefix.size(), it->key().size() - kOutboxPrefix.size());
+    uint64_t seq = 0;
+    if (GetFixed64BE(&key, &seq)) store->next_seq_ = std::max(store->next_seq_, seq + 1);
+    ++store->outbox_count_;
+  }
+  *out = std::move(store);
+  return FromRocks(it->status(), "state outbox scan");
+}
+
+Status StateStore::ReadCheckpoint(Checkpoint* out) {
+  std::string value;
+  rocksdb::Status s = db_->Get(rocksdb::ReadOptions(), std::string(kCheckpointKey), &value);
+  if (s.IsNotFound()) return Status::NotFound("no checkpoint");
+  WG_RETURN_IF_ERROR(FromRocks(s, "read checkpoint"));
+  uint64_t next_seq = 1;
+  if (!DecodeCheckpoint(value, out, &next_seq)) return Status::Corruption("checkpoint is malformed");
+  next_seq_ = std::max(next_seq_, next_seq);
+  return Status::OK();
+}
+
+std::unique_ptr<StateBatch> StateStore::NewBatch() { return std::unique_ptr<StateBatch>(new StateBatch(this)); }
+
+Status StateStore::Commit(StateBatch* batch, bool sync) {
+  StateBatch::Impl& b = *batch->impl_;
+  if (b.has_checkpoint) b.batch.Put(std::string(kCheckpointKey), EncodeCheckpoint(b.checkpoint, next_seq_));
+  rocksdb::WriteOptions wo;
+  wo.sync = sync;
+  WG_RETURN_IF_ERROR(FromRocks(db_->Write(wo, b.batch.GetWriteBatch()), "state commit"));
+  outbox_count_ += b.appended;
+  b.batch.Clear();
+  b.appended = 0;
+  b.has_checkpoint = false;
+  return Status::OK();
+}
+
+Status StateStore::ReadOutbox(uint64_t after_seq, size_t limit, std::vector<OutboxEntry>* out) {
+  std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(rocksdb::ReadOptions()));
+  for (it->Seek(OutboxKey(after_seq + 1)); it->Valid() && out->size() < limit; it->Next()) {
+    std::string_view key(it->key().data(), it->key().size());
+    if (!key.starts_with(kOutboxPrefix)) break;
+    OutboxEntry e;
+    if (!DecodeOutbox(key, std::string_view(it->value().data(), it->value().size()), &e)) {
+      return Status::Corruption("outbox entry is malformed");
+    }
+    out->push_back(std::move(e));
+  }
+  return FromRocks(it->status(), "outbox read");
+}
+
+Status StateStore::DeleteOutbox(const std::vector<uint64_t>& seqs) {
+  if (seqs.empty()) return Status::OK();
+  rocksdb::WriteBatch batch;
+  uint64_t present = 0;
+  std::string ignored;
+  for (uint64_t seq : seqs) {
+    std::string key = OutboxKey(seq);
+    // A seq may be reported twice (a redelivery): count only what is there.
+    if (!db_->Get(rocksdb::ReadOptions(), key, &ignored).ok()) continue;
+    batch.Delete(key);
+    ++present;
+  }
+  WG_RETURN_IF_ERROR(FromRocks(db_->Write(rocksdb::WriteOptions(), &batch), "outbox delete"));
+  outbox_count_ -= std::min<uint64_t>(outbox_count_, present);
+  return Status::OK();
+}
+
+Status StateStore::Wipe() {
+  rocksdb::WriteBatch batch;
+  WG_RETURN_IF_ERROR(FromRocks(batch.DeleteRange(db_->DefaultColumnFamily(), "", "\xff\xff\xff\xff"), "wipe"));
+  rocksdb::WriteOptions wo;
+  wo.sync = true;
+  WG_RETURN_IF_ERROR(FromRocks(db_->Write(wo, &batch), "wipe"));
+  outbox_count_ = 0;
+  return Status::OK();
+}
+
+}  // namespace walguard

@@ -1,0 +1,97 @@
+// StateStore: walguard's RocksDB database. It holds the processors' state
+// (row images, aggregates, timers, firing alerts, the WAL clock), the outbox
+// of messages not yet acknowledged by Kafka, and the checkpoint.
+//
+// All of them change together in one atomic WriteBatch per step (a group of
+// source transactions), made durable with sync=true before the position is
+// acknowledged to Postgres. So state, outbox and checkpoint can never
+// disagree, whatever moment the process dies at.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "processors/kv.h"
+#include "processors/output.h"
+#include "util/lsn.h"
+#include "util/status.h"
+
+namespace rocksdb {
+class DB;
+}
+
+namespace walguard {
+
+struct Checkpoint {
+  Lsn lsn = 0;                 // end LSN of the last applied source transaction (or the snapshot's consistent point)
+  bool snapshot_done = false;  // the initial snapshot is fully applied
+  std::string system_id;       // IDENTIFY_SYSTEM's systemid the state belongs to
+  std::string slot;            // the replication slot the state belongs to
+};
+
+struct OutboxEntry {
+  uint64_t seq = 0;
+  Topic topic = Topic::kAlerts;
+  std::string key;
+  std::string payload;
+};
+
+class StateStore;
+
+// One staged atomic write. Reads see the batch's own writes.
+class StateBatch : public KvTxn {
+ public:
+  ~StateBatch() override;
+  Status Get(std::string_view key, std::string* value) override;
+  void Put(std::string_view key, std::string_view value) override;
+  void Delete(std::string_view key) override;
+  Status Scan(std::string_view begin, std::string_view end, const Visitor& visit) override;
+
+  // Appends messages to the outbox; returns the entries with their seqs.
+  void AppendOutbox(const std::vector<OutMessage>& messages, std::vector<OutboxEntry>* appended);
+  void SetCheckpoint(const Checkpoint& checkpoint);
+
+  size_t ApproximateSize() const;
+
+ private:
+  friend class StateStore;
+  struct Impl;
+  explicit StateBatch(StateStore* store);
+  std::unique_ptr<Impl> impl_;
+};
+
+class StateStore {
+ public:
+  ~StateStore();
+
+  // Opens (creating, mode 0700) the database in `dir`.
+  static Status Open(const std::string& dir, std::unique_ptr<StateStore>* out);
+
+  // NotFound on a fresh store.
+  Status ReadCheckpoint(Checkpoint* out);
+
+  std::unique_ptr<StateBatch> NewBatch();
+  // Writes the batch atomically; sync=true makes it durable before returning.
+  Status Commit(StateBatch* batch, bool sync);
+
+  // Outbox entries in seq order, starting after `after_seq`, at most `limit`.
+  Status ReadOutbox(uint64_t after_seq, size_t limit, std::vector<OutboxEntry>* out);
+  // Removes delivered entries (not synced: losing this only means a redelivery).
+  Status DeleteOutbox(const std::vector<uint64_t>& seqs);
+  uint64_t outbox_count() const { return outbox_count_; }
+
+  // Deletes every key: used before a fresh snapshot.
+  Status Wipe();
+
+ private:
+  friend class StateBatch;
+  StateStore() = default;
+
+  std::unique_ptr<rocksdb::DB> db_;
+  uint64_t next_seq_ = 1;
+  uint64_t outbox_count_ = 0;
+};
+
+}  // namespace walguard

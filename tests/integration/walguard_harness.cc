@@ -1,0 +1,192 @@
+#include "tests/integration/walguard_harness.h"
+
+#include <unistd.h>
+
+#include <filesystem>
+#include <fstream>
+#include <simdjson.h>
+#include <sstream>
+#include <thread>
+
+#include "tests/integration/environment.h"
+#include "util/time.h"
+
+namespace walguard::testing {
+
+namespace {
+
+const char* const kTopics[] = {"walguard.alerts", "walguard.commands", "walguard.deadletter"};
+
+std::string ReadFile(const std::string& path) {
+  std::ifstream in(path);
+  std::stringstream ss;
+  ss << in.rdbuf();
+  return ss.str();
+}
+
+std::string Str(simdjson::ondemand::object& obj, const char* key) {
+  std::string_view v;
+  if (obj.find_field_unordered(key).get_string().get(v) != simdjson::SUCCESS) return "";
+  return std::string(v);
+}
+
+std::string Raw(simdjson::ondemand::object& obj, const char* key) {
+  simdjson::ondemand::value value;
+  if (obj.find_field_unordered(key).get(value) != simdjson::SUCCESS) return "";
+  std::string_view raw;
+  if (simdjson::to_json_string(value).get(raw) != simdjson::SUCCESS) return "";
+  return std::string(raw);
+}
+
+Published Parse(const ConsumedMessage& m) {
+  Published p{m.topic, m.key, m.payload};
+  simdjson::ondemand::parser parser;
+  simdjson::padded_string json(m.payload);
+  simdjson::ondemand::document doc;
+  simdjson::ondemand::object obj;
+  if (parser.iterate(json).get(doc) != simdjson::SUCCESS || doc.get_object().get(obj) != simdjson::SUCCESS) {
+    return p;
+  }
+  p.alert_id = Str(obj, "alert_id");
+  p.fingerprint = Str(obj, "fingerprint");
+  p.type = Str(obj, "type");
+  p.state = Str(obj, "state");
+  p.event_id = Str(obj, "event_id");
+  p.commit_time = Str(obj, "commit_time");
+  p.detected_at = Str(obj, "detected_at");
+  p.details = Raw(obj, "details");
+  p.command_id = Str(obj, "command_id");
+  p.caused_by = Str(obj, "caused_by");
+  p.args = Raw(obj, "args");
+  p.reason = Str(obj, "reason");
+  if (!p.command_id.empty()) p.command_type = p.type;
+  simdjson::ondemand::object entity;
+  if (obj.find_field_unordered("entity").get_object().get(entity) == simdjson::SUCCESS) {
+    p.entity_kind = Str(entity, "kind");
+    p.entity_id = Str(entity, "id");
+  }
+  return p;
+}
+
+}  // namespace
+
+Status WalguardHarness::SetUp() {
+  db_ = CreateTestDatabase();
+  work_dir_ = "/tmp/walguard-it-" + db_ + "-" + std::to_string(getpid());
+  std::filesystem::remove_all(work_dir_);
+  std::filesystem::create_directories(work_dir_);
+  WG_RETURN_IF_ERROR(Sql(ReadFile(std::string(WALGUARD_SOURCE_DIR) + "/sql/ticketing_schema.sql")));
+  broker_ = std::make_unique<ChildProcess>();
+  WG_RETURN_IF_ERROR(broker_->Start({WalguardBinary(), "broker"}, work_dir_ + "/broker.log"));
+  std::string line;
+  WG_RETURN_IF_ERROR(broker_->ReadLine(std::chrono::seconds(10), &line));
+  if (line.rfind("bootstrap=", 0) != 0) return Status::Corruption("broker printed: " + line);
+  brokers_ = line.substr(10);
+  return Status::OK();
+}
+
+WalguardHarness::~WalguardHarness() {
+  reader_.reset();
+  walguard_.reset();
+  broker_.reset();
+  if (!::testing::Test::HasFailure()) std::filesystem::remove_all(work_dir_);
+}
+
+Status WalguardHarness::Sql(const std::string& sql, std::string* first_value) {
+  return SharedCluster().Exec(db_, sql, first_value);
+}
+
+Status WalguardHarness::StartWalguard(const std::string& extra_config) {
+  std::string config_path = work_dir_ + "/walguard.toml";
+  std::ofstream(config_path) << "progress_interval_s = 1\n" << extra_config << "\n";
+  walguard_ = std::make_unique<ChildProcess>();
+  std::string log = work_dir_ + "/walguard.log";
+  std::ofstream(log, std::ios::app) << "---- start " << ++starts_ << " ----\n";
+  WG_RETURN_IF_ERROR(walguard_->Start({WalguardBinary(), "run", "--config", config_path, "--pg",
+                                       SharedCluster().ConnInfo(db_), "--brokers", brokers_, "--slot", "wg_" + db_,
+                                       "--state-dir", work_dir_ + "/state"},
+                                      log));
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(30);
+  const std::string marker = "streaming from slot";
+  while (std::chrono::steady_clock::now() < deadline) {
+    std::string text = ReadFile(log);
+    size_t start = text.rfind("---- start ");
+    if (text.find(marker, start) != std::string::npos) return reader_ ? Status::OK() : OpenReader();
+    if (!walguard_->running()) return Status::IOError("walguard exited early:\n" + text.substr(start));
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  return Status::IOError("walguard did not start streaming within 30 s:\n" + WalguardLog());
+}
+
+Status WalguardHarness::OpenReader() {
+  reader_ = std::make_unique<TopicReader>();
+  return reader_->Open(brokers_, {kTopics[0], kTopics[1], kTopics[2]});
+}
+
+int WalguardHarness::StopWalguard() {
+  if (!walguard_) return -1;
+  walguard_->Signal(SIGTERM);
+  int code = walguard_->Wait(std::chrono::seconds(20));
+  walguard_.reset();
+  return code;
+}
+
+void WalguardHarness::KillWalguard() {
+  if (!walguard_) return;
+  walguard_->Signal(SIGKILL);
+  walguard_->Wait(std::chrono::seconds(10));
+  walguard_.reset();
+}
+
+std::string WalguardHarness::WalguardLog() const { return ReadFile(work_dir_ + "/walguard.log"); }
+
+void WalguardHarness::Collect() {
+  const std::vector<ConsumedMessage>& msgs = reader_->messages();
+  for (; parsed_ < msgs.size(); ++parsed_) published_.push_back(Parse(msgs[parsed_]));
+}
+
+std::vector<Published> WalguardHarness::WaitFor(const std::string& type, const std::string& state, size_t count,
+                                                std::chrono::milliseconds timeout) {
+  std::vector<Published> found;
+  const auto deadline = std::chrono::steady_clock::now() + timeout;
+  while (reader_) {
+    reader_->PollFor(std::chrono::milliseconds(100));
+    Collect();
+    found.clear();
+    for (const Published& p : published_) {
+      if (p.type == type && (state.empty() || p.state == state)) found.push_back(p);
+    }
+    if (found.size() >= count || std::chrono::steady_clock::now() >= deadline) break;
+  }
+  return found;
+}
+
+std::vector<Published> WalguardHarness::All(std::chrono::milliseconds settle) {
+  if (reader_) {
+    reader_->PollFor(settle);
+    Collect();
+  }
+  return published_;
+}
+
+std::map<std::string, std::vector<std::string>> FiringIdsByFingerprint(const std::vector<Published>& all) {
+  std::map<std::string, std::vector<std::string>> ids;
+  for (const Published& p : all) {
+    if (p.state == "firing") ids[p.fingerprint].push_back(p.alert_id);
+  }
+  return ids;
+}
+
+std::vector<int64_t> CommitToAlertLatencies(const std::vector<Published>& all) {
+  std::vector<int64_t> out;
+  for (const Published& p : all) {
+    Micros commit = 0, detected = 0;
+    if (p.alert_id.empty() || !ParseTimestamp(p.commit_time, &commit) || !ParseTimestamp(p.detected_at, &detected)) {
+      continue;
+    }
+    out.push_back(detected - commit);
+  }
+  return out;
+}
+
+}  // namespace walguard::testing

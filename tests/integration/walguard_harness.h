@@ -1,0 +1,80 @@
+// End-to-end harness: a `walguard broker` and a `walguard run` as child
+// processes (the real binary), against a fresh database on the shared
+// cluster, with a real Kafka consumer reading what walguard published.
+#pragma once
+
+#include <chrono>
+#include <map>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "tests/support/process.h"
+#include "tests/support/topic_reader.h"
+#include "util/status.h"
+
+namespace walguard::testing {
+
+// One alert or command message, as a consumer sees it.
+struct Published {
+  std::string topic;
+  std::string key;
+  std::string payload;
+  // Alerts
+  std::string alert_id, fingerprint, type, state, entity_kind, entity_id, event_id, commit_time, detected_at;
+  // Commands
+  std::string command_id, command_type, caused_by, args;
+  std::string details;  // raw JSON object
+  // Dead letters
+  std::string reason;
+};
+
+class WalguardHarness {
+ public:
+  // Creates a fresh database (named after the test), loads the ticketing
+  // schema and starts an embedded broker.
+  Status SetUp();
+  ~WalguardHarness();
+
+  // Starts `walguard run`; waits until it is streaming. Extra TOML lines are
+  // appended to its config file (thresholds, ...).
+  Status StartWalguard(const std::string& extra_config = "");
+  // SIGTERM and wait: a clean stop. Returns the exit code.
+  int StopWalguard();
+  // SIGKILL: a crash at an arbitrary point.
+  void KillWalguard();
+
+  Status Sql(const std::string& sql, std::string* first_value = nullptr);
+
+  // Polls the topics until `count` messages match; returns them (all matches).
+  std::vector<Published> WaitFor(const std::string& type, const std::string& state, size_t count,
+                                 std::chrono::milliseconds timeout = std::chrono::seconds(20));
+  // Everything consumed so far (after polling for `settle`).
+  std::vector<Published> All(std::chrono::milliseconds settle = std::chrono::milliseconds(500));
+
+  const std::string& db() const { return db_; }
+  const std::string& brokers() const { return brokers_; }
+  std::string WalguardLog() const;
+
+ private:
+  Status OpenReader();
+  void Collect();
+
+  std::string db_;
+  std::string work_dir_;
+  std::string brokers_;
+  std::unique_ptr<ChildProcess> broker_;
+  std::unique_ptr<ChildProcess> walguard_;
+  std::unique_ptr<TopicReader> reader_;
+  std::vector<Published> published_;
+  size_t parsed_ = 0;
+  int starts_ = 0;
+};
+
+// The ids alerts of one fingerprint fired with, in order of appearance.
+std::map<std::string, std::vector<std::string>> FiringIdsByFingerprint(const std::vector<Published>& all);
+
+// detected_at - commit_time in microseconds for each alert.
+std::vector<int64_t> CommitToAlertLatencies(const std::vector<Published>& all);
+
+}  // namespace walguard::testing

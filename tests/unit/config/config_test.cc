@@ -1,0 +1,91 @@
+#include "config/config.h"
+
+#include <gtest/gtest.h>
+
+#include <cstdio>
+#include <fstream>
+#include <string>
+
+namespace walguard {
+namespace {
+
+std::string WriteTemp(const std::string& text) {
+  char path[] = "/tmp/walguard-config-XXXXXX";
+  int fd = mkstemp(path);
+  EXPECT_GE(fd, 0);
+  close(fd);
+  std::ofstream(path) << text;
+  return path;
+}
+
+TEST(ConfigTest, ExampleFileLoadsAndKeepsDefaults) {
+  Config config;
+  Status s = LoadConfigFile(std::string(WALGUARD_SOURCE_DIR) + "/config/walguard.example.toml", &config);
+  ASSERT_TRUE(s.ok()) << s.ToString();
+  EXPECT_EQ(config.postgres.slot, "walguard");
+  EXPECT_EQ(config.kafka.alerts_topic, "walguard.alerts");
+  EXPECT_EQ(config.thresholds.stuck_hold_after, 5 * kMicrosPerMinute);
+  EXPECT_EQ(config.thresholds.paid_without_tickets_after, 2 * kMicrosPerMinute);
+  EXPECT_EQ(config.thresholds.stale_pending_after, 30 * kMicrosPerMinute);
+  EXPECT_EQ(config.thresholds.high_reserved_percent, 30);
+}
+
+TEST(ConfigTest, SettingsOverrideDefaults) {
+  std::string path = WriteTemp(R"(
+state_dir = "/var/lib/walguard"
+[postgres]
+conninfo = "host=db dbname=app"
+slot = "wg2"
+[kafka]
+brokers = "k1:9092,k2:9092"
+[kafka.properties]
+"security.protocol" = "SASL_SSL"
+[rules.ticketing]
+stuck_hold_after_seconds = 60
+high_reserved_percent = 50
+)");
+  Config config;
+  ASSERT_TRUE(LoadConfigFile(path, &config).ok());
+  EXPECT_EQ(config.state_dir, "/var/lib/walguard");
+  EXPECT_EQ(config.postgres.slot, "wg2");
+  EXPECT_EQ(config.kafka.brokers, "k1:9092,k2:9092");
+  EXPECT_EQ(config.kafka.properties.at("security.protocol"), "SASL_SSL");
+  EXPECT_EQ(config.thresholds.stuck_hold_after, kMicrosPerMinute);
+  EXPECT_EQ(config.thresholds.high_reserved_percent, 50);
+  EXPECT_TRUE(ValidateForRun(config).ok());
+  std::remove(path.c_str());
+}
+
+TEST(ConfigTest, UnknownKeyIsAnErrorNamingIt) {
+  std::string path = WriteTemp("[rules.ticketing]\nstuck_hold_minutes = 5\n");
+  Config config;
+  Status s = LoadConfigFile(path, &config);
+  EXPECT_FALSE(s.ok());
+  EXPECT_NE(s.message().find("rules.ticketing.stuck_hold_minutes"), std::string::npos) << s.message();
+  std::remove(path.c_str());
+}
+
+TEST(ConfigTest, WrongTypeAndSyntaxErrorsAreReported) {
+  std::string path = WriteTemp("[postgres]\nslot = 5\n");
+  Config config;
+  Status s = LoadConfigFile(path, &config);
+  EXPECT_NE(s.message().find("postgres.slot"), std::string::npos) << s.message();
+  std::string bad = WriteTemp("[postgres\n");
+  EXPECT_NE(LoadConfigFile(bad, &config).message().find("line"), std::string::npos);
+  std::remove(path.c_str());
+  std::remove(bad.c_str());
+}
+
+TEST(ConfigTest, RunNeedsConnectionAndBrokers) {
+  Config config;
+  EXPECT_NE(ValidateForRun(config).message().find("--pg"), std::string::npos);
+  config.postgres.conninfo = "dbname=app";
+  EXPECT_NE(ValidateForRun(config).message().find("--brokers"), std::string::npos);
+  config.sink = "jsonl";
+  EXPECT_TRUE(ValidateForRun(config).ok());
+  config.sink = "s3";
+  EXPECT_FALSE(ValidateForRun(config).ok());
+}
+
+}  // namespace
+}  // namespace walguard

@@ -1,0 +1,202 @@
+// A small DSL for rule tests: build source transactions of typed changes to
+// the ticketing tables, run them (and clock ticks) through the Engine on a
+// MemoryKv, and read back the emitted messages parsed.
+//
+// Every message the harness sees is also checked against the message
+// contract (CONTRACT.md section 4) and the alert lifecycle (section 3):
+// fingerprint shape, severity and entity kind per type, no repeated firing,
+// a resolved message repeating its firing's alert_id, the command of a
+// firing with caused_by = alert_id, ... Breaches are collected in
+// violations() rather than asserted, so each test decides how to report them.
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+#include "config/config.h"
+#include "ingest/change.h"
+#include "processors/engine.h"
+#include "processors/memory_kv.h"
+#include "processors/output.h"
+#include "util/lsn.h"
+#include "util/time.h"
+
+namespace walguard::rule_test {
+
+// ---------------------------------------------------------------------------
+// Minimal JSON reader (enough for the messages walguard writes).
+
+struct Json {
+  enum class Kind { kNull, kBool, kNumber, kString, kArray, kObject };
+  Kind kind = Kind::kNull;
+  // kString: the unescaped value; kNumber: the raw token; kBool: "true"/"false".
+  std::string text;
+  std::vector<std::string> keys;  // kObject, in document order
+  std::vector<Json> values;       // kObject values (parallel to keys) or kArray items
+
+  bool is_object() const { return kind == Kind::kObject; }
+  // nullptr when absent or not an object.
+  const Json* Find(std::string_view key) const;
+  // The text of a string/number/bool member; "" when absent or structured.
+  std::string Str(std::string_view key) const;
+  bool Has(std::string_view key) const { return Find(key) != nullptr; }
+};
+
+// False (with *error set) on malformed input or trailing garbage.
+bool ParseJson(std::string_view text, Json* out, std::string* error);
+
+// ---------------------------------------------------------------------------
+// Time. Row timestamps are written the way wal2json writes them
+// ("2026-11-21 16:00:00.000000+00").
+
+// 2026-11-21T16:00:00Z, the origin of every test timeline.
+constexpr Micros kT0 = 1'795'276'800LL * kMicrosPerSecond;
+
+// kT0 + minutes:seconds (+ micros); any part may be negative.
+constexpr Micros At(int64_t minutes, int64_t seconds = 0, int64_t micros = 0) {
+  return kT0 + minutes * kMicrosPerMinute + seconds * kMicrosPerSecond + micros;
+}
+
+std::string PgTimestamp(Micros t);
+
+// ---------------------------------------------------------------------------
+// Ids: uuid-shaped text, distinct per kind.
+
+std::string EventId(int n);
+std::string TierId(int n);
+std::string HoldId(int n);
+std::string OrderId(int n);
+std::string ItemId(int n);
+std::string TicketId(int n);
+
+// ---------------------------------------------------------------------------
+// Changes.
+
+using Cols = std::vector<Datum>;
+
+Datum Col(std::string name, std::string text);
+Datum Col(std::string name, int64_t value);
+Datum NullCol(std::string name);
+Cols Id(const std::string& id);
+
+// Full rows of the ticketing tables, with a few columns walguard does not
+// read (name, price_cents, status, updated_at, ...) as a real table has.
+Cols TierRow(const std::string& id, const std::string& event_id, int64_t quantity, int64_t reserved,
+             int64_t issued, Micros updated_at = kT0);
+Cols HoldRow(const std::string& id, const std::string& tier_id, int64_t quantity, std::string_view status,
+             Micros expires_at);
+Cols OrderRow(const std::string& id, const std::string& event_id, std::string_view status, int64_t total_cents,
+              Micros created_at, std::optional<Micros> paid_at = std::nullopt);
+Cols ItemRow(const std::string& id, const std::string& order_id, const std::string& tier_id, int64_t quantity,
+             int64_t unit_price_cents);
+Cols TicketRow(const std::string& id, const std::string& order_id, const std::string& tier_id,
+               std::string_view status);
+
+// `table` is a ticketing table name ("ticket_holds"); the *In forms take any schema.
+Change Insert(std::string table, Cols columns);
+Change InsertIn(std::string schema, std::string table, Cols columns);
+// identity defaults to the new row's id, as wal2json writes it when the key
+// is unchanged under REPLICA IDENTITY DEFAULT.
+Change Update(std::string table, Cols columns, Cols identity = {});
+Change Delete(std::string table, Cols identity);
+Change Truncate(std::string table);
+
+// ---------------------------------------------------------------------------
+// Steps.
+
+struct Step {
+  enum class Kind { kTxn, kClock };
+  Kind kind = Kind::kTxn;
+  Micros at = 0;  // commit time, or the clock tick
+  std::vector<Change> changes;
+};
+
+Step Txn(Micros commit_time, std::vector<Change> changes);
+Step Clock(Micros now);
+
+// ---------------------------------------------------------------------------
+// The ticketing rules as the contract's table states them.
+
+struct RuleInfo {
+  std::string_view type;
+  std::string_view entity_kind;
+  std::string_view severity;
+  std::string_view command;  // "" when none
+};
+
+// nullptr for a type the contract does not list.
+const RuleInfo* FindRule(std::string_view type);
+const std::vector<RuleInfo>& TicketingRules();
+
+std::string Fingerprint(std::string_view type, std::string_view entity_id);
+
+// ---------------------------------------------------------------------------
+// Messages.
+
+struct Message {
+  Topic topic = Topic::kAlerts;
+  std::string key;
+  std::string payload;
+  Json json;  // the parsed payload (kNull if it did not parse)
+
+  // "firing stuck_holds:tier:<id>", "command cleanup_expired_ticket_holds
+  // {event_id=<id>} <- stuck_holds:tier:<id>", "deadletter ticketing.x".
+  std::string Summary() const;
+};
+
+std::string TopicName(Topic topic);
+
+// ---------------------------------------------------------------------------
+// The harness.
+
+class RuleHarness {
+ public:
+  explicit RuleHarness(const Thresholds& thresholds = Thresholds());
+
+  // Runs one step: a transaction gets the next LSN; a clock tick carries the
+  // last one. Returns what it emitted, parsed, and checks it (violations()).
+  // `lsn` forces the position (to replay a step exactly as before).
+  std::vector<Message> Run(const Step& step, std::optional<Lsn> lsn = std::nullopt);
+
+  // Parses messages emitted outside Run (snapshots) and checks them as the
+  // output of a step at `at` / `lsn`.
+  std::vector<Message> Accept(std::vector<OutMessage> out, Micros at, Lsn lsn);
+
+  // A new Engine over the same state, as after a restart.
+  void Reload();
+
+  MemoryKv& kv() { return kv_; }
+  Engine& engine() { return *engine_; }
+  Lsn last_lsn() const { return lsn_; }
+  // Every violation of the message contract seen so far, one line each.
+  const std::vector<std::string>& violations() const { return violations_; }
+  // fingerprint -> alert_id of what is firing now (per the messages seen).
+  const std::map<std::string, std::string>& firing() const { return firing_; }
+
+  // The LSN the next transaction gets, and the one given to the n-th (0-based).
+  static Lsn LsnOf(int n) { return 0x16B3700 + static_cast<Lsn>(n + 1) * 0x100; }
+  // Detected-at is derived from the step, so runs are reproducible.
+  static Micros DetectedAt(Micros at) { return at + 10'000; }
+
+ private:
+  void Check(Micros at, Lsn lsn, const std::vector<Message>& messages);
+  void Violation(const std::string& what);
+
+  Thresholds thresholds_;
+  MemoryKv kv_;
+  std::unique_ptr<Engine> engine_;
+  Lsn lsn_ = 0;
+  int txns_ = 0;
+  uint32_t xid_ = 700;
+  std::map<std::string, std::string> firing_;
+  std::map<std::string, std::string> used_alert_ids_;  // alert_id -> fingerprint
+  std::vector<std::string> violations_;
+};
+
+}  // namespace walguard::rule_test
