@@ -98,6 +98,17 @@ Status ReadRules(TableReader* root, Thresholds* t) {
   WG_RETURN_IF_ERROR(r.ReadSeconds("paid_without_tickets_after_seconds", &t->paid_without_tickets_after));
   WG_RETURN_IF_ERROR(r.Read("revenue_excess_percent", &t->revenue_excess_percent));
   WG_RETURN_IF_ERROR(r.CheckUnknown());
+  TableReader v(rules.Child("reserve"), "rules.reserve");
+  WG_RETURN_IF_ERROR(v.ReadSeconds("payment_without_reservation_after_seconds", &t->payment_without_reservation_after));
+  WG_RETURN_IF_ERROR(v.ReadSeconds("stuck_payment_after_seconds", &t->stuck_payment_after));
+  WG_RETURN_IF_ERROR(v.ReadSeconds("pix_pending_after_seconds", &t->pix_pending_after));
+  WG_RETURN_IF_ERROR(v.ReadSeconds("payment_rate_window_seconds", &t->payment_rate_window));
+  WG_RETURN_IF_ERROR(v.Read("payment_rate_min_settled", &t->payment_rate_min_settled));
+  WG_RETURN_IF_ERROR(v.Read("payment_success_rate_percent", &t->payment_success_rate_percent));
+  WG_RETURN_IF_ERROR(v.ReadSeconds("webhook_window_seconds", &t->webhook_window));
+  WG_RETURN_IF_ERROR(v.Read("webhook_failures_threshold", &t->webhook_failures_threshold));
+  WG_RETURN_IF_ERROR(v.ReadSeconds("webhook_processing_after_seconds", &t->webhook_processing_after));
+  WG_RETURN_IF_ERROR(v.CheckUnknown());
   return rules.CheckUnknown();
 }
 

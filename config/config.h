@@ -23,6 +23,17 @@ struct Thresholds {
   Micros stale_pending_after = 30 * kMicrosPerMinute;      // stale_pending_orders
   Micros paid_without_tickets_after = 2 * kMicrosPerMinute;  // paid_without_tickets
   int64_t revenue_excess_percent = 10;                      // revenue_mismatch: total > Σ items by N %
+
+  // reserve (runbook 002)
+  Micros payment_without_reservation_after = 5 * kMicrosPerMinute;  // after succeeded_at
+  Micros stuck_payment_after = 60 * kMicrosPerMinute;               // 'processing' after created_at
+  Micros pix_pending_after = 30 * kMicrosPerMinute;                 // pix 'pending' after created_at
+  Micros payment_rate_window = 60 * kMicrosPerMinute;               // failed_payment_rate window (created_at)
+  int64_t payment_rate_min_settled = 20;                            // settled payments needed in the window
+  int64_t payment_success_rate_percent = 80;                        // fires below this success rate
+  Micros webhook_window = 15 * kMicrosPerMinute;                    // webhook_failures window (received_at)
+  int64_t webhook_failures_threshold = 5;                           // failed webhooks in the window
+  Micros webhook_processing_after = 5 * kMicrosPerMinute;           // one 'processing' this long fires
 };
 
 struct PostgresConfig {

@@ -18,7 +18,29 @@ namespace walguard {
 
 // Entities rules are evaluated for. The char is also the key-space tag of
 // their aggregates.
-enum class EntityKind : char { kTier = 't', kOrder = 'o', kEvent = 'e' };
+enum class EntityKind : char {
+  kTier = 't',
+  kOrder = 'o',
+  kEvent = 'e',
+  kPayment = 'p',
+  kBookingIntent = 'b',
+  kUnit = 'u',
+  kUnitDate = 'd',  // id "<unit_id>/<YYYY-MM-DD>"
+  kProvider = 'v',
+  kLedgerTransaction = 'l',
+  // Aggregate tag only (never evaluated): a provider's webhook counters.
+  kProviderWebhooks = 'w',
+};
+
+// A change of active reservations on [from, to) (days since epoch) of one
+// unit. Collected per step and netted before they touch per-date state, so
+// moving a year-long stay by one day costs two dates, not 730.
+struct OccupancyDelta {
+  std::string unit;
+  int32_t from = 0;
+  int32_t to = 0;
+  int delta = 0;
+};
 
 struct ApplyContext {
   KvTxn* kv = nullptr;
@@ -29,6 +51,7 @@ struct ApplyContext {
   Micros detected_at = 0;  // local wall clock, for the messages only
   std::set<std::pair<EntityKind, std::string>> touched;
   std::vector<OutMessage>* out = nullptr;
+  std::vector<OccupancyDelta> occupancy;
 
   void Touch(EntityKind kind, std::string_view id) {
     if (!id.empty()) touched.emplace(kind, std::string(id));

@@ -5,8 +5,8 @@
 #include "processors/dead_letter.h"
 #include "processors/monitored_tables.h"
 #include "processors/row_image.h"
-#include "processors/ticketing_apply.h"
-#include "processors/ticketing_rules.h"
+#include "processors/occupancy.h"
+#include "processors/row_accounting.h"
 #include "processors/timers.h"
 #include "util/coding.h"
 
@@ -58,7 +58,8 @@ Status Engine::ApplyTransaction(const Transaction& txn, KvTxn* kv, Micros detect
   for (const Change& change : txn.changes) {
     WG_RETURN_IF_ERROR(ApplyChange(&ctx, change, txn.xid));
   }
-  WG_RETURN_IF_ERROR(EvaluateTouched(&ctx));
+  WG_RETURN_IF_ERROR(FlushOccupancy(&ctx));
+  WG_RETURN_IF_ERROR(walguard::EvaluateTouched(&ctx));
   StoreClock(kv);
   return Status::OK();
 }
@@ -68,7 +69,7 @@ Status Engine::AdvanceClock(Micros now, Lsn lsn, KvTxn* kv, Micros detected_at, 
   clock_ = now;
   ApplyContext ctx = NewContext(kv, lsn, now, detected_at, out);
   WG_RETURN_IF_ERROR(FireTimers(&ctx));
-  WG_RETURN_IF_ERROR(EvaluateTouched(&ctx));
+  WG_RETURN_IF_ERROR(walguard::EvaluateTouched(&ctx));
   StoreClock(kv);
   return Status::OK();
 }
@@ -81,6 +82,7 @@ void Engine::BeginSnapshot(Micros now) {
 Status Engine::ApplySnapshotRow(const Change& row, KvTxn* kv, std::vector<OutMessage>* out) {
   ApplyContext ctx = NewContext(kv, 0, clock_, 0, out);
   WG_RETURN_IF_ERROR(ApplyChange(&ctx, row, 0));
+  WG_RETURN_IF_ERROR(FlushOccupancy(&ctx));
   snapshot_touched_.merge(ctx.touched);
   return Status::OK();
 }
@@ -88,7 +90,7 @@ Status Engine::ApplySnapshotRow(const Change& row, KvTxn* kv, std::vector<OutMes
 Status Engine::FinishSnapshot(Lsn consistent_point, KvTxn* kv, Micros detected_at, std::vector<OutMessage>* out) {
   ApplyContext ctx = NewContext(kv, consistent_point, clock_, detected_at, out);
   ctx.touched.swap(snapshot_touched_);
-  WG_RETURN_IF_ERROR(EvaluateTouched(&ctx));
+  WG_RETURN_IF_ERROR(walguard::EvaluateTouched(&ctx));
   StoreClock(kv);
   return Status::OK();
 }
@@ -102,8 +104,8 @@ Status Engine::FireTimers(ApplyContext* ctx) {
     if (s.IsNotFound()) return Status::OK();  // the row went away; its timer was stale
     WG_RETURN_IF_ERROR(s);
     image.has_timer = false;  // FireDueTimers already deleted it
-    WG_RETURN_IF_ERROR(AccountTicketingRow(ctx, table, key, &image, -1));
-    WG_RETURN_IF_ERROR(AccountTicketingRow(ctx, table, key, &image, +1));
+    WG_RETURN_IF_ERROR(AccountRow(ctx, table, key, &image, -1));
+    WG_RETURN_IF_ERROR(AccountRow(ctx, table, key, &image, +1));
     ctx->kv->Put(ImageKey(table, key), EncodeImage(image));
     return Status::OK();
   });
@@ -158,15 +160,15 @@ Status Engine::ApplyRow(ApplyContext* ctx, const Change& change, uint32_t xid) {
       return dead_letter("column " + *missing + " missing" +
                          (has_old ? "" : " (an update of a row walguard has not seen)"));
     }
-    Status check = CheckTicketingRow(table, new_image);
+    Status check = CheckRow(table, new_image);
     if (!check.ok()) return dead_letter(check.message());
   }
   if (has_old) {
-    WG_RETURN_IF_ERROR(AccountTicketingRow(ctx, table, old_key, &old_image, -1));
+    WG_RETURN_IF_ERROR(AccountRow(ctx, table, old_key, &old_image, -1));
     ctx->kv->Delete(ImageKey(table, old_key));
   }
   if (has_new) {
-    WG_RETURN_IF_ERROR(AccountTicketingRow(ctx, table, new_key, &new_image, +1));
+    WG_RETURN_IF_ERROR(AccountRow(ctx, table, new_key, &new_image, +1));
     ctx->kv->Put(ImageKey(table, new_key), EncodeImage(new_image));
   }
   return Status::OK();
@@ -189,22 +191,10 @@ Status Engine::Truncate(ApplyContext* ctx, const Change& change) {
     for (const std::string& key : keys) {
       RowImage image;
       WG_RETURN_IF_ERROR(LoadImage(ctx->kv, table, key, &image));
-      WG_RETURN_IF_ERROR(AccountTicketingRow(ctx, table, key, &image, -1));
+      WG_RETURN_IF_ERROR(AccountRow(ctx, table, key, &image, -1));
       ctx->kv->Delete(ImageKey(table, key));
     }
   }
-}
-
-Status Engine::EvaluateTouched(ApplyContext* ctx) {
-  for (const auto& [kind, id] : ctx->touched) {
-    switch (kind) {
-      case EntityKind::kTier: WG_RETURN_IF_ERROR(EvaluateTier(ctx, id)); break;
-      case EntityKind::kOrder: WG_RETURN_IF_ERROR(EvaluateOrder(ctx, id)); break;
-      case EntityKind::kEvent: WG_RETURN_IF_ERROR(EvaluateEvent(ctx, id)); break;
-    }
-  }
-  ctx->touched.clear();
-  return Status::OK();
 }
 
 }  // namespace walguard

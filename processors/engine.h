@@ -53,7 +53,6 @@ class Engine {
   Status ApplyRow(ApplyContext* ctx, const Change& change, uint32_t xid);
   Status Truncate(ApplyContext* ctx, const Change& change);
   Status FireTimers(ApplyContext* ctx);
-  Status EvaluateTouched(ApplyContext* ctx);
   void StoreClock(KvTxn* kv) const;
 
   Thresholds thresholds_;

@@ -12,6 +12,12 @@ const std::vector<TableSpec>& MonitoredTables() {
       {"ticketing", "orders", {"id"}, {"id", "event_id", "status", "total_cents", "created_at", "paid_at"}},
       {"ticketing", "order_items", {"id"}, {"id", "order_id", "quantity", "unit_price_cents"}},
       {"ticketing", "tickets", {"id"}, {"id", "order_id", "tier_id", "status"}},
+      {"reserve", "payments", {"id"},
+       {"id", "booking_intent_id", "provider", "method", "status", "amount", "created_at", "succeeded_at"}},
+      {"reserve", "reservations", {"id"}, {"id", "booking_intent_id", "unit_id", "check_in", "check_out", "status"}},
+      {"reserve", "ledger_entries", {"id"}, {"id", "transaction_id", "account", "direction", "amount", "created_at"}},
+      {"reserve", "availability_calendar", {"unit_id", "date"}, {"unit_id", "date", "allotment", "bookings_count"}},
+      {"reserve", "processed_webhooks", {"id"}, {"id", "provider", "status", "received_at"}},
   };
   assert(kTables.size() == static_cast<size_t>(TableId::kCount));
   return kTables;

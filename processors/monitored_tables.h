@@ -11,7 +11,23 @@
 
 namespace walguard {
 
-enum class TableId : uint8_t { kTicketTiers, kTicketHolds, kOrders, kOrderItems, kTickets, kCount };
+enum class TableId : uint8_t {
+  // ticketing (runbook 000)
+  kTicketTiers,
+  kTicketHolds,
+  kOrders,
+  kOrderItems,
+  kTickets,
+  // reserve (runbook 002)
+  kPayments,
+  kReservations,
+  kLedgerEntries,
+  kAvailabilityCalendar,
+  kProcessedWebhooks,
+  kCount
+};
+
+inline bool IsTicketingTable(TableId id) { return id <= TableId::kTickets; }
 
 // Indexed by TableId.
 const std::vector<TableSpec>& MonitoredTables();
@@ -26,5 +42,10 @@ namespace hold_col { enum : int { kId, kTierId, kQuantity, kStatus, kExpiresAt }
 namespace order_col { enum : int { kId, kEventId, kStatus, kTotalCents, kCreatedAt, kPaidAt }; }
 namespace item_col { enum : int { kId, kOrderId, kQuantity, kUnitPriceCents }; }
 namespace ticket_col { enum : int { kId, kOrderId, kTierId, kStatus }; }
+namespace payment_col { enum : int { kId, kIntentId, kProvider, kMethod, kStatus, kAmount, kCreatedAt, kSucceededAt }; }
+namespace reservation_col { enum : int { kId, kIntentId, kUnitId, kCheckIn, kCheckOut, kStatus }; }
+namespace ledger_col { enum : int { kId, kTransactionId, kAccount, kDirection, kAmount, kCreatedAt }; }
+namespace calendar_col { enum : int { kUnitId, kDate, kAllotment, kBookingsCount }; }
+namespace webhook_col { enum : int { kId, kProvider, kStatus, kReceivedAt }; }
 
 }  // namespace walguard

@@ -189,7 +189,7 @@ Status CheckTicketingRow(TableId table, const RowImage& image) {
       return CellInt(spec, image, item_col::kUnitPriceCents, &v);
     }
     case TableId::kTickets: return Status::OK();
-    case TableId::kCount: break;
+    default: break;
   }
   return Status::InvalidArgument("not a ticketing table");
 }
@@ -204,7 +204,7 @@ Status AccountTicketingRow(ApplyContext* ctx, TableId table, const std::string& 
     case TableId::kOrders: return AccountOrder(ctx, key, image, sign);
     case TableId::kOrderItems: return AccountItem(ctx, image, sign);
     case TableId::kTickets: return AccountTicket(ctx, image, sign);
-    case TableId::kCount: break;
+    default: break;
   }
   return Status::InvalidArgument("not a ticketing table");
 }

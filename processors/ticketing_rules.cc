@@ -3,6 +3,7 @@
 #include "processors/aggregates.h"
 #include "processors/monitored_tables.h"
 #include "processors/row_image.h"
+#include "processors/rule_util.h"
 #include "util/json_writer.h"
 
 namespace walguard {
@@ -19,25 +20,6 @@ const AlertType kOrderOverissued = {"order_overissued", "P1", "order", "000 sect
 const AlertType kRevenueMismatch = {"revenue_mismatch", "P3", "order", "000 section 4", nullptr, false};
 
 namespace {
-
-// Builds {"name":int,...} from a list of (name, value) pairs.
-std::string Figures(std::initializer_list<std::pair<const char*, int64_t>> figures) {
-  std::string out;
-  JsonWriter w(&out);
-  w.BeginObject();
-  for (const auto& [name, value] : figures) w.Field(name, value);
-  w.EndObject();
-  return out;
-}
-
-std::string Args(const char* name, std::string_view value) {
-  std::string out;
-  JsonWriter w(&out);
-  w.BeginObject();
-  w.Field(name, value);
-  w.EndObject();
-  return out;
-}
 
 struct TierFigures {
   bool exists = false;

@@ -1,0 +1,33 @@
+// Occupancy: active reservations per unit and date, and the dates on which a
+// unit is overbooked (more active reservations than its allotment, which is
+// 1 when the date has no calendar row).
+//
+//  'A' 'd' <unit>/<date>  count of active reservations covering the date
+//  'O' <unit>/ be32(date) present while the date is overbooked (sorted, so
+//                         the first overbooked date is one seek)
+#pragma once
+
+#include <string>
+#include <string_view>
+
+#include "processors/apply_context.h"
+#include "util/status.h"
+
+namespace walguard {
+
+// Nets ctx->occupancy (ranges of -1/+1) and applies the dates whose count
+// really changed; clears ctx->occupancy. Touches the unit and each changed
+// unit_date.
+Status FlushOccupancy(ApplyContext* ctx);
+
+// Recomputes the overbooked flag of one date after its allotment changed.
+// `allotment` < 0 means "no calendar row" (allotment 1).
+Status RefreshOverbooked(ApplyContext* ctx, std::string_view unit, int32_t date, int64_t allotment);
+
+std::string UnitDateId(std::string_view unit, int32_t date);
+Status LoadDateCount(KvTxn* kv, std::string_view unit, int32_t date, int64_t* count);
+
+// The first overbooked date of the unit; false when there is none.
+Status FirstOverbookedDate(KvTxn* kv, std::string_view unit, bool* found, int32_t* date);
+
+}  // namespace walguard
