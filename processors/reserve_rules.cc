@@ -91,8 +91,10 @@ Status EvaluateLedgerTransaction(ApplyContext* ctx, const std::string& txn_id) {
   w.Field("credit", credit.ToString());
   w.Field("difference", difference.ToString());
   w.Field("entries", static_cast<int64_t>(entries.size()));
-  w.Field("diagnosis", duplicate != nullptr ? "duplicate_entry" : "missing_entry");
-  if (duplicate != nullptr) w.Field("entry_id", duplicate->id);
+  if (!difference.IsZero()) {
+    w.Field("diagnosis", duplicate != nullptr ? "duplicate_entry" : "missing_entry");
+    if (duplicate != nullptr) w.Field("entry_id", duplicate->id);
+  }
   w.EndObject();
   return Reconcile(ctx, txn_id, {&kLedgerImbalance, !difference.IsZero(), details, ""});
 }
@@ -124,8 +126,8 @@ Status EvaluatePayment(ApplyContext* ctx, const std::string& id) {
                      {"provider", CellText(img, payment_col::kProvider)},
                      {"booking_intent_id", CellText(img, payment_col::kIntentId)},
                      {"amount", CellText(img, payment_col::kAmount)},
-                     {"created_at", CellText(img, payment_col::kCreatedAt)},
-                     {"succeeded_at", CellText(img, payment_col::kSucceededAt)}});
+                     {"created_at", no_created ? "" : FormatTimestamp(created)},
+                     {"succeeded_at", no_succeeded ? "" : FormatTimestamp(succeeded)}});
   }
   const std::string args = Args("payment_id", id);
   WG_RETURN_IF_ERROR(Reconcile(ctx, id, {&kPaymentWithoutReservation, without_reservation, details, args}));

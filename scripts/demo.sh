@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
 # The walguard demo, on embedded defaults: installs what is missing, builds,
 # starts a throwaway Postgres 15, the embedded Kafka broker and walguard,
-# plays runbook 000's two training incidents, shows the alerts and commands
-# as a Kafka consumer receives them, applies the runbook's fixes and shows
-# the alerts resolve. Everything is removed at the end.
+# plays runbook 000's two training incidents and runbook 002's ledger,
+# overbooking, payment and double-charge incidents, shows the alerts and
+# commands as a Kafka consumer receives them, applies the runbooks' fixes
+# and shows the alerts resolve. Everything is removed at the end.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ROOT=$(pwd)
@@ -27,7 +28,7 @@ step() { printf '\n\033[1m== %s\033[0m\n' "$*"; }
 
 step "Starting a throwaway PostgreSQL 15 (wal_level=logical)"
 pg_start
-pg_sql -f sql/ticketing_schema.sql
+pg_sql -f sql/ticketing_schema.sql -f sql/reserve_schema.sql
 echo "postgres: $PG_CONNINFO"
 
 step "Starting the embedded Kafka broker"
@@ -90,6 +91,16 @@ pg_sql -f sql/demo/03_runbook_fixes.sql
 wait_for '"state":"resolved"' 4
 sleep 0.5; print_new
 
+step "Reserve Connect incidents (runbook 002): ledger imbalance, overbooking, payment without reservation, double charge"
+pg_sql -f sql/demo/04_reserve_incidents.sql
+wait_for '"state":"firing"' 8
+sleep 0.5; print_new
+
+step "Applying the runbook's fixes (balancing entry, cancel + recalculate, finalize_reservation, refund)"
+pg_sql -f sql/demo/05_reserve_fixes.sql
+wait_for '"state":"resolved"' 8
+sleep 0.5; print_new
+
 step "Commit-to-alert latency (detected_at - commit_time) of every alert above"
 jq -R -r 'fromjson? | select(.alert_id) |
   ((.detected_at|sub("\\.[0-9]+Z$";"Z")|fromdate) - (.commit_time|sub("\\.[0-9]+Z$";"Z")|fromdate)) as $s |
@@ -100,4 +111,4 @@ step "Stopping walguard (SIGTERM): its last progress line"
 kill -TERM "$WALGUARD_PID"; wait "$WALGUARD_PID" || true
 grep -E "progress|stopped" "$WORK/walguard.log" | tail -n 3 | sed 's/^/  /'
 echo
-echo "Demo complete: both incidents fired and resolved."
+echo "Demo complete: every incident fired and resolved."
