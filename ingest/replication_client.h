@@ -15,6 +15,7 @@
 #include <vector>
 
 #include "ingest/change.h"
+#include "ingest/conninfo.h"
 #include "util/lsn.h"
 #include "util/status.h"
 #include "util/time.h"
@@ -105,11 +106,5 @@ class ReplicationClient {
   char* buffer_ = nullptr;  // last PQgetCopyData buffer, freed on the next Poll
   std::string notices_;     // filled by libpq's notice processor
 };
-
-// Adds key=value to a libpq conninfo string or postgres:// URI.
-std::string AddConnOption(const std::string& conninfo, std::string_view key, std::string_view value);
-
-// The conninfo with any password removed, for logs and errors.
-std::string RedactConninfo(const std::string& conninfo);
 
 }  // namespace walguard

@@ -7,18 +7,16 @@
 #include <set>
 
 #include "ingest/replication_client.h"
+#include "ingest/conninfo.h"
 #include "ingest/wal2json_decoder.h"
 
 namespace walguard {
 
 namespace {
 
-// The same output-function GUCs the replication connection pins (see
-// replication_client.cc), so snapshot rows and streamed rows render values
-// identically. No statement_timeout: a big table may take long to read.
-constexpr char kSnapshotOptions[] =
-    "-c DateStyle=ISO -c TimeZone=UTC -c IntervalStyle=postgres -c extra_float_digits=3 "
-    "-c bytea_output=hex -c statement_timeout=0";
+// Besides kPinnedOptions (so snapshot rows render values exactly as streamed
+// rows do): no statement_timeout, a big table may take long to read.
+constexpr char kStatementTimeout[] = "-c statement_timeout=0";
 
 struct ConnDeleter {
   void operator()(PGconn* c) const { PQfinish(c); }
@@ -29,17 +27,6 @@ struct ResultDeleter {
 using ConnPtr = std::unique_ptr<PGconn, ConnDeleter>;
 using ResultPtr = std::unique_ptr<PGresult, ResultDeleter>;
 
-// libpq's multi-line "ERROR:  ...\nDETAIL:  ..." as one line with single spaces.
-std::string OneLine(const char* text) {
-  std::string out;
-  for (const char* p = text ? text : ""; *p != '\0'; ++p) {
-    bool space = std::isspace(static_cast<unsigned char>(*p));
-    if (space && (out.empty() || out.back() == ' ')) continue;
-    out.push_back(space ? ' ' : *p);
-  }
-  if (!out.empty() && out.back() == ' ') out.pop_back();
-  return out;
-}
 
 Status CommandError(PGconn* conn, const PGresult* res, const std::string& what) {
   std::string text = "snapshot: " + what + ": " + OneLine(res ? PQresultErrorMessage(res) : PQerrorMessage(conn));
@@ -160,7 +147,7 @@ Status ReadSnapshot(const std::string& conninfo, const std::string& snapshot_nam
     return Status::InvalidArgument("snapshot: invalid connection string '" + RedactConninfo(conninfo) + "'");
   }
   PQconninfoFree(parsed);
-  std::string full = AddConnOption(conninfo, "options", kSnapshotOptions);
+  std::string full = AddConnOption(conninfo, "options", std::string(kPinnedOptions) + " " + kStatementTimeout);
   full = AddConnOption(full, "client_encoding", "UTF8");
   ConnPtr conn(PQconnectdb(full.c_str()));
   if (conn == nullptr || PQstatus(conn.get()) != CONNECTION_OK) {

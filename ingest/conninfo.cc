@@ -1,0 +1,170 @@
+#include "ingest/conninfo.h"
+
+#include <libpq-fe.h>
+
+#include <cctype>
+
+namespace walguard {
+
+namespace {
+
+bool IsUri(std::string_view s) {
+  return s.starts_with("postgresql://") || s.starts_with("postgres://");
+}
+
+std::string UrlEncode(std::string_view v) {
+  static const char kHex[] = "0123456789ABCDEF";
+  std::string out;
+  for (unsigned char c : v) {
+    if (std::isalnum(c) || c == '-' || c == '.' || c == '_' || c == '~') {
+      out.push_back(static_cast<char>(c));
+    } else {
+      out.push_back('%');
+      out.push_back(kHex[c >> 4]);
+      out.push_back(kHex[c & 15]);
+    }
+  }
+  return out;
+}
+
+// Redacts "[user[:password]@]" and any "password=" query parameter of a URI.
+std::string RedactUri(const std::string& uri) {
+  size_t start = uri.find("://") + 3;
+  size_t end = uri.find('/', start);
+  if (end == std::string::npos) end = uri.size();
+  std::string out = uri;
+  // libpq ends the userinfo at the first '@' before the path, like this.
+  size_t at = out.find('@', start);
+  if (at != std::string::npos && at < end) {
+    size_t colon = out.find(':', start);
+    if (colon != std::string::npos && colon < at) out.erase(colon, at - colon);
+  }
+  size_t q = out.find('?');
+  if (q == std::string::npos) return out;
+  std::string kept;
+  size_t pos = q + 1;
+  while (pos <= out.size()) {
+    size_t amp = out.find('&', pos);
+    if (amp == std::string::npos) amp = out.size();
+    std::string_view param(out.data() + pos, amp - pos);
+    if (!param.starts_with("password=") && !param.empty()) {
+      kept += kept.empty() ? "" : "&";
+      kept += param;
+    }
+    pos = amp + 1;
+  }
+  return out.substr(0, kept.empty() ? q : q + 1) + kept;
+}
+
+// Splits "k = v k2='v 2'" into spans the way libpq's conninfo_parse does, and
+// keeps all but password. An unparseable tail is dropped: it may hold a secret.
+std::string RedactKeyValue(const std::string& s) {
+  std::string out;
+  size_t i = 0, n = s.size();
+  auto skip_space = [&] {
+    while (i < n && std::isspace(static_cast<unsigned char>(s[i]))) ++i;
+  };
+  while (true) {
+    skip_space();
+    if (i >= n) break;
+    size_t key_start = i;
+    while (i < n && s[i] != '=' && !std::isspace(static_cast<unsigned char>(s[i]))) ++i;
+    std::string key = s.substr(key_start, i - key_start);
+    skip_space();
+    if (i >= n || s[i] != '=') return out + (out.empty() ? "" : " ") + "<unparsed>";
+    ++i;
+    skip_space();
+    bool quoted = i < n && s[i] == '\'';
+    if (quoted) ++i;
+    while (i < n) {
+      if (s[i] == '\\' && i + 1 < n) {
+        i += 2;
+        continue;
+      }
+      if (quoted ? s[i] == '\'' : std::isspace(static_cast<unsigned char>(s[i]))) break;
+      ++i;
+    }
+    if (quoted) {
+      if (i >= n) return out + (out.empty() ? "" : " ") + "<unparsed>";
+      ++i;  // closing quote
+    }
+    if (key == "password") continue;
+    if (!out.empty()) out += ' ';
+    out += s.substr(key_start, i - key_start);
+  }
+  return out;
+}
+
+}  // namespace
+
+// libpq messages end with a newline and may span lines ("ERROR:  ...\nDETAIL:  ...");
+// errors and log lines want one line with single spaces.
+std::string OneLine(const char* text) {
+  std::string out;
+  for (const char* p = text ? text : ""; *p != '\0'; ++p) {
+    bool space = std::isspace(static_cast<unsigned char>(*p));
+    if (space && (out.empty() || out.back() == ' ')) continue;
+    out.push_back(space ? ' ' : *p);
+  }
+  if (!out.empty() && out.back() == ' ') out.pop_back();
+  return out;
+}
+
+std::string ScrubSecret(std::string text, const std::string& secret) {
+  if (secret.empty()) return text;
+  for (size_t p = text.find(secret); p != std::string::npos; p = text.find(secret, p)) {
+    text.replace(p, secret.size(), "***");
+  }
+  return text;
+}
+
+// The value `key` already has in `conninfo`, or empty.
+std::string ConninfoValue(const std::string& conninfo, std::string_view key) {
+  std::string value;
+  PQconninfoOption* opts = PQconninfoParse(conninfo.c_str(), nullptr);
+  if (opts == nullptr) return value;
+  for (PQconninfoOption* o = opts; o->keyword != nullptr; ++o) {
+    if (key == o->keyword && o->val != nullptr) value = o->val;
+  }
+  PQconninfoFree(opts);
+  return value;
+}
+
+
+// A later key=value wins in libpq, so adding "options" would silently drop
+// the user's own (say -c wal_sender_timeout=...): append to them instead.
+// The backend applies -c switches in order, so the added ones still win.
+std::string AddConnOption(const std::string& conninfo, std::string_view key, std::string_view value) {
+  std::string merged;
+  if (key == "options") {
+    merged = ConninfoValue(conninfo, key);
+    if (!merged.empty()) {
+      merged += " ";
+      merged += value;
+      value = merged;
+    }
+  }
+  if (IsUri(conninfo)) {
+    char sep = conninfo.find('?') == std::string::npos ? '?' : '&';
+    std::string out = conninfo;
+    if (out.back() != '?' && out.back() != '&') out.push_back(sep);
+    return out + UrlEncode(key) + "=" + UrlEncode(value);
+  }
+  std::string out = conninfo;
+  if (!out.empty() && !std::isspace(static_cast<unsigned char>(out.back()))) out.push_back(' ');
+  out.append(key);
+  out += "='";
+  for (char c : value) {
+    if (c == '\'' || c == '\\') out.push_back('\\');
+    out.push_back(c);
+  }
+  return out + "'";
+}
+
+std::string RedactConninfo(const std::string& conninfo) {
+  return IsUri(conninfo) ? RedactUri(conninfo) : RedactKeyValue(conninfo);
+}
+
+std::string ConninfoPassword(const std::string& conninfo) { return ConninfoValue(conninfo, "password"); }
+
+}  // namespace walguard

@@ -1,0 +1,33 @@
+// Connection strings: what walguard adds to the user's libpq conninfo, and
+// how it keeps passwords out of logs and errors. Both "key=value" strings and
+// postgres:// URIs are handled.
+#pragma once
+
+#include <string>
+#include <string_view>
+
+namespace walguard {
+
+// wal2json and row_to_json write values with the session's output functions:
+// every GUC that changes their text is pinned, on the replication and the
+// snapshot connection alike.
+inline constexpr char kPinnedOptions[] =
+    "-c DateStyle=ISO -c TimeZone=UTC -c IntervalStyle=postgres -c extra_float_digits=3 -c bytea_output=hex";
+
+// Adds key=value. For "options" the value is appended to the user's own
+// options (the added -c switches come later and win).
+std::string AddConnOption(const std::string& conninfo, std::string_view key, std::string_view value);
+
+// The conninfo with any password removed, for logs and errors.
+std::string RedactConninfo(const std::string& conninfo);
+
+// The password the conninfo carries, or "" (to scrub it from libpq's errors).
+std::string ConninfoPassword(const std::string& conninfo);
+
+// `text` with every occurrence of `secret` replaced by "***".
+std::string ScrubSecret(std::string text, const std::string& secret);
+
+// libpq's multi-line "ERROR:  ...\nDETAIL:  ..." as one line with single spaces.
+std::string OneLine(const char* text);
+
+}  // namespace walguard
