@@ -18,6 +18,7 @@ constexpr int kPollMs = 100;
 constexpr Micros kIdleClockInterval = 1 * kMicrosPerSecond;
 // Snapshot rows per (unsynced) intermediate write.
 constexpr int kSnapshotChunk = 10000;
+constexpr int kInitialBackoffMs = 500;
 
 std::vector<std::string> AddTables() {
   std::vector<std::string> tables;
@@ -44,10 +45,14 @@ Status Pipeline::Run(bool resnapshot) {
     WG_RETURN_IF_ERROR(Bootstrap());
   }
   WG_RETURN_IF_ERROR(engine_.Load(store_->NewBatch().get()));
-  WG_RETURN_IF_ERROR(StartStream());
+  Status started = StartStream();
+  while (started.IsUnavailable() && !stop_->load()) started = Reconnect(started);
+  WG_RETURN_IF_ERROR(started);
   while (!stop_->load()) {
     Status s = StreamOnce();
-    if (s.IsUnavailable()) s = Reconnect(s);
+    // Transient failures (connection cut, server restart, slot still held by
+    // the previous connection) are retried with backoff until they pass.
+    while (s.IsUnavailable() && !stop_->load()) s = Reconnect(s);
     if (!s.ok()) {
       Status shut = Shutdown();
       if (!shut.ok()) spdlog::warn("during stop: {}", shut.ToString());
@@ -58,7 +63,7 @@ Status Pipeline::Run(bool resnapshot) {
 }
 
 Status Pipeline::Connect() {
-  int backoff_ms = 500;
+  int backoff_ms = kInitialBackoffMs;
   for (;;) {
     Status s = repl_.Connect(config_.postgres.conninfo);
     SystemInfo sys;
@@ -263,13 +268,17 @@ Status Pipeline::SendStatus(bool force, bool reply_requested) {
 }
 
 Status Pipeline::Reconnect(const Status& cause) {
-  spdlog::warn("replication connection lost: {}", cause.ToString());
+  spdlog::warn("replication: {}; reconnecting in {} ms", cause.ToString(), reconnect_backoff_ms_);
   // Whole transactions staged so far are safe to keep; a partial one is dropped and re-sent.
   WG_RETURN_IF_ERROR(CommitBatch());
   assembler_.Reset();
   repl_.Close();
+  std::this_thread::sleep_for(std::chrono::milliseconds(reconnect_backoff_ms_));
+  reconnect_backoff_ms_ = std::min(reconnect_backoff_ms_ * 2, config_.postgres.reconnect_max_backoff_ms);
   WG_RETURN_IF_ERROR(Connect());
-  return StartStream();
+  WG_RETURN_IF_ERROR(StartStream());
+  reconnect_backoff_ms_ = kInitialBackoffMs;
+  return Status::OK();
 }
 
 void Pipeline::LogProgress(bool force) {

@@ -68,6 +68,7 @@ class Pipeline {
   Micros last_data_ = 0;     // local time of the last XLogData
   Micros last_clock_request_ = 0;
   Micros last_commit_time_ = 0;
+  int reconnect_backoff_ms_ = 500;
 
   // Progress counters.
   uint64_t changes_total_ = 0;

@@ -10,6 +10,10 @@ namespace walguard {
 
 namespace {
 
+// Longer stays are data errors (a check_out of 9999-12-31 would cost millions
+// of per-date writes): they are dead-lettered rather than accounted.
+constexpr int32_t kMaxStayNights = 3660;
+
 bool IsActiveReservation(std::string_view status) {
   return status == "host_commit_pending" || status == "confirmed" || status == "checked_in";
 }
@@ -237,9 +241,16 @@ Status CheckReserveRow(TableId table, const RowImage& img) {
       WG_RETURN_IF_ERROR(CheckDecimal(table, img, payment_col::kAmount));
       WG_RETURN_IF_ERROR(TimeOf(table, img, payment_col::kCreatedAt, &t, &known));
       return TimeOf(table, img, payment_col::kSucceededAt, &t, &known);
-    case TableId::kReservations:
+    case TableId::kReservations: {
+      int32_t check_out = 0;
       WG_RETURN_IF_ERROR(DateOf(table, img, reservation_col::kCheckIn, &date));
-      return DateOf(table, img, reservation_col::kCheckOut, &date);
+      WG_RETURN_IF_ERROR(DateOf(table, img, reservation_col::kCheckOut, &check_out));
+      if (check_out - date > kMaxStayNights) {
+        return Status::InvalidArgument("stay of " + std::to_string(check_out - date) + " nights exceeds " +
+                                       std::to_string(kMaxStayNights));
+      }
+      return Status::OK();
+    }
     case TableId::kLedgerEntries:
       WG_RETURN_IF_ERROR(CheckDecimal(table, img, ledger_col::kAmount));
       return TimeOf(table, img, ledger_col::kCreatedAt, &t, &known);

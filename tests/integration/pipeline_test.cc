@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <iostream>
 #include <set>
+#include <thread>
 
 #include "tests/integration/ticketing_scenarios.h"
 #include "tests/integration/walguard_harness.h"
@@ -216,6 +217,25 @@ VALUES ('75000000-0000-4000-8000-000000000005', 5, 'active', now() + interval '1
   ASSERT_EQ(stuck.size(), 1u) << h.WalguardLog();
   // The WAL clock (commit_time of a clock-driven alert) is past expires_at + 2 s.
   EXPECT_GT(stuck[0].commit_time, expires) << stuck[0].payload;
+  EXPECT_EQ(h.StopWalguard(), 0);
+}
+
+TEST(PipelineTest, ReconnectsWithBackoffWhenTheConnectionIsCut) {
+  WalguardHarness h;
+  ASSERT_OK(h.SetUp());
+  ASSERT_OK(h.StartWalguard());
+  const std::string slot = "wg_" + h.db();
+  std::string killed;
+  for (int i = 0; i < 3; ++i) {  // cut it repeatedly, also while it reconnects
+    ASSERT_OK(h.Sql("SELECT count(pg_terminate_backend(active_pid)) FROM pg_replication_slots "
+                    "WHERE slot_name = '" + slot + "' AND active_pid IS NOT NULL", &killed));
+    std::this_thread::sleep_for(std::chrono::milliseconds(300));
+  }
+  ASSERT_OK(h.Sql(kAllRulesIncident));
+  for (const char* type : kAllTicketingRules) {
+    EXPECT_FALSE(h.WaitFor(type, "firing", 1, seconds(40)).empty()) << type << "\n" << h.WalguardLog();
+  }
+  EXPECT_NE(h.WalguardLog().find("reconnecting"), std::string::npos);
   EXPECT_EQ(h.StopWalguard(), 0);
 }
 

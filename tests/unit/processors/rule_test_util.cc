@@ -1,5 +1,9 @@
 #include "tests/unit/processors/rule_test_util.h"
 
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include <algorithm>
 #include <cctype>
 #include <cstdio>
 #include <set>
@@ -283,6 +287,19 @@ std::string HoldId(int n) { return MakeId("b0b0b0b0", n); }
 std::string OrderId(int n) { return MakeId("0d0d0d0d", n); }
 std::string ItemId(int n) { return MakeId("17171717", n); }
 std::string TicketId(int n) { return MakeId("7c7c7c7c", n); }
+std::string PaymentId(int n) { return MakeId("9a9a9a9a", n); }
+std::string IntentId(int n) { return MakeId("b1b1b1b1", n); }
+std::string ReservationId(int n) { return MakeId("5e5e0000", n); }
+std::string UnitId(int n) { return MakeId("0a0a0a0a", n); }
+std::string LedgerEntryId(int n) { return MakeId("1e1e1e1e", n); }
+std::string LedgerTxnId(int n) { return MakeId("7d7d7d7d", n); }
+std::string WebhookId(int n) { return MakeId("3b3b3b3b", n); }
+
+std::string Day(int n) {
+  int32_t base = 0;
+  ParseDate("2026-12-01", &base);
+  return FormatDate(base + n);
+}
 
 // ---------------------------------------------------------------------------
 // Changes
@@ -353,6 +370,66 @@ Cols TicketRow(const std::string& id, const std::string& order_id, const std::st
           Col("created_at", PgTimestamp(kT0))};
 }
 
+Cols PaymentRow(const std::string& id, const std::string& intent_id, std::string_view provider,
+                std::string_view method, std::string_view status, std::string amount, Micros created_at,
+                std::optional<Micros> succeeded_at) {
+  // Not the DDL's column order, and with columns walguard ignores.
+  return {Col("id", id),
+          Col("status", std::string(status)),
+          Col("booking_intent_id", intent_id),
+          Col("amount", std::move(amount)),
+          Col("currency", "BRL"),
+          Col("provider", std::string(provider)),
+          Col("method", std::string(method)),
+          Col("gateway_payment_id", "gw_" + id),
+          NullCol("error_code"),
+          Col("created_at", PgTimestamp(created_at)),
+          succeeded_at ? Col("succeeded_at", PgTimestamp(*succeeded_at)) : NullCol("succeeded_at")};
+}
+
+Cols ReservationRow(const std::string& id, const std::string& intent_id, const std::string& unit_id,
+                    std::string check_in, std::string check_out, std::string_view status) {
+  return {Col("id", id),
+          Col("confirmation_code", "RES-2026-" + id.substr(id.size() - 6)),
+          Col("booking_intent_id", intent_id),
+          Col("unit_id", unit_id),
+          Col("check_in", std::move(check_in)),
+          Col("check_out", std::move(check_out)),
+          Col("status", std::string(status)),
+          Col("payment_status", "paid")};
+}
+
+Cols LedgerRow(const std::string& id, const std::string& transaction_id, std::string_view account,
+               std::string_view direction, std::string amount, Micros created_at) {
+  return {Col("id", id),
+          Col("transaction_id", transaction_id),
+          Col("entry_type", "booking"),
+          Col("account", std::string(account)),
+          Col("direction", std::string(direction)),
+          Col("amount", std::move(amount)),
+          Col("description", "test entry"),
+          Col("created_at", PgTimestamp(created_at))};
+}
+
+Cols CalendarRow(const std::string& unit_id, std::string date, int64_t allotment, int64_t bookings_count) {
+  return {Col("unit_id", unit_id),
+          Col("date", std::move(date)),
+          Col("allotment", allotment),
+          Col("bookings_count", bookings_count),
+          Col("temp_holds", int64_t{0}),
+          Col("is_available", bookings_count < allotment ? "true" : "false"),
+          Col("is_blocked", "false")};
+}
+
+Cols WebhookRow(const std::string& id, std::string_view provider, std::string_view status, Micros received_at) {
+  return {Col("id", id),
+          Col("provider", std::string(provider)),
+          Col("event_id", "evt_" + id.substr(id.size() - 6)),
+          Col("event_type", "payment_intent.succeeded"),
+          Col("status", std::string(status)),
+          Col("received_at", PgTimestamp(received_at))};
+}
+
 Change InsertIn(std::string schema, std::string table, Cols columns) {
   Change c;
   c.action = Action::kInsert;
@@ -365,9 +442,13 @@ Change InsertIn(std::string schema, std::string table, Cols columns) {
 Change Insert(std::string table, Cols columns) { return InsertIn("ticketing", std::move(table), std::move(columns)); }
 
 Change Update(std::string table, Cols columns, Cols identity) {
+  return UpdateIn("ticketing", std::move(table), std::move(columns), std::move(identity));
+}
+
+Change UpdateIn(std::string schema, std::string table, Cols columns, Cols identity) {
   Change c;
   c.action = Action::kUpdate;
-  c.schema = "ticketing";
+  c.schema = std::move(schema);
   c.table = std::move(table);
   if (identity.empty()) {
     for (const Datum& d : columns) {
@@ -380,18 +461,24 @@ Change Update(std::string table, Cols columns, Cols identity) {
 }
 
 Change Delete(std::string table, Cols identity) {
+  return DeleteIn("ticketing", std::move(table), std::move(identity));
+}
+
+Change DeleteIn(std::string schema, std::string table, Cols identity) {
   Change c;
   c.action = Action::kDelete;
-  c.schema = "ticketing";
+  c.schema = std::move(schema);
   c.table = std::move(table);
   c.identity = std::move(identity);
   return c;
 }
 
-Change Truncate(std::string table) {
+Change Truncate(std::string table) { return TruncateIn("ticketing", std::move(table)); }
+
+Change TruncateIn(std::string schema, std::string table) {
   Change c;
   c.action = Action::kTruncate;
-  c.schema = "ticketing";
+  c.schema = std::move(schema);
   c.table = std::move(table);
   return c;
 }
@@ -430,9 +517,26 @@ const std::vector<RuleInfo>& TicketingRules() {
   return kRules;
 }
 
+const std::vector<RuleInfo>& ReserveRules() {
+  static const std::vector<RuleInfo> kRules = {
+      {"ledger_imbalance", "ledger_transaction", "P1", ""},
+      {"overbooking", "unit", "P1", "block_unit_availability"},
+      {"calendar_drift", "unit_date", "P2", "recalculate_availability"},
+      {"payment_without_reservation", "payment", "P1", "finalize_reservation"},
+      {"stuck_payment", "payment", "P2", "poll_payment_status"},
+      {"pix_pending", "payment", "P2", "poll_payment_status"},
+      {"double_charge", "booking_intent", "P2", "refund_duplicate_charge", true},
+      {"failed_payment_rate", "provider", "P2", ""},
+      {"webhook_failures", "provider", "P1", ""},
+  };
+  return kRules;
+}
+
 const RuleInfo* FindRule(std::string_view type) {
-  for (const RuleInfo& r : TicketingRules()) {
-    if (r.type == type) return &r;
+  for (const auto* rules : {&TicketingRules(), &ReserveRules()}) {
+    for (const RuleInfo& r : *rules) {
+      if (r.type == type) return &r;
+    }
   }
   return nullptr;
 }
@@ -624,7 +728,9 @@ void RuleHarness::Check(Micros at, Lsn lsn, const std::vector<Message>& messages
         const std::string command_id = j.Str("command_id");
         if (command_id.empty() || command_id == it->second) Violation("command_id empty or equal to alert_id" + where);
         if (j.Str("dry_run") != "false") Violation("dry_run is not false" + where);
-        if (j.Str("requires_approval") != "false") Violation("requires_approval is not false" + where);
+        if (rule != nullptr && j.Str("requires_approval") != (rule->requires_approval ? "true" : "false")) {
+          Violation(std::string("requires_approval is not ") + (rule->requires_approval ? "true" : "false") + where);
+        }
         if (const Json* a = j.Find("args"); a == nullptr || !a->is_object()) Violation("args not an object" + where);
         if (j.Str("lsn") != lsn_text) Violation("command lsn is not the step's" + where);
         break;
@@ -642,5 +748,132 @@ void RuleHarness::Check(Micros at, Lsn lsn, const std::vector<Message>& messages
     }
   }
 }
+
+// ---------------------------------------------------------------------------
+// Table-driven cases
+
+namespace cases {
+
+Expect Fires(const std::string& type, const std::string& entity_id, Figures details) {
+  std::string fp = Fingerprint(type, entity_id);
+  return {fp, "firing " + fp, std::move(details), ""};
+}
+
+Expect Resolves(const std::string& type, const std::string& entity_id) {
+  std::string fp = Fingerprint(type, entity_id);
+  return {fp, "resolved " + fp, {}, ""};
+}
+
+Expect Command(const std::string& command, const std::string& alert_type, const std::string& entity_id,
+               Figures args) {
+  std::string fp = Fingerprint(alert_type, entity_id);
+  std::sort(args.begin(), args.end());
+  std::string s = "command " + command + " {";
+  for (size_t i = 0; i < args.size(); ++i) s += (i ? "," : "") + args[i].first + "=" + args[i].second;
+  return {fp, s + "} <- " + fp, {}, ""};
+}
+
+Expect DeadLetter(const std::string& qualified_table, std::string reason) {
+  return {qualified_table, "deadletter " + qualified_table, {}, std::move(reason)};
+}
+
+void PrintTo(const RuleCase& c, std::ostream* os) { *os << c.name; }
+
+std::string Describe(const Step& s) {
+  if (s.kind == Step::Kind::kClock) return "clock tick to " + FormatTimestamp(s.at);
+  std::string d = "transaction at " + FormatTimestamp(s.at) + ":";
+  for (const Change& c : s.changes) {
+    d += " ";
+    d += static_cast<char>(c.action);
+    d += " " + c.schema + "." + c.table;
+  }
+  return d;
+}
+
+namespace {
+
+template <typename T, typename KeyOf, typename SummaryOf>
+std::vector<std::string> PerKeyOrder(const std::vector<T>& items, KeyOf key_of, SummaryOf summary_of) {
+  std::vector<const T*> sorted;
+  for (const T& item : items) sorted.push_back(&item);
+  std::stable_sort(sorted.begin(), sorted.end(), [&](const T* a, const T* b) { return key_of(*a) < key_of(*b); });
+  std::vector<std::string> out;
+  for (const T* item : sorted) out.push_back(summary_of(*item));
+  return out;
+}
+
+}  // namespace
+
+void ExpectMessages(const std::vector<Message>& got, const std::vector<Expect>& want) {
+  std::vector<std::string> got_summaries =
+      PerKeyOrder(got, [](const Message& m) { return m.key; }, [](const Message& m) { return m.Summary(); });
+  std::vector<std::string> want_summaries =
+      PerKeyOrder(want, [](const Expect& e) { return e.key; }, [](const Expect& e) { return e.summary; });
+  EXPECT_THAT(got_summaries, ::testing::ElementsAreArray(want_summaries));
+
+  for (const Expect& e : want) {
+    const Message* match = nullptr;
+    for (const Message& m : got) {
+      if (m.Summary() == e.summary) match = &m;
+    }
+    if (match == nullptr) continue;  // already reported above
+    if (!e.details.empty()) {
+      const Json* details = match->json.Find("details");
+      ASSERT_NE(details, nullptr) << match->payload;
+      for (const auto& [name, value] : e.details) {
+        EXPECT_EQ(details->Str(name), value) << "details." << name << " of " << match->payload;
+      }
+    }
+    if (!e.reason.empty()) {
+      EXPECT_NE(match->json.Str("reason").find(e.reason), std::string::npos)
+          << "reason should mention '" << e.reason << "': " << match->payload;
+    }
+  }
+}
+
+void RunCase(const RuleCase& c) {
+  RuleHarness harness(c.thresholds);
+  std::vector<std::vector<std::string>> payloads;
+  for (size_t i = 0; i < c.steps.size(); ++i) {
+    SCOPED_TRACE("step " + std::to_string(i + 1) + ": " + Describe(c.steps[i].step));
+    std::vector<Message> got = harness.Run(c.steps[i].step);
+    ExpectMessages(got, c.steps[i].expect);
+    payloads.emplace_back();
+    for (const Message& m : got) payloads.back().push_back(m.payload);
+  }
+  EXPECT_THAT(harness.violations(), ::testing::IsEmpty());
+
+  RuleHarness again(c.thresholds);
+  for (size_t i = 0; i < c.steps.size(); ++i) {
+    std::vector<std::string> second;
+    for (const Message& m : again.Run(c.steps[i].step)) second.push_back(m.payload);
+    EXPECT_EQ(second, payloads[i]) << "step " << i + 1 << " is not deterministic";
+  }
+}
+
+void CoveredTypes(const std::vector<RuleCase>& all, std::set<std::string>* fired, std::set<std::string>* resolved) {
+  for (const RuleCase& c : all) {
+    for (const StepCase& s : c.steps) {
+      for (const Expect& e : s.expect) {
+        if (e.summary.starts_with("firing ")) fired->insert(e.key.substr(0, e.key.find(':')));
+        if (e.summary.starts_with("resolved ")) resolved->insert(e.key.substr(0, e.key.find(':')));
+      }
+    }
+  }
+}
+
+Thresholds With(void (*set)(Thresholds*)) {
+  Thresholds t;
+  set(&t);
+  return t;
+}
+
+std::vector<Change> Cat(std::initializer_list<std::vector<Change>> parts) {
+  std::vector<Change> out;
+  for (const auto& p : parts) out.insert(out.end(), p.begin(), p.end());
+  return out;
+}
+
+}  // namespace cases
 
 }  // namespace walguard::rule_test

@@ -1,5 +1,5 @@
 // A small DSL for rule tests: build source transactions of typed changes to
-// the ticketing tables, run them (and clock ticks) through the Engine on a
+// the ticketing and reserve tables, run them (and clock ticks) through the Engine on a
 // MemoryKv, and read back the emitted messages parsed.
 //
 // Every message the harness sees is also checked against the message
@@ -11,9 +11,12 @@
 #pragma once
 
 #include <cstdint>
+#include <initializer_list>
 #include <map>
 #include <memory>
 #include <optional>
+#include <ostream>
+#include <set>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -74,6 +77,17 @@ std::string HoldId(int n);
 std::string OrderId(int n);
 std::string ItemId(int n);
 std::string TicketId(int n);
+// reserve (runbook 002)
+std::string PaymentId(int n);
+std::string IntentId(int n);
+std::string ReservationId(int n);
+std::string UnitId(int n);
+std::string LedgerEntryId(int n);
+std::string LedgerTxnId(int n);
+std::string WebhookId(int n);
+
+// Dates as Postgres writes them: Day(0) is "2026-12-01", Day(n) n days later.
+std::string Day(int n);
 
 // ---------------------------------------------------------------------------
 // Changes.
@@ -98,14 +112,30 @@ Cols ItemRow(const std::string& id, const std::string& order_id, const std::stri
 Cols TicketRow(const std::string& id, const std::string& order_id, const std::string& tier_id,
                std::string_view status);
 
+// Full rows of the reserve tables, with a few columns walguard does not read.
+// `amount` is the raw numeric token, as wal2json writes it.
+Cols PaymentRow(const std::string& id, const std::string& intent_id, std::string_view provider,
+                std::string_view method, std::string_view status, std::string amount, Micros created_at,
+                std::optional<Micros> succeeded_at = std::nullopt);
+// check_in / check_out are date texts ("2026-12-01"), check_out exclusive.
+Cols ReservationRow(const std::string& id, const std::string& intent_id, const std::string& unit_id,
+                    std::string check_in, std::string check_out, std::string_view status);
+Cols LedgerRow(const std::string& id, const std::string& transaction_id, std::string_view account,
+               std::string_view direction, std::string amount, Micros created_at);
+Cols CalendarRow(const std::string& unit_id, std::string date, int64_t allotment, int64_t bookings_count);
+Cols WebhookRow(const std::string& id, std::string_view provider, std::string_view status, Micros received_at);
+
 // `table` is a ticketing table name ("ticket_holds"); the *In forms take any schema.
 Change Insert(std::string table, Cols columns);
 Change InsertIn(std::string schema, std::string table, Cols columns);
 // identity defaults to the new row's id, as wal2json writes it when the key
 // is unchanged under REPLICA IDENTITY DEFAULT.
 Change Update(std::string table, Cols columns, Cols identity = {});
+Change UpdateIn(std::string schema, std::string table, Cols columns, Cols identity = {});
 Change Delete(std::string table, Cols identity);
+Change DeleteIn(std::string schema, std::string table, Cols identity);
 Change Truncate(std::string table);
+Change TruncateIn(std::string schema, std::string table);
 
 // ---------------------------------------------------------------------------
 // Steps.
@@ -121,18 +151,20 @@ Step Txn(Micros commit_time, std::vector<Change> changes);
 Step Clock(Micros now);
 
 // ---------------------------------------------------------------------------
-// The ticketing rules as the contract's table states them.
+// The rules as the contract's table states them.
 
 struct RuleInfo {
   std::string_view type;
   std::string_view entity_kind;
   std::string_view severity;
   std::string_view command;  // "" when none
+  bool requires_approval = false;  // of the command
 };
 
 // nullptr for a type the contract does not list.
 const RuleInfo* FindRule(std::string_view type);
 const std::vector<RuleInfo>& TicketingRules();
+const std::vector<RuleInfo>& ReserveRules();
 
 std::string Fingerprint(std::string_view type, std::string_view entity_id);
 
@@ -198,5 +230,61 @@ class RuleHarness {
   std::map<std::string, std::string> used_alert_ids_;  // alert_id -> fingerprint
   std::vector<std::string> violations_;
 };
+
+// ---------------------------------------------------------------------------
+// Table-driven rule cases: each case is a sequence of steps with the exact
+// transitions, commands and dead letters each step must emit. (Used by the
+// reserve rule tests; in a namespace of its own so that it cannot clash with
+// the ticketing test's local equivalents.)
+
+namespace cases {
+
+using Figures = std::vector<std::pair<std::string, std::string>>;
+
+struct Expect {
+  std::string key;      // fingerprint (alerts, commands) or schema.table (dead letters)
+  std::string summary;  // as Message::Summary()
+  Figures details;      // alert details to check (string or number text)
+  std::string reason;   // dead letters: part of the reason
+};
+
+Expect Fires(const std::string& type, const std::string& entity_id, Figures details = {});
+Expect Resolves(const std::string& type, const std::string& entity_id);
+Expect Command(const std::string& command, const std::string& alert_type, const std::string& entity_id,
+               Figures args);
+Expect DeadLetter(const std::string& qualified_table, std::string reason);
+
+struct StepCase {
+  Step step;
+  std::vector<Expect> expect;
+};
+
+struct RuleCase {
+  std::string name;
+  std::vector<StepCase> steps;
+  Thresholds thresholds = Thresholds();
+};
+
+void PrintTo(const RuleCase& c, std::ostream* os);
+
+std::string Describe(const Step& s);
+
+// Checks one step's messages against its expectations (gtest EXPECTs). Order
+// within one key is part of the contract; across keys it is not.
+void ExpectMessages(const std::vector<Message>& got, const std::vector<Expect>& want);
+
+// Runs every step of the case, checks the expectations and the harness's
+// contract checks, then replays the steps on fresh state and expects
+// byte-identical messages (stable alert and command ids).
+void RunCase(const RuleCase& c);
+
+// Alert types that fire / resolve somewhere in the cases.
+void CoveredTypes(const std::vector<RuleCase>& all, std::set<std::string>* fired, std::set<std::string>* resolved);
+
+Thresholds With(void (*set)(Thresholds*));
+
+std::vector<Change> Cat(std::initializer_list<std::vector<Change>> parts);
+
+}  // namespace cases
 
 }  // namespace walguard::rule_test
