@@ -3,40 +3,9 @@
 #include <cerrno>
 #include <cstring>
 
+#include "util/json_writer.h"
+
 namespace walguard {
-
-namespace {
-
-// Appends `in` as a JSON string literal (RFC 8259): quotes, backslashes and
-// all control characters are escaped; other bytes (UTF-8) pass through.
-void AppendJsonString(const std::string& in, std::string* out) {
-  static const char kHex[] = "0123456789abcdef";
-  out->push_back('"');
-  for (char c : in) {
-    switch (c) {
-      case '"': out->append("\\\""); break;
-      case '\\': out->append("\\\\"); break;
-      case '\n': out->append("\\n"); break;
-      case '\r': out->append("\\r"); break;
-      case '\t': out->append("\\t"); break;
-      case '\b': out->append("\\b"); break;
-      case '\f': out->append("\\f"); break;
-      default: {
-        auto u = static_cast<unsigned char>(c);
-        if (u < 0x20) {
-          out->append("\\u00");
-          out->push_back(kHex[u >> 4]);
-          out->push_back(kHex[u & 0xf]);
-        } else {
-          out->push_back(c);
-        }
-      }
-    }
-  }
-  out->push_back('"');
-}
-
-}  // namespace
 
 JsonlSink::~JsonlSink() {
   if (owned_ && file_ != nullptr) std::fclose(file_);
@@ -62,9 +31,9 @@ Status JsonlSink::Send(const SinkMessage& message, std::vector<uint64_t>* delive
   std::string line;
   line.reserve(message.topic.size() + message.key.size() + message.payload.size() + 40);
   line.append("{\"topic\":");
-  AppendJsonString(message.topic, &line);
+  AppendJsonString(&line, message.topic);
   line.append(",\"key\":");
-  AppendJsonString(message.key, &line);
+  AppendJsonString(&line, message.key);
   // The payload is already one JSON object; embedding it verbatim keeps the
   // line a single JSON document.
   line.append(",\"value\":");
