@@ -43,9 +43,26 @@ Status AllotmentOf(KvTxn* kv, std::string_view unit, int32_t date, int64_t* allo
   return CellInt(Spec(TableId::kAvailabilityCalendar), img, calendar_col::kAllotment, allotment);
 }
 
-void SetOverbooked(KvTxn* kv, std::string_view unit, int32_t date, bool overbooked) {
-  if (overbooked) kv->Put(OverbookedKey(unit, date), "");
-  else kv->Delete(OverbookedKey(unit, date));
+// Per unit: how many of its dates are overbooked, so evaluating a unit that
+// has none needs no scan.
+struct UnitOverbooked {
+  enum : int { kDates, kCount };
+  std::array<int64_t, kCount> v{};
+};
+
+// Writes the flag only when it changes (no tombstone per untouched date) and
+// keeps the unit's count of overbooked dates.
+Status SetOverbooked(KvTxn* kv, std::string_view unit, int32_t date, bool overbooked) {
+  const std::string key = OverbookedKey(unit, date);
+  std::string ignored;
+  Status s = kv->Get(key, &ignored);
+  if (!s.ok() && !s.IsNotFound()) return s;
+  if (s.ok() == overbooked) return Status::OK();
+  if (overbooked) kv->Put(key, "");
+  else kv->Delete(key);
+  UnitOverbooked d;
+  d.v[UnitOverbooked::kDates] = overbooked ? 1 : -1;
+  return AddTo(kv, EntityKind::kUnit, unit, d);
 }
 
 Status ApplyDate(ApplyContext* ctx, const std::string& unit, int32_t date, int64_t delta) {
@@ -56,7 +73,7 @@ Status ApplyDate(ApplyContext* ctx, const std::string& unit, int32_t date, int64
   Store(ctx->kv, EntityKind::kUnitDate, id, count);
   int64_t allotment = 1;
   WG_RETURN_IF_ERROR(AllotmentOf(ctx->kv, unit, date, &allotment));
-  SetOverbooked(ctx->kv, unit, date, count.v[DateCount::kActive] > allotment);
+  WG_RETURN_IF_ERROR(SetOverbooked(ctx->kv, unit, date, count.v[DateCount::kActive] > allotment));
   ctx->Touch(EntityKind::kUnitDate, id);
   return Status::OK();
 }
@@ -108,7 +125,7 @@ Status RefreshOverbooked(ApplyContext* ctx, std::string_view unit, int32_t date,
   if (allotment < 0) allotment = 1;
   int64_t count = 0;
   WG_RETURN_IF_ERROR(LoadDateCount(ctx->kv, unit, date, &count));
-  SetOverbooked(ctx->kv, unit, date, count > allotment);
+  WG_RETURN_IF_ERROR(SetOverbooked(ctx->kv, unit, date, count > allotment));
   ctx->Touch(EntityKind::kUnit, unit);
   ctx->Touch(EntityKind::kUnitDate, UnitDateId(unit, date));
   return Status::OK();
@@ -116,6 +133,9 @@ Status RefreshOverbooked(ApplyContext* ctx, std::string_view unit, int32_t date,
 
 Status FirstOverbookedDate(KvTxn* kv, std::string_view unit, bool* found, int32_t* date) {
   *found = false;
+  UnitOverbooked count;
+  WG_RETURN_IF_ERROR(Load(kv, EntityKind::kUnit, unit, &count));
+  if (count.v[UnitOverbooked::kDates] == 0) return Status::OK();
   std::string begin = OverbookedPrefix(unit);
   std::string end = begin;
   end.back() = static_cast<char>('/' + 1);
