@@ -52,9 +52,10 @@ ApplyContext Engine::NewContext(KvTxn* kv, Lsn lsn, Micros commit_time, Micros d
 
 Status Engine::ApplyTransaction(const Transaction& txn, KvTxn* kv, Micros detected_at,
                                 std::vector<OutMessage>* out) {
+  const Micros previous = clock_;
   clock_ = std::max(clock_, txn.commit_time);
   ApplyContext ctx = NewContext(kv, txn.end_lsn, txn.commit_time, detected_at, out);
-  WG_RETURN_IF_ERROR(FireTimers(&ctx));
+  WG_RETURN_IF_ERROR(FireTimers(&ctx, previous));
   for (const Change& change : txn.changes) {
     WG_RETURN_IF_ERROR(ApplyChange(&ctx, change, txn.xid));
   }
@@ -66,9 +67,10 @@ Status Engine::ApplyTransaction(const Transaction& txn, KvTxn* kv, Micros detect
 
 Status Engine::AdvanceClock(Micros now, Lsn lsn, KvTxn* kv, Micros detected_at, std::vector<OutMessage>* out) {
   if (now <= clock_) return Status::OK();
+  const Micros previous = clock_;
   clock_ = now;
   ApplyContext ctx = NewContext(kv, lsn, now, detected_at, out);
-  WG_RETURN_IF_ERROR(FireTimers(&ctx));
+  WG_RETURN_IF_ERROR(FireTimers(&ctx, previous));
   WG_RETURN_IF_ERROR(walguard::EvaluateTouched(&ctx));
   StoreClock(kv);
   return Status::OK();
@@ -97,8 +99,8 @@ Status Engine::FinishSnapshot(Lsn consistent_point, KvTxn* kv, Micros detected_a
 
 bool Engine::NextDeadline(KvTxn* kv, Micros* deadline) const { return NextTimer(kv, deadline); }
 
-Status Engine::FireTimers(ApplyContext* ctx) {
-  return FireDueTimers(ctx->kv, ctx->now, [&](TableId table, const std::string& key) -> Status {
+Status Engine::FireTimers(ApplyContext* ctx, Micros previous_clock) {
+  return FireDueTimers(ctx->kv, previous_clock, ctx->now, [&](TableId table, const std::string& key) -> Status {
     RowImage image;
     Status s = LoadImage(ctx->kv, table, key, &image);
     if (s.IsNotFound()) return Status::OK();  // the row went away; its timer was stale

@@ -52,7 +52,7 @@ class Engine {
   Status ApplyChange(ApplyContext* ctx, const Change& change, uint32_t xid);
   Status ApplyRow(ApplyContext* ctx, const Change& change, uint32_t xid);
   Status Truncate(ApplyContext* ctx, const Change& change);
-  Status FireTimers(ApplyContext* ctx);
+  Status FireTimers(ApplyContext* ctx, Micros previous_clock);
   void StoreClock(KvTxn* kv) const;
 
   Thresholds thresholds_;

@@ -34,9 +34,11 @@ void ClearTimer(KvTxn* kv, Micros deadline, TableId table, std::string_view row_
   kv->Delete(TimerKey(deadline, table, row_key));
 }
 
-Status FireDueTimers(KvTxn* kv, Micros now,
+Status FireDueTimers(KvTxn* kv, Micros after, Micros now,
                      const std::function<Status(TableId, const std::string& row_key)>& fire) {
+  if (now <= after) return Status::OK();
   std::string begin(1, kTimerTag);
+  PutFixed64BE(&begin, Flip(after) + 1);
   std::string end(1, kTimerTag);
   PutFixed64BE(&end, Flip(now) + 1);
   std::vector<std::pair<std::string, std::pair<TableId, std::string>>> due;
@@ -53,6 +55,9 @@ Status FireDueTimers(KvTxn* kv, Micros now,
       kv->Delete(key);
       WG_RETURN_IF_ERROR(fire(target.first, target.second));
     }
+    // The next round starts after this one's last key (now deleted).
+    begin = due.back().first;
+    begin.push_back('\0');
   }
 }
 

@@ -76,6 +76,7 @@ Status WalguardHarness::SetUp() {
   std::filesystem::remove_all(work_dir_);
   std::filesystem::create_directories(work_dir_);
   WG_RETURN_IF_ERROR(Sql(ReadFile(std::string(WALGUARD_SOURCE_DIR) + "/sql/ticketing_schema.sql")));
+  WG_RETURN_IF_ERROR(Sql(ReadFile(std::string(WALGUARD_SOURCE_DIR) + "/sql/reserve_schema.sql")));
   broker_ = std::make_unique<ChildProcess>();
   WG_RETURN_IF_ERROR(broker_->Start({WalguardBinary(), "broker"}, work_dir_ + "/broker.log"));
   std::string line;
@@ -167,6 +168,57 @@ std::vector<Published> WalguardHarness::All(std::chrono::milliseconds settle) {
     Collect();
   }
   return published_;
+}
+
+Status WalguardHarness::CatchUp(std::chrono::milliseconds timeout, std::chrono::milliseconds quiet) {
+  if (!reader_ || !walguard_) return Status::InvalidArgument("walguard is not running");
+  auto deadline = std::chrono::steady_clock::now() + timeout;
+  std::string lsn;
+  WG_RETURN_IF_ERROR(Sql("SELECT pg_current_wal_lsn()::text", &lsn));
+  // How far the slot is from `lsn`, in bytes; <= 0 once confirmed.
+  const std::string behind = "SELECT COALESCE(max(pg_wal_lsn_diff('" + lsn +
+                             "'::pg_lsn, confirmed_flush_lsn)), 1) FROM pg_replication_slots WHERE slot_name = 'wg_" +
+                             db_ + "'";
+  // A long backlog is fine while walguard works through it: the timeout
+  // counts from the last progress.
+  std::string last;
+  for (std::string remaining;;) {
+    WG_RETURN_IF_ERROR(Sql(behind, &remaining));
+    if (remaining.empty() || remaining[0] == '-' || remaining == "0") break;
+    if (remaining != last) {
+      last = remaining;
+      deadline = std::chrono::steady_clock::now() + timeout;
+    }
+    if (!walguard_->running()) return Status::IOError("walguard exited while catching up:\n" + WalguardLog());
+    if (std::chrono::steady_clock::now() >= deadline) {
+      std::string msg = "walguard stalled " + remaining;
+      msg.append(" bytes before ").append(lsn).append(":\n").append(WalguardLog());
+      return Status::IOError(msg);
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  }
+  deadline = std::chrono::steady_clock::now() + timeout;
+  auto last_change = std::chrono::steady_clock::now();
+  for (size_t seen = published_.size(); std::chrono::steady_clock::now() - last_change < quiet;) {
+    reader_->PollFor(std::chrono::milliseconds(100));
+    Collect();
+    if (published_.size() != seen) {
+      seen = published_.size();
+      last_change = std::chrono::steady_clock::now();
+    }
+    if (std::chrono::steady_clock::now() >= deadline) return Status::IOError("alerts kept arriving while caught up");
+  }
+  return Status::OK();
+}
+
+std::map<std::string, Published> WalguardHarness::FiringSet() const {
+  std::map<std::string, Published> firing;
+  for (const Published& p : published_) {
+    if (p.topic != "walguard.alerts") continue;
+    if (p.state == "firing") firing[p.fingerprint] = p;
+    else firing.erase(p.fingerprint);
+  }
+  return firing;
 }
 
 std::map<std::string, std::vector<std::string>> FiringIdsByFingerprint(const std::vector<Published>& all) {

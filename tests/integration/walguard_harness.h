@@ -32,7 +32,7 @@ struct Published {
 class WalguardHarness {
  public:
   // Creates a fresh database (named after the test), loads the ticketing
-  // schema and starts an embedded broker.
+  // and reserve schemas and starts an embedded broker.
   Status SetUp();
   ~WalguardHarness();
 
@@ -51,6 +51,17 @@ class WalguardHarness {
                                  std::chrono::milliseconds timeout = std::chrono::seconds(20));
   // Everything consumed so far (after polling for `settle`).
   std::vector<Published> All(std::chrono::milliseconds settle = std::chrono::milliseconds(500));
+
+  // Waits until walguard has processed and published everything committed
+  // before the call: its slot's confirmed_flush_lsn reaches the current WAL
+  // position (walguard confirms only what is durable in its state), then the
+  // topics are polled until nothing new arrives for `quiet`. Callers stop
+  // writing first. Fails when walguard makes no progress for `timeout`.
+  Status CatchUp(std::chrono::milliseconds timeout = std::chrono::seconds(60),
+                 std::chrono::milliseconds quiet = std::chrono::seconds(1));
+  // The alerts firing now according to the alerts topic, by fingerprint:
+  // per fingerprint the last message wins (Kafka keeps the order per key).
+  std::map<std::string, Published> FiringSet() const;
 
   const std::string& db() const { return db_; }
   const std::string& brokers() const { return brokers_; }
