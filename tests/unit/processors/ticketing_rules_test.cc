@@ -26,103 +26,17 @@ namespace {
 using ::testing::ElementsAreArray;
 using ::testing::IsEmpty;
 
-// ---------------------------------------------------------------------------
-// Expectations
-
-struct Expect {
-  std::string key;      // fingerprint (alerts, commands) or schema.table (dead letters)
-  std::string summary;  // as Message::Summary()
-  std::vector<std::pair<std::string, std::string>> details;  // alert figures to check
-  std::string reason;   // dead letters: part of the reason
-};
-
-using Figures = std::vector<std::pair<std::string, std::string>>;
-
-Expect Fires(const std::string& type, const std::string& entity_id, Figures details = {}) {
-  std::string fp = Fingerprint(type, entity_id);
-  return {fp, "firing " + fp, std::move(details), ""};
-}
-
-Expect Resolves(const std::string& type, const std::string& entity_id) {
-  std::string fp = Fingerprint(type, entity_id);
-  return {fp, "resolved " + fp, {}, ""};
-}
-
-Expect Command(const std::string& command, const std::string& alert_type, const std::string& entity_id,
-               std::vector<std::pair<std::string, std::string>> args) {
-  std::string fp = Fingerprint(alert_type, entity_id);
-  std::sort(args.begin(), args.end());
-  std::string s = "command " + command + " {";
-  for (size_t i = 0; i < args.size(); ++i) s += (i ? "," : "") + args[i].first + "=" + args[i].second;
-  return {fp, s + "} <- " + fp, {}, ""};
-}
-
-Expect DeadLetter(const std::string& qualified_table, std::string reason) {
-  return {qualified_table, "deadletter " + qualified_table, {}, std::move(reason)};
-}
-
-struct StepCase {
-  Step step;
-  std::vector<Expect> expect;
-};
-
-struct RuleCase {
-  std::string name;
-  std::vector<StepCase> steps;
-  Thresholds thresholds = Thresholds();
-};
-
-void PrintTo(const RuleCase& c, std::ostream* os) { *os << c.name; }
-
-std::string Describe(const Step& s) {
-  if (s.kind == Step::Kind::kClock) return "clock tick to " + FormatTimestamp(s.at);
-  std::string d = "transaction at " + FormatTimestamp(s.at) + ":";
-  for (const Change& c : s.changes) {
-    d += " ";
-    d += static_cast<char>(c.action);
-    d += " " + c.schema + "." + c.table;
-  }
-  return d;
-}
-
-// Order within one key (fingerprint) is part of the contract; the order of
-// different entities within a step is not.
-template <typename T, typename KeyOf, typename SummaryOf>
-std::vector<std::string> PerKeyOrder(const std::vector<T>& items, KeyOf key_of, SummaryOf summary_of) {
-  std::vector<const T*> sorted;
-  for (const T& item : items) sorted.push_back(&item);
-  std::stable_sort(sorted.begin(), sorted.end(), [&](const T* a, const T* b) { return key_of(*a) < key_of(*b); });
-  std::vector<std::string> out;
-  for (const T* item : sorted) out.push_back(summary_of(*item));
-  return out;
-}
-
-void ExpectMessages(const std::vector<Message>& got, const std::vector<Expect>& want) {
-  std::vector<std::string> got_summaries =
-      PerKeyOrder(got, [](const Message& m) { return m.key; }, [](const Message& m) { return m.Summary(); });
-  std::vector<std::string> want_summaries =
-      PerKeyOrder(want, [](const Expect& e) { return e.key; }, [](const Expect& e) { return e.summary; });
-  EXPECT_THAT(got_summaries, ElementsAreArray(want_summaries));
-
-  for (const Expect& e : want) {
-    const Message* match = nullptr;
-    for (const Message& m : got) {
-      if (m.Summary() == e.summary) match = &m;
-    }
-    if (match == nullptr) continue;  // already reported above
-    if (!e.details.empty()) {
-      const Json* details = match->json.Find("details");
-      ASSERT_NE(details, nullptr) << match->payload;
-      for (const auto& [name, value] : e.details) {
-        EXPECT_EQ(details->Str(name), value) << "details." << name << " of " << match->payload;
-      }
-    }
-    if (!e.reason.empty()) {
-      EXPECT_NE(match->json.Str("reason").find(e.reason), std::string::npos)
-          << "reason should mention '" << e.reason << "': " << match->payload;
-    }
-  }
-}
+// Expectations: the shared table-driven DSL (rule_test_util.h).
+using cases::Command;
+using cases::DeadLetter;
+using cases::Describe;
+using cases::Expect;
+using cases::ExpectMessages;
+using cases::Figures;
+using cases::Fires;
+using cases::Resolves;
+using cases::RuleCase;
+using cases::StepCase;
 
 // ---------------------------------------------------------------------------
 // Fixtures: ids and row helpers
