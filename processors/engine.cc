@@ -180,12 +180,10 @@ Status Engine::Truncate(ApplyContext* ctx, const Change& change) {
   TableId table;
   if (FindMonitoredTable(change.schema, change.table, &table) == nullptr) return Status::OK();
   const std::string begin = ImageKey(table, "");
-  std::string end = begin;
-  end.back() = static_cast<char>(end.back() + 1);
   std::vector<std::string> keys;
   for (;;) {
     keys.clear();
-    WG_RETURN_IF_ERROR(ctx->kv->Scan(begin, end, [&](std::string_view key, std::string_view) {
+    WG_RETURN_IF_ERROR(ScanPrefix(ctx->kv, begin, [&](std::string_view key, std::string_view) {
       keys.emplace_back(key.substr(begin.size()));
       return keys.size() < kTruncateRound;
     }));

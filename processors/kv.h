@@ -30,4 +30,11 @@ class KvTxn {
   virtual Status Scan(std::string_view begin, std::string_view end, const Visitor& visit) = 0;
 };
 
+// Visits every key that starts with `prefix` (whose last byte is not 0xff).
+inline Status ScanPrefix(KvTxn* kv, std::string_view prefix, const KvTxn::Visitor& visit) {
+  std::string end(prefix);
+  end.back() = static_cast<char>(end.back() + 1);
+  return kv->Scan(prefix, end, visit);
+}
+
 }  // namespace walguard

@@ -136,10 +136,8 @@ Status FirstOverbookedDate(KvTxn* kv, std::string_view unit, bool* found, int32_
   UnitOverbooked count;
   WG_RETURN_IF_ERROR(Load(kv, EntityKind::kUnit, unit, &count));
   if (count.v[UnitOverbooked::kDates] == 0) return Status::OK();
-  std::string begin = OverbookedPrefix(unit);
-  std::string end = begin;
-  end.back() = static_cast<char>('/' + 1);
-  return kv->Scan(begin, end, [&](std::string_view key, std::string_view) {
+  const std::string begin = OverbookedPrefix(unit);
+  return ScanPrefix(kv, begin, [&](std::string_view key, std::string_view) {
     if (key.size() != begin.size() + 4) return true;
     uint32_t flipped = 0;
     for (size_t i = begin.size(); i < key.size(); ++i) flipped = (flipped << 8) | static_cast<uint8_t>(key[i]);

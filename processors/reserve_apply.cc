@@ -40,17 +40,6 @@ Status DateOf(TableId table, const RowImage& img, int col, int32_t* date) {
   return Status::OK();
 }
 
-void UpdateTimer(ApplyContext* ctx, TableId table, const std::string& key, RowImage* img, int sign, bool has,
-                 Micros deadline) {
-  if (sign < 0) {
-    if (img->has_timer) ClearTimer(ctx->kv, img->timer, table, key);
-    return;
-  }
-  img->has_timer = has;
-  img->timer = has ? deadline : 0;
-  if (has) SetTimer(ctx->kv, deadline, table, key);
-}
-
 // Keeps the earliest deadline strictly after now.
 void Earliest(Micros now, Micros candidate, bool* has, Micros* deadline) {
   if (candidate <= now) return;
@@ -97,7 +86,7 @@ Status AccountPayment(ApplyContext* ctx, const std::string& key, RowImage* img, 
     }
     img->accounted = in_window ? 1 : 0;
   }
-  UpdateTimer(ctx, TableId::kPayments, key, img, sign, has_deadline, deadline);
+  UpdateRowTimer(ctx->kv, TableId::kPayments, key, img, sign, has_deadline, deadline);
   ctx->Touch(EntityKind::kPayment, key);
   ctx->Touch(EntityKind::kBookingIntent, intent);
   ctx->Touch(EntityKind::kProvider, provider);
@@ -115,10 +104,9 @@ Status AccountReservation(ApplyContext* ctx, RowImage* img, int sign) {
     d.v[IntentAgg::kReservations] = sign;
     WG_RETURN_IF_ERROR(AddTo(ctx->kv, EntityKind::kBookingIntent, intent, d));
     // payment_without_reservation is a payment's rule: re-evaluate the intent's payments.
-    std::string begin = PaymentIndexPrefix(intent), end = begin;
-    end.back() = static_cast<char>(end.back() + 1);
-    WG_RETURN_IF_ERROR(ctx->kv->Scan(begin, end, [&](std::string_view k, std::string_view) {
-      ctx->Touch(EntityKind::kPayment, k.substr(begin.size()));
+    const std::string prefix = PaymentIndexPrefix(intent);
+    WG_RETURN_IF_ERROR(ScanPrefix(ctx->kv, prefix, [&](std::string_view k, std::string_view) {
+      ctx->Touch(EntityKind::kPayment, k.substr(prefix.size()));
       return true;
     }));
   }
@@ -181,7 +169,7 @@ Status AccountWebhook(ApplyContext* ctx, const std::string& key, RowImage* img, 
     }
     img->accounted = flags;
   }
-  UpdateTimer(ctx, TableId::kProcessedWebhooks, key, img, sign, has_deadline, deadline);
+  UpdateRowTimer(ctx->kv, TableId::kProcessedWebhooks, key, img, sign, has_deadline, deadline);
   ctx->Touch(EntityKind::kProvider, provider);
   if (flags == 0) return Status::OK();
   WebhookAgg d;

@@ -28,12 +28,6 @@ Status Reconcile(ApplyContext* ctx, std::string_view id, const Evaluation& ev) {
   return ReconcileAlert(ctx, EntityRef{id, ""}, ev);
 }
 
-Status ScanPrefix(KvTxn* kv, const std::string& prefix, const KvTxn::Visitor& visit) {
-  std::string end = prefix;
-  end.back() = static_cast<char>(end.back() + 1);
-  return kv->Scan(prefix, end, visit);
-}
-
 struct LedgerEntry {
   std::string id;
   IndexedLedgerEntry e;

@@ -92,17 +92,6 @@ bool OrderDeadline(const Order& o, bool stale, Micros now, const Thresholds& t, 
   return false;
 }
 
-void UpdateTimer(ApplyContext* ctx, TableId table, const std::string& key, RowImage* image, int sign,
-                 bool has_deadline, Micros deadline) {
-  if (sign < 0) {
-    if (image->has_timer) ClearTimer(ctx->kv, image->timer, table, key);
-    return;
-  }
-  image->has_timer = has_deadline;
-  image->timer = has_deadline ? deadline : 0;
-  if (has_deadline) SetTimer(ctx->kv, deadline, table, key);
-}
-
 Status AccountHold(ApplyContext* ctx, const std::string& key, RowImage* img, int sign) {
   Hold h;
   WG_RETURN_IF_ERROR(ParseHold(*img, &h));
@@ -110,7 +99,7 @@ Status AccountHold(ApplyContext* ctx, const std::string& key, RowImage* img, int
   HoldPhase phase = sign > 0 ? PhaseOf(h, ctx->now, t) : static_cast<HoldPhase>(img->accounted);
   Micros deadline = 0;
   bool has_deadline = sign > 0 && HoldDeadline(h, phase, t, &deadline);
-  UpdateTimer(ctx, TableId::kTicketHolds, key, img, sign, has_deadline, deadline);
+  UpdateRowTimer(ctx->kv, TableId::kTicketHolds, key, img, sign, has_deadline, deadline);
   if (sign > 0) img->accounted = phase;
   ctx->Touch(EntityKind::kTier, h.tier_id);
   if (phase == kNotActive) return Status::OK();
@@ -129,7 +118,7 @@ Status AccountOrder(ApplyContext* ctx, const std::string& key, RowImage* img, in
   bool stale = sign > 0 ? IsStale(o, ctx->now, t) : img->accounted != 0;
   Micros deadline = 0;
   bool has_deadline = sign > 0 && OrderDeadline(o, stale, ctx->now, t, &deadline);
-  UpdateTimer(ctx, TableId::kOrders, key, img, sign, has_deadline, deadline);
+  UpdateRowTimer(ctx->kv, TableId::kOrders, key, img, sign, has_deadline, deadline);
   if (sign > 0) img->accounted = stale ? 1 : 0;
   ctx->Touch(EntityKind::kOrder, key);
   ctx->Touch(EntityKind::kEvent, o.event_id);

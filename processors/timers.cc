@@ -61,6 +61,17 @@ Status FireDueTimers(KvTxn* kv, Micros after, Micros now,
   }
 }
 
+void UpdateRowTimer(KvTxn* kv, TableId table, std::string_view row_key, RowImage* image, int sign,
+                    bool has_deadline, Micros deadline) {
+  if (sign < 0) {
+    if (image->has_timer) ClearTimer(kv, image->timer, table, row_key);
+    return;
+  }
+  image->has_timer = has_deadline;
+  image->timer = has_deadline ? deadline : 0;
+  if (has_deadline) SetTimer(kv, deadline, table, row_key);
+}
+
 bool NextTimer(KvTxn* kv, Micros* deadline) {
   bool found = false;
   std::string begin(1, kTimerTag);

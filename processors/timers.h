@@ -10,6 +10,7 @@
 
 #include "processors/kv.h"
 #include "processors/monitored_tables.h"
+#include "processors/row_image.h"
 #include "util/time.h"
 
 namespace walguard {
@@ -27,6 +28,11 @@ void ClearTimer(KvTxn* kv, Micros deadline, TableId table, std::string_view row_
 // skips the tombstones of fired timers instead of walking them every time.
 Status FireDueTimers(KvTxn* kv, Micros after, Micros now,
                      const std::function<Status(TableId, const std::string& row_key)>& fire);
+
+// Keeps a row's timer in step with its accounting: sign -1 clears the timer
+// the image records; sign +1 records and sets the new one, if any.
+void UpdateRowTimer(KvTxn* kv, TableId table, std::string_view row_key, RowImage* image, int sign,
+                    bool has_deadline, Micros deadline);
 
 // The earliest pending deadline, or false when there is none.
 bool NextTimer(KvTxn* kv, Micros* deadline);
