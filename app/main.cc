@@ -73,7 +73,8 @@ int main(int argc, char** argv) {
   walguard::BrokerCommandOptions broker_options;
   CLI::App* broker = app.add_subcommand(
       "broker", "Start the embedded Kafka-protocol broker (librdkafka mock cluster, in memory) for local use and tests; "
-                "prints bootstrap=HOST:PORT first on stdout.");
+                "prints bootstrap=HOST:PORT first on stdout. SIGUSR1 takes it down (an outage: connections dropped, "
+                "messages kept), SIGUSR2 brings it back.");
   broker->add_option("--partitions", broker_options.partitions, "partitions of each walguard topic (default 3)");
   broker->add_option("--brokers", broker_options.brokers, "number of brokers in the cluster (default 1)");
 

@@ -8,6 +8,7 @@
 #include "ingest/snapshot.h"
 #include "processors/dead_letter.h"
 #include "processors/monitored_tables.h"
+#include "processors/replication_lag.h"
 
 namespace walguard {
 
@@ -45,6 +46,9 @@ Status Pipeline::Run(bool resnapshot) {
     WG_RETURN_IF_ERROR(Bootstrap());
   }
   WG_RETURN_IF_ERROR(engine_.Load(store_->NewBatch().get()));
+  monitor_.Configure(config_.postgres.conninfo);
+  // The first check waits one interval, so keepalives have moved the WAL clock.
+  last_monitor_ = WallClockNow();
   Status started = StartStream();
   while (started.IsUnavailable() && !stop_->load()) started = Reconnect(started);
   WG_RETURN_IF_ERROR(started);
@@ -135,6 +139,8 @@ Status Pipeline::StartStream() {
   }
   ReplicationOptions options;
   options.add_tables = AddTables();
+  // Heartbeats of any walguard writing to this database, ours or another's.
+  options.message_prefix = kHeartbeatPrefix;
   WG_RETURN_IF_ERROR(repl_.StartReplication(config_.postgres.slot, checkpoint_.lsn, options));
   assembler_.Reset();
   ack_lsn_ = std::max(ack_lsn_, checkpoint_.lsn);
@@ -143,6 +149,8 @@ Status Pipeline::StartStream() {
 }
 
 Status Pipeline::StreamOnce() {
+  WG_RETURN_IF_ERROR(MonitorTick());
+  if (OutboxFull()) return WaitForSink();
   int timeout = batch_ ? std::min(kPollMs, config_.max_batch_ms) : kPollMs;
   StreamMessage msg;
   WG_RETURN_IF_ERROR(repl_.Poll(timeout, &msg));
@@ -163,6 +171,100 @@ Status Pipeline::StreamOnce() {
   }
   WG_RETURN_IF_ERROR(SendStatus(false));
   LogProgress(false);
+  return Status::OK();
+}
+
+bool Pipeline::OutboxFull() {
+  const uint64_t count = store_->outbox_count() + out_.size();
+  const uint64_t bound = static_cast<uint64_t>(config_.outbox_max_messages);
+  const Micros now = WallClockNow();
+  if (!paused_ && count >= bound) {
+    paused_ = true;
+    paused_since_ = now;
+    spdlog::warn("outbox: {} undelivered message(s) reached outbox_max_messages={}; the sink is not confirming "
+                 "delivery (Kafka down?). Stopped reading the WAL at {} until the outbox drains below {}",
+                 count, bound, FormatLsn(checkpoint_.lsn), bound * 9 / 10);
+  } else if (paused_ && count < bound * 9 / 10) {
+    paused_ = false;
+    spdlog::info("outbox: drained to {} message(s) after {:.1f} s; reading the WAL again", count,
+                 static_cast<double>(now - paused_since_) / kMicrosPerSecond);
+  }
+  return paused_;
+}
+
+// Paused on a full outbox: the socket is left unread (the server buffers,
+// then waits), status updates keep the walsender from timing out, and the
+// sink is served until it confirms enough.
+Status Pipeline::WaitForSink() {
+  WG_RETURN_IF_ERROR(CommitBatch());
+  WG_RETURN_IF_ERROR(outlet_->Poll(kPollMs));
+  WG_RETURN_IF_ERROR(SendStatus(false));
+  LogProgress(false);
+  return Status::OK();
+}
+
+Status Pipeline::MonitorTick() {
+  const PostgresConfig& pg = config_.postgres;
+  const Micros now = WallClockNow();
+  auto report = [&](const Status& s) {
+    // Once per distinct error: a down server would otherwise log every interval.
+    if (s.ok() || s.message() == last_monitor_error_) return;
+    last_monitor_error_ = s.message();
+    spdlog::warn("{}; retrying at the next interval", s.ToString());
+  };
+  if (pg.heartbeat_interval_s > 0 && !paused_ && now - last_heartbeat_ >= pg.heartbeat_interval_s * kMicrosPerSecond) {
+    last_heartbeat_ = now;
+    Lsn lsn = 0;
+    Status s = monitor_.EmitHeartbeat(&lsn);
+    report(s);
+    if (s.ok()) ++heartbeats_sent_;
+  }
+  if (pg.monitor_interval_s <= 0 || now - last_monitor_ < pg.monitor_interval_s * kMicrosPerSecond) {
+    return Status::OK();
+  }
+  last_monitor_ = now;
+  SlotHealth health;
+  Status s = monitor_.ReadSlotHealth(pg.slot, &health);
+  report(s);
+  if (!s.ok()) return Status::OK();
+  last_monitor_error_.clear();
+  return CheckSlotHealth(health);
+}
+
+Status Pipeline::CheckSlotHealth(const SlotHealth& health) {
+  const std::string& slot = config_.postgres.slot;
+  if (!health.found) {
+    spdlog::error("monitor: slot '{}' no longer exists on the server (dropped?); the stream will fail. "
+                  "Recover with `walguard run --resnapshot`",
+                  slot);
+    return Status::OK();
+  }
+  if (health.wal_status != health_.wal_status && (health.wal_status == "unreserved" || health.wal_status == "lost")) {
+    spdlog::error("monitor: slot '{}' wal_status={} ({} bytes behind): the server {} the WAL walguard still needs "
+                  "(max_slot_wal_keep_size)",
+                  slot, health.wal_status, health.LagBytes(),
+                  health.wal_status == "lost" ? "has removed" : "is about to remove");
+  }
+  health_ = health;
+  LagSample sample;
+  sample.slot = slot;
+  sample.lag_bytes = health.LagBytes();
+  sample.server_now = health.server_now;
+  sample.wal_clock = engine_.clock();
+  sample.current_wal_lsn = health.current_wal_lsn;
+  sample.confirmed_flush = health.confirmed_flush;
+  sample.wal_status = health.wal_status;
+  WG_RETURN_IF_ERROR(EnsureBatch());
+  const size_t before = out_.size();
+  WG_RETURN_IF_ERROR(ReconcileReplicationLag(sample, config_.thresholds, std::max(checkpoint_.lsn, batch_lsn_),
+                                             batch_.get(), WallClockNow(), &out_));
+  if (out_.size() != before) {
+    const bool firing = LagExceeded(sample, config_.thresholds);
+    spdlog::log(firing ? spdlog::level::warn : spdlog::level::info,
+                "replication_lag {}: the server is {} bytes past the slot's confirmed position, the WAL clock {} s "
+                "behind the server's",
+                firing ? "firing" : "resolved", sample.lag_bytes, sample.LagTime() / kMicrosPerSecond);
+  }
   return Status::OK();
 }
 
@@ -205,11 +307,16 @@ Status Pipeline::ApplyTransaction(const Transaction& txn) {
   ++txns_total_;
   changes_total_ += txn.changes.size();
   last_commit_time_ = txn.commit_time;
+  if (txn.changes.size() == 1 && txn.changes[0].action == Action::kMessage &&
+      txn.changes[0].prefix == kHeartbeatPrefix) {
+    ++heartbeats_received_;
+  }
   return Status::OK();
 }
 
 Status Pipeline::HandleKeepalive(const StreamMessage& msg) {
   server_wal_end_ = std::max(server_wal_end_, msg.wal_end);
+  keepalive_wal_end_ = std::max(keepalive_wal_end_, msg.wal_end);
   const Micros now = WallClockNow();
   // A keepalive's send time is "now" on the server. It may only move the WAL
   // clock when nothing decoded-but-unsent can still carry an older commit:
@@ -256,12 +363,10 @@ Status Pipeline::CommitBatch() {
 
 Status Pipeline::SendStatus(bool force, bool reply_requested) {
   const Micros now = WallClockNow();
-  // Caught up and nothing staged: everything below the server's walEnd that
-  // concerns us is applied, so the slot may move past WAL of other tables
-  // and databases (otherwise an idle slot hoards WAL).
-  if (!batch_ && !assembler_.in_transaction() && server_wal_end_ > ack_lsn_ && now - last_data_ >= kIdleClockInterval) {
-    ack_lsn_ = server_wal_end_;
-  }
+  // Nothing staged or half-read: everything below the last keepalive's
+  // walEnd that concerns us is applied and durable, so the slot may move past
+  // WAL of other tables and databases (otherwise an idle slot hoards WAL).
+  if (!batch_ && !assembler_.in_transaction() && keepalive_wal_end_ > ack_lsn_) ack_lsn_ = keepalive_wal_end_;
   if (!force && now - last_status_ < config_.postgres.status_interval_ms * 1000LL) return Status::OK();
   last_status_ = now;
   return repl_.SendStatus(ack_lsn_, reply_requested);
@@ -293,10 +398,12 @@ void Pipeline::LogProgress(bool force) {
                            ? static_cast<double>(now - last_commit_time_) / kMicrosPerSecond
                            : 0.0;
   spdlog::info("progress: applied={} acked={} server={} lag={}B lag_time={:.1f}s changes/s={:.0f} txns={} "
-               "changes={} skipped={} outbox={} delivered={}",
+               "changes={} skipped={} outbox={}/{}{} delivered={} slot_lag={}B wal_status={} heartbeats={}/{}",
                FormatLsn(checkpoint_.lsn), FormatLsn(ack_lsn_), FormatLsn(server_wal_end_), lag_bytes, lag_s,
                static_cast<double>(changes_total_ - changes_at_last_log_) / seconds, txns_total_, changes_total_,
-               skipped_total_, store_->outbox_count(), outlet_->delivered_total());
+               skipped_total_, store_->outbox_count(), config_.outbox_max_messages, paused_ ? " (full: not reading)" : "",
+               outlet_->delivered_total(), health_.LagBytes(), health_.wal_status.empty() ? "-" : health_.wal_status,
+               heartbeats_received_, heartbeats_sent_);
   changes_at_last_log_ = changes_total_;
   last_log_ = now;
 }

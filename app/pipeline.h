@@ -13,6 +13,7 @@
 #include "app/outlet.h"
 #include "config/config.h"
 #include "ingest/replication_client.h"
+#include "ingest/source_monitor.h"
 #include "ingest/transaction_assembler.h"
 #include "ingest/wal2json_decoder.h"
 #include "processors/engine.h"
@@ -34,6 +35,10 @@ class Pipeline {
   Status Bootstrap();
   Status StartStream();
   Status StreamOnce();
+  bool OutboxFull();
+  Status WaitForSink();
+  Status MonitorTick();
+  Status CheckSlotHealth(const SlotHealth& health);
   Status HandleData(const StreamMessage& msg);
   Status HandleKeepalive(const StreamMessage& msg);
   Status ApplyTransaction(const Transaction& txn);
@@ -50,6 +55,7 @@ class Pipeline {
   std::unique_ptr<Outlet> outlet_;
   Engine engine_;
   ReplicationClient repl_;
+  SourceMonitor monitor_;
   Wal2JsonDecoder decoder_;
   TransactionAssembler assembler_;
   Checkpoint checkpoint_;  // durable position and identity
@@ -64,11 +70,28 @@ class Pipeline {
 
   Lsn ack_lsn_ = 0;          // what Postgres is told is flushed
   Lsn server_wal_end_ = 0;   // last walEnd seen
+  // walEnd of the last keepalive: the server sends a keepalive only after
+  // everything that decodes below its walEnd, so once all of it is applied
+  // and durable this is a safe position to acknowledge (an XLogData's walEnd
+  // is not: more data below it may still be in the socket).
+  Lsn keepalive_wal_end_ = 0;
   Micros last_status_ = 0;
   Micros last_data_ = 0;     // local time of the last XLogData
   Micros last_clock_request_ = 0;
   Micros last_commit_time_ = 0;
   int reconnect_backoff_ms_ = 500;
+
+  // Outbox bound: not reading the WAL while the sink is behind.
+  bool paused_ = false;
+  Micros paused_since_ = 0;
+
+  // Source monitor.
+  Micros last_monitor_ = 0;
+  Micros last_heartbeat_ = 0;
+  SlotHealth health_;
+  std::string last_monitor_error_;
+  uint64_t heartbeats_sent_ = 0;
+  uint64_t heartbeats_received_ = 0;
 
   // Progress counters.
   uint64_t changes_total_ = 0;

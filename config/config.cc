@@ -69,6 +69,8 @@ Status ReadPostgres(TableReader* root, PostgresConfig* pg) {
   WG_RETURN_IF_ERROR(r.Read("slot", &pg->slot));
   WG_RETURN_IF_ERROR(r.ReadInt("status_interval_ms", &pg->status_interval_ms));
   WG_RETURN_IF_ERROR(r.ReadInt("reconnect_max_backoff_ms", &pg->reconnect_max_backoff_ms));
+  WG_RETURN_IF_ERROR(r.ReadInt("monitor_interval_s", &pg->monitor_interval_s));
+  WG_RETURN_IF_ERROR(r.ReadInt("heartbeat_interval_s", &pg->heartbeat_interval_s));
   return r.CheckUnknown();
 }
 
@@ -109,6 +111,10 @@ Status ReadRules(TableReader* root, Thresholds* t) {
   WG_RETURN_IF_ERROR(v.Read("webhook_failures_threshold", &t->webhook_failures_threshold));
   WG_RETURN_IF_ERROR(v.ReadSeconds("webhook_processing_after_seconds", &t->webhook_processing_after));
   WG_RETURN_IF_ERROR(v.CheckUnknown());
+  TableReader w(rules.Child("walguard"), "rules.walguard");
+  WG_RETURN_IF_ERROR(w.Read("replication_lag_bytes", &t->replication_lag_bytes));
+  WG_RETURN_IF_ERROR(w.ReadSeconds("replication_lag_seconds", &t->replication_lag_after));
+  WG_RETURN_IF_ERROR(w.CheckUnknown());
   return rules.CheckUnknown();
 }
 
@@ -129,6 +135,7 @@ Status LoadConfigFile(const std::string& path, Config* config) {
   WG_RETURN_IF_ERROR(root.Read("jsonl_path", &config->jsonl_path));
   WG_RETURN_IF_ERROR(root.ReadInt("max_batch_transactions", &config->max_batch_transactions));
   WG_RETURN_IF_ERROR(root.ReadInt("max_batch_ms", &config->max_batch_ms));
+  WG_RETURN_IF_ERROR(root.Read("outbox_max_messages", &config->outbox_max_messages));
   WG_RETURN_IF_ERROR(root.ReadInt("progress_interval_s", &config->progress_interval_s));
   WG_RETURN_IF_ERROR(root.Read("log_level", &config->log_level));
   WG_RETURN_IF_ERROR(ReadPostgres(&root, &config->postgres));
@@ -151,6 +158,13 @@ Status ValidateForRun(const Config& config) {
   if (config.state_dir.empty()) return Status::InvalidArgument("state_dir must not be empty");
   if (config.max_batch_transactions < 1 || config.max_batch_ms < 0) {
     return Status::InvalidArgument("max_batch_transactions must be >= 1 and max_batch_ms >= 0");
+  }
+  if (config.outbox_max_messages < 1) return Status::InvalidArgument("outbox_max_messages must be >= 1");
+  if (config.postgres.monitor_interval_s < 0 || config.postgres.heartbeat_interval_s < 0) {
+    return Status::InvalidArgument("postgres.monitor_interval_s and postgres.heartbeat_interval_s must be >= 0");
+  }
+  if (config.thresholds.replication_lag_bytes < 0) {
+    return Status::InvalidArgument("rules.walguard.replication_lag_bytes must be >= 0");
   }
   return Status::OK();
 }

@@ -34,6 +34,10 @@ struct Thresholds {
   Micros webhook_window = 15 * kMicrosPerMinute;                    // webhook_failures window (received_at)
   int64_t webhook_failures_threshold = 5;                           // failed webhooks in the window
   Micros webhook_processing_after = 5 * kMicrosPerMinute;           // one 'processing' this long fires
+
+  // walguard itself: replication_lag fires past either bound (0 disables that bound).
+  int64_t replication_lag_bytes = int64_t{1} << 30;  // server WAL position - slot's confirmed_flush_lsn
+  Micros replication_lag_after = 5 * kMicrosPerMinute;  // server clock - WAL clock
 };
 
 struct PostgresConfig {
@@ -41,6 +45,12 @@ struct PostgresConfig {
   std::string slot = "walguard";
   int status_interval_ms = 10'000;  // standby status update cadence (keep < wal_sender_timeout / 2)
   int reconnect_max_backoff_ms = 30'000;
+  // A second, ordinary connection watches the slot (lag, wal_status) this
+  // often and, when heartbeat_interval_s > 0, writes a heartbeat with
+  // pg_logical_emit_message in the slot's database, so confirmed_flush_lsn
+  // and the WAL clock move even when nothing else is written there.
+  int monitor_interval_s = 10;
+  int heartbeat_interval_s = 0;
 };
 
 struct KafkaConfig {
@@ -63,6 +73,10 @@ struct Config {
   // Group commit: at most this many source transactions, or this long, per atomic write.
   int max_batch_transactions = 500;
   int max_batch_ms = 50;
+  // The outbox is durable, so the slot advances while the sink is down; past
+  // this many undelivered messages walguard stops reading the WAL (and says
+  // so) until delivery brings it back under 90 % of the bound.
+  int64_t outbox_max_messages = 100'000;
   int progress_interval_s = 10;
   std::string log_level = "info";
 };

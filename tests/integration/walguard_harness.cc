@@ -139,6 +139,10 @@ void WalguardHarness::KillWalguard() {
   walguard_.reset();
 }
 
+void WalguardHarness::SignalBroker(int signo) {
+  if (broker_) broker_->Signal(signo);
+}
+
 std::string WalguardHarness::WalguardLog() const { return ReadFile(work_dir_ + "/walguard.log"); }
 
 void WalguardHarness::Collect() {

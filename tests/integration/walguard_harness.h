@@ -43,6 +43,10 @@ class WalguardHarness {
   int StopWalguard();
   // SIGKILL: a crash at an arbitrary point.
   void KillWalguard();
+  // Sends a signal to the embedded broker (SIGUSR1: outage, SIGUSR2: back).
+  void SignalBroker(int signo);
+  // The slot `walguard run` streams from.
+  std::string slot() const { return "wg_" + db_; }
 
   Status Sql(const std::string& sql, std::string* first_value = nullptr);
 

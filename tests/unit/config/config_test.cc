@@ -87,5 +87,34 @@ TEST(ConfigTest, RunNeedsConnectionAndBrokers) {
   EXPECT_FALSE(ValidateForRun(config).ok());
 }
 
+TEST(ConfigTest, ReliabilitySettings) {
+  Config defaults;
+  EXPECT_EQ(defaults.outbox_max_messages, 100000);
+  EXPECT_EQ(defaults.postgres.heartbeat_interval_s, 0);
+  EXPECT_EQ(defaults.thresholds.replication_lag_after, 5 * kMicrosPerMinute);
+  std::string path = WriteTemp(R"(
+outbox_max_messages = 250
+[postgres]
+monitor_interval_s = 2
+heartbeat_interval_s = 5
+[rules.walguard]
+replication_lag_bytes = 65536
+replication_lag_seconds = 0
+)");
+  Config config;
+  ASSERT_TRUE(LoadConfigFile(path, &config).ok());
+  EXPECT_EQ(config.outbox_max_messages, 250);
+  EXPECT_EQ(config.postgres.monitor_interval_s, 2);
+  EXPECT_EQ(config.postgres.heartbeat_interval_s, 5);
+  EXPECT_EQ(config.thresholds.replication_lag_bytes, 65536);
+  EXPECT_EQ(config.thresholds.replication_lag_after, 0);
+  config.postgres.conninfo = "dbname=app";
+  config.kafka.brokers = "k:9092";
+  EXPECT_TRUE(ValidateForRun(config).ok());
+  config.outbox_max_messages = 0;
+  EXPECT_NE(ValidateForRun(config).message().find("outbox_max_messages"), std::string::npos);
+  std::remove(path.c_str());
+}
+
 }  // namespace
 }  // namespace walguard
