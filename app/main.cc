@@ -1,21 +1,24 @@
 // walguard: real-time invariant checking on the Postgres WAL.
 #include <signal.h>
 
-#include <CLI/CLI.hpp>
 #include <spdlog/sinks/stdout_color_sinks.h>
 #include <spdlog/spdlog.h>
+#include <CLI/CLI.hpp>
 
 #include <atomic>
 #include <cstdio>
 
 #include "app/commands.h"
 #include "config/config.h"
+#include "ingest/conninfo.h"
 
 namespace {
 
 std::atomic<bool> g_stop{false};
 
-void OnSignal(int) { g_stop.store(true); }
+void OnSignal(int) {
+  g_stop.store(true);
+}
 
 void InstallSignalHandlers() {
   struct sigaction sa = {};
@@ -35,14 +38,10 @@ void SetupLogging(const std::string& level) {
   spdlog::set_level(spdlog::level::from_str(level));
 }
 
+// Only a real password keyword or URI password counts, not a database or
+// user that happens to be named "password".
 bool HasPassword(const std::string& conninfo) {
-  // key=value form, or a URI with user:password@
-  if (conninfo.find("password") != std::string::npos) return true;
-  auto scheme = conninfo.find("://");
-  if (scheme == std::string::npos) return false;
-  auto at = conninfo.find('@', scheme);
-  auto colon = conninfo.find(':', scheme + 3);
-  return at != std::string::npos && colon != std::string::npos && colon < at;
+  return walguard::ConninfoHasSecret(conninfo);
 }
 
 }  // namespace
@@ -59,9 +58,13 @@ int main(int argc, char** argv) {
   Config config;
   std::string config_path, pg, brokers, slot, state_dir, sink, jsonl_path, log_level;
   bool resnapshot = false;
-  CLI::App* run = app.add_subcommand("run", "Stream from Postgres and publish alerts and commands until SIGINT/SIGTERM.");
-  run->add_option("--config", config_path, "TOML config file (see config/walguard.example.toml)")->check(CLI::ExistingFile);
-  run->add_option("--pg", pg, "Postgres conninfo or URI, overrides postgres.conninfo (no password here: use PGPASSWORD or ~/.pgpass)");
+  CLI::App* run =
+      app.add_subcommand("run", "Stream from Postgres and publish alerts and commands until SIGINT/SIGTERM.");
+  run->add_option("--config", config_path, "TOML config file (see config/walguard.example.toml)")
+      ->check(CLI::ExistingFile);
+  run->add_option(
+      "--pg", pg,
+      "Postgres conninfo or URI, overrides postgres.conninfo (no password here: use PGPASSWORD or ~/.pgpass)");
   run->add_option("--brokers", brokers, "Kafka bootstrap servers, overrides kafka.brokers");
   run->add_option("--slot", slot, "replication slot name, overrides postgres.slot (default walguard)");
   run->add_option("--state-dir", state_dir, "RocksDB state directory, overrides state_dir (default ./walguard-state)");
@@ -72,9 +75,10 @@ int main(int argc, char** argv) {
 
   walguard::BrokerCommandOptions broker_options;
   CLI::App* broker = app.add_subcommand(
-      "broker", "Start the embedded Kafka-protocol broker (librdkafka mock cluster, in memory) for local use and tests; "
-                "prints bootstrap=HOST:PORT first on stdout. SIGUSR1 takes it down (an outage: connections dropped, "
-                "messages kept), SIGUSR2 brings it back.");
+      "broker",
+      "Start the embedded Kafka-protocol broker (librdkafka mock cluster, in memory) for local use and tests; "
+      "prints bootstrap=HOST:PORT first on stdout. SIGUSR1 takes it down (an outage: connections dropped, "
+      "messages kept), SIGUSR2 brings it back.");
   broker->add_option("--partitions", broker_options.partitions, "partitions of each walguard topic (default 3)");
   broker->add_option("--brokers", broker_options.brokers, "number of brokers in the cluster (default 1)");
 
@@ -99,8 +103,9 @@ int main(int argc, char** argv) {
 
   if (*run) {
     if (!pg.empty() && HasPassword(pg)) {
-      spdlog::error("--pg must not carry a password (the command line is visible to every user); "
-                    "use PGPASSWORD, a passfile (~/.pgpass) or postgres.conninfo in the config file");
+      spdlog::error(
+          "--pg must not carry a password (the command line is visible to every user); "
+          "use PGPASSWORD, a passfile (~/.pgpass) or postgres.conninfo in the config file");
       return 1;
     }
     return walguard::RunCommand(config, resnapshot, &g_stop);

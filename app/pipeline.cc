@@ -8,18 +8,24 @@
 #include "ingest/snapshot.h"
 #include "processors/dead_letter.h"
 #include "processors/monitored_tables.h"
-#include "processors/replication_lag.h"
 
 namespace walguard {
 
 namespace {
-constexpr int kPollMs = 100;
 // While idle, ask the server for a keepalive this often: its send time moves
 // the WAL clock, so deadlines fire although no transaction arrives.
 constexpr Micros kIdleClockInterval = 1 * kMicrosPerSecond;
 // Snapshot rows per (unsynced) intermediate write.
 constexpr int kSnapshotChunk = 10000;
 constexpr int kInitialBackoffMs = 500;
+
+// Backoff that a stop request cuts short.
+void SleepUnlessStopped(int ms, const std::atomic<bool>* stop) {
+  const auto until = std::chrono::steady_clock::now() + std::chrono::milliseconds(ms);
+  while (!stop->load() && std::chrono::steady_clock::now() < until) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+}
 
 std::vector<std::string> AddTables() {
   std::vector<std::string> tables;
@@ -42,9 +48,7 @@ Status Pipeline::Run(bool resnapshot) {
   if (cp.IsNotFound()) checkpoint_ = Checkpoint{};
 
   WG_RETURN_IF_ERROR(Connect());
-  if (resnapshot || !checkpoint_.snapshot_done) {
-    WG_RETURN_IF_ERROR(Bootstrap());
-  }
+  if (resnapshot || !checkpoint_.snapshot_done) WG_RETURN_IF_ERROR(BootstrapWithRetry());
   WG_RETURN_IF_ERROR(engine_.Load(store_->NewBatch().get()));
   monitor_.Configure(config_.postgres.conninfo);
   // The first check waits one interval, so keepalives have moved the WAL clock.
@@ -79,6 +83,7 @@ Status Pipeline::Connect() {
                              " (restored or failed over?); use another --state-dir or --resnapshot");
       }
       checkpoint_.system_id = sys.system_id;
+      connect_wal_end_ = sys.xlog_pos;
       spdlog::info("connected to {} (system {}, timeline {}, database {}, server WAL at {})",
                    RedactConninfo(config_.postgres.conninfo), sys.system_id, sys.timeline, sys.dbname,
                    FormatLsn(sys.xlog_pos));
@@ -87,14 +92,40 @@ Status Pipeline::Connect() {
     repl_.Close();
     if (!s.IsUnavailable() || stop_->load()) return s;
     spdlog::warn("postgres: {}; retrying in {} ms", s.ToString(), backoff_ms);
-    std::this_thread::sleep_for(std::chrono::milliseconds(backoff_ms));
+    SleepUnlessStopped(backoff_ms, stop_);
     backoff_ms = std::min(backoff_ms * 2, config_.postgres.reconnect_max_backoff_ms);
   }
+}
+
+// A bootstrap cut short by a lost connection starts over from scratch (a new
+// slot and snapshot): nothing of a partial one is kept but the handover.
+Status Pipeline::BootstrapWithRetry() {
+  int backoff_ms = kInitialBackoffMs;
+  Status s = Bootstrap();
+  while (s.IsUnavailable() && !stop_->load()) {
+    spdlog::warn("bootstrap: {}; starting over in {} ms", s.ToString(), backoff_ms);
+    repl_.Close();
+    appended_.clear();  // chunk entries stay in the outbox and were queued by the Outlet already
+    SleepUnlessStopped(backoff_ms, stop_);
+    backoff_ms = std::min(backoff_ms * 2, config_.postgres.reconnect_max_backoff_ms);
+    s = Connect();
+    if (s.ok()) s = Bootstrap();
+  }
+  return s;
 }
 
 Status Pipeline::Bootstrap() {
   const std::string& slot = config_.postgres.slot;
   spdlog::info("bootstrap: wiping local state, creating slot '{}' and reading a consistent snapshot", slot);
+  // The alerts the old state published (--resnapshot) are continued, not
+  // fired anew: kept across the wipe, taken over at the end.
+  std::vector<FiringAlert> handover;
+  WG_RETURN_IF_ERROR(ListFiring(store_->NewBatch().get(), &handover));
+  if (!handover.empty()) {
+    WG_RETURN_IF_ERROR(store_->WriteHandover(handover));
+  } else {
+    WG_RETURN_IF_ERROR(store_->ReadHandover(&handover));  // left by a bootstrap that was cut short
+  }
   WG_RETURN_IF_ERROR(store_->Wipe());
   bool exists = false;
   WG_RETURN_IF_ERROR(repl_.SlotExists(slot, &exists));
@@ -118,15 +149,19 @@ Status Pipeline::Bootstrap() {
     return store_->Commit(batch.get(), /*sync=*/false);  // no checkpoint yet: a crash restarts the snapshot
   });
   WG_RETURN_IF_ERROR(s.WithContext("snapshot"));
+  WG_RETURN_IF_ERROR(engine_.CarryFiring(handover, info.consistent_point, batch.get(), WallClockNow(), &out));
   WG_RETURN_IF_ERROR(engine_.FinishSnapshot(info.consistent_point, batch.get(), WallClockNow(), &out));
+  batch->ClearHandover(handover);
   batch->AppendOutbox(out, &appended_);
   checkpoint_.lsn = info.consistent_point;
   checkpoint_.snapshot_done = true;
   checkpoint_.slot = slot;
   batch->SetCheckpoint(checkpoint_);
   WG_RETURN_IF_ERROR(store_->Commit(batch.get(), /*sync=*/true));
-  spdlog::info("bootstrap: {} snapshot rows applied, {} message(s) emitted; streaming from {}", rows,
-               appended_.size(), FormatLsn(info.consistent_point));
+  spdlog::info(
+      "bootstrap: {} snapshot rows applied, {} alert(s) of the previous state continued or resolved, {} "
+      "message(s) emitted; streaming from {}",
+      rows, handover.size(), appended_.size(), FormatLsn(info.consistent_point));
   WG_RETURN_IF_ERROR(outlet_->Publish(std::move(appended_)));
   appended_.clear();
   return Status::OK();
@@ -134,8 +169,8 @@ Status Pipeline::Bootstrap() {
 
 Status Pipeline::StartStream() {
   if (checkpoint_.slot != config_.postgres.slot) {
-    return Status::Fatal("the state in " + config_.state_dir + " follows slot '" + checkpoint_.slot +
-                         "', not '" + config_.postgres.slot + "'; use another --state-dir or --resnapshot");
+    return Status::Fatal("the state in " + config_.state_dir + " follows slot '" + checkpoint_.slot + "', not '" +
+                         config_.postgres.slot + "'; use another --state-dir or --resnapshot");
   }
   ReplicationOptions options;
   options.add_tables = AddTables();
@@ -158,8 +193,8 @@ Status Pipeline::StreamOnce() {
   if (msg.kind == StreamMessage::Kind::kKeepalive) WG_RETURN_IF_ERROR(HandleKeepalive(msg));
 
   const Micros now = WallClockNow();
-  const bool group_full = batch_txns_ >= config_.max_batch_transactions ||
-                          now - batch_started_ >= config_.max_batch_ms * 1000LL;
+  const bool group_full =
+      batch_txns_ >= config_.max_batch_transactions || now - batch_started_ >= config_.max_batch_ms * 1000LL;
   // Commit when the group is full or the socket has nothing more right now.
   if (batch_ && (group_full || msg.kind == StreamMessage::Kind::kNone)) WG_RETURN_IF_ERROR(CommitBatch());
   WG_RETURN_IF_ERROR(outlet_->Poll(0));
@@ -174,100 +209,6 @@ Status Pipeline::StreamOnce() {
   return Status::OK();
 }
 
-bool Pipeline::OutboxFull() {
-  const uint64_t count = store_->outbox_count() + out_.size();
-  const uint64_t bound = static_cast<uint64_t>(config_.outbox_max_messages);
-  const Micros now = WallClockNow();
-  if (!paused_ && count >= bound) {
-    paused_ = true;
-    paused_since_ = now;
-    spdlog::warn("outbox: {} undelivered message(s) reached outbox_max_messages={}; the sink is not confirming "
-                 "delivery (Kafka down?). Stopped reading the WAL at {} until the outbox drains below {}",
-                 count, bound, FormatLsn(checkpoint_.lsn), bound * 9 / 10);
-  } else if (paused_ && count < bound * 9 / 10) {
-    paused_ = false;
-    spdlog::info("outbox: drained to {} message(s) after {:.1f} s; reading the WAL again", count,
-                 static_cast<double>(now - paused_since_) / kMicrosPerSecond);
-  }
-  return paused_;
-}
-
-// Paused on a full outbox: the socket is left unread (the server buffers,
-// then waits), status updates keep the walsender from timing out, and the
-// sink is served until it confirms enough.
-Status Pipeline::WaitForSink() {
-  WG_RETURN_IF_ERROR(CommitBatch());
-  WG_RETURN_IF_ERROR(outlet_->Poll(kPollMs));
-  WG_RETURN_IF_ERROR(SendStatus(false));
-  LogProgress(false);
-  return Status::OK();
-}
-
-Status Pipeline::MonitorTick() {
-  const PostgresConfig& pg = config_.postgres;
-  const Micros now = WallClockNow();
-  auto report = [&](const Status& s) {
-    // Once per distinct error: a down server would otherwise log every interval.
-    if (s.ok() || s.message() == last_monitor_error_) return;
-    last_monitor_error_ = s.message();
-    spdlog::warn("{}; retrying at the next interval", s.ToString());
-  };
-  if (pg.heartbeat_interval_s > 0 && !paused_ && now - last_heartbeat_ >= pg.heartbeat_interval_s * kMicrosPerSecond) {
-    last_heartbeat_ = now;
-    Lsn lsn = 0;
-    Status s = monitor_.EmitHeartbeat(&lsn);
-    report(s);
-    if (s.ok()) ++heartbeats_sent_;
-  }
-  if (pg.monitor_interval_s <= 0 || now - last_monitor_ < pg.monitor_interval_s * kMicrosPerSecond) {
-    return Status::OK();
-  }
-  last_monitor_ = now;
-  SlotHealth health;
-  Status s = monitor_.ReadSlotHealth(pg.slot, &health);
-  report(s);
-  if (!s.ok()) return Status::OK();
-  last_monitor_error_.clear();
-  return CheckSlotHealth(health);
-}
-
-Status Pipeline::CheckSlotHealth(const SlotHealth& health) {
-  const std::string& slot = config_.postgres.slot;
-  if (!health.found) {
-    spdlog::error("monitor: slot '{}' no longer exists on the server (dropped?); the stream will fail. "
-                  "Recover with `walguard run --resnapshot`",
-                  slot);
-    return Status::OK();
-  }
-  if (health.wal_status != health_.wal_status && (health.wal_status == "unreserved" || health.wal_status == "lost")) {
-    spdlog::error("monitor: slot '{}' wal_status={} ({} bytes behind): the server {} the WAL walguard still needs "
-                  "(max_slot_wal_keep_size)",
-                  slot, health.wal_status, health.LagBytes(),
-                  health.wal_status == "lost" ? "has removed" : "is about to remove");
-  }
-  health_ = health;
-  LagSample sample;
-  sample.slot = slot;
-  sample.lag_bytes = health.LagBytes();
-  sample.server_now = health.server_now;
-  sample.wal_clock = engine_.clock();
-  sample.current_wal_lsn = health.current_wal_lsn;
-  sample.confirmed_flush = health.confirmed_flush;
-  sample.wal_status = health.wal_status;
-  WG_RETURN_IF_ERROR(EnsureBatch());
-  const size_t before = out_.size();
-  WG_RETURN_IF_ERROR(ReconcileReplicationLag(sample, config_.thresholds, std::max(checkpoint_.lsn, batch_lsn_),
-                                             batch_.get(), WallClockNow(), &out_));
-  if (out_.size() != before) {
-    const bool firing = LagExceeded(sample, config_.thresholds);
-    spdlog::log(firing ? spdlog::level::warn : spdlog::level::info,
-                "replication_lag {}: the server is {} bytes past the slot's confirmed position, the WAL clock {} s "
-                "behind the server's",
-                firing ? "firing" : "resolved", sample.lag_bytes, sample.LagTime() / kMicrosPerSecond);
-  }
-  return Status::OK();
-}
-
 Status Pipeline::HandleData(const StreamMessage& msg) {
   last_data_ = WallClockNow();
   server_wal_end_ = std::max(server_wal_end_, msg.wal_end);
@@ -278,6 +219,7 @@ Status Pipeline::HandleData(const StreamMessage& msg) {
                   s.message());
     WG_RETURN_IF_ERROR(EnsureBatch());
     out_.push_back(RecordDeadLetter(s.message(), msg.wal_start, msg.payload));
+    ++dead_letters_total_;
     return Status::OK();
   }
   TransactionAssembler::Event event;
@@ -286,6 +228,7 @@ Status Pipeline::HandleData(const StreamMessage& msg) {
     spdlog::error("transaction framing at {}: {}", FormatLsn(msg.wal_start), s.message());
     WG_RETURN_IF_ERROR(EnsureBatch());
     out_.push_back(RecordDeadLetter(s.message(), msg.wal_start, msg.payload));
+    ++dead_letters_total_;
     return Status::OK();
   }
   if (event == TransactionAssembler::Event::kTransaction) return ApplyTransaction(assembler_.transaction());
@@ -301,7 +244,9 @@ Status Pipeline::ApplyTransaction(const Transaction& txn) {
     return Status::OK();
   }
   WG_RETURN_IF_ERROR(EnsureBatch());
+  const size_t emitted = out_.size();
   WG_RETURN_IF_ERROR(engine_.ApplyTransaction(txn, batch_.get(), WallClockNow(), &out_));
+  LogDeadLetters(emitted);
   batch_lsn_ = txn.end_lsn;
   ++batch_txns_;
   ++txns_total_;
@@ -323,10 +268,11 @@ Status Pipeline::HandleKeepalive(const StreamMessage& msg) {
   // outside a transaction, and either an unsolicited caught-up keepalive or
   // after a quiet second.
   const bool quiet = !msg.reply_requested || now - last_data_ >= kIdleClockInterval;
-  if (!assembler_.in_transaction() && quiet && msg.send_time > engine_.clock()) {
+  const bool past_backlog = msg.wal_end >= connect_wal_end_;
+  if (!assembler_.in_transaction() && quiet && past_backlog && msg.send_time > engine_.clock()) {
     WG_RETURN_IF_ERROR(EnsureBatch());
-    WG_RETURN_IF_ERROR(engine_.AdvanceClock(msg.send_time, std::max(checkpoint_.lsn, batch_lsn_), batch_.get(),
-                                            now, &out_));
+    WG_RETURN_IF_ERROR(
+        engine_.AdvanceClock(msg.send_time, std::max(checkpoint_.lsn, batch_lsn_), batch_.get(), now, &out_));
   }
   if (msg.reply_requested) {
     WG_RETURN_IF_ERROR(CommitBatch());
@@ -378,34 +324,13 @@ Status Pipeline::Reconnect(const Status& cause) {
   WG_RETURN_IF_ERROR(CommitBatch());
   assembler_.Reset();
   repl_.Close();
-  std::this_thread::sleep_for(std::chrono::milliseconds(reconnect_backoff_ms_));
+  SleepUnlessStopped(reconnect_backoff_ms_, stop_);
+  if (stop_->load()) return Status::OK();
   reconnect_backoff_ms_ = std::min(reconnect_backoff_ms_ * 2, config_.postgres.reconnect_max_backoff_ms);
   WG_RETURN_IF_ERROR(Connect());
   WG_RETURN_IF_ERROR(StartStream());
   reconnect_backoff_ms_ = kInitialBackoffMs;
   return Status::OK();
-}
-
-void Pipeline::LogProgress(bool force) {
-  const Micros now = WallClockNow();
-  if (last_log_ == 0) last_log_ = now;
-  const Micros elapsed = now - last_log_;
-  if (!force && elapsed < config_.progress_interval_s * kMicrosPerSecond) return;
-  const double seconds = std::max<double>(1.0, static_cast<double>(elapsed)) / kMicrosPerSecond;
-  const uint64_t lag_bytes = server_wal_end_ > checkpoint_.lsn ? server_wal_end_ - checkpoint_.lsn : 0;
-  // Like Debezium's MilliSecondsBehindSource: how old the last applied commit is, while behind.
-  const double lag_s = lag_bytes > 0 && last_commit_time_ > 0
-                           ? static_cast<double>(now - last_commit_time_) / kMicrosPerSecond
-                           : 0.0;
-  spdlog::info("progress: applied={} acked={} server={} lag={}B lag_time={:.1f}s changes/s={:.0f} txns={} "
-               "changes={} skipped={} outbox={}/{}{} delivered={} slot_lag={}B wal_status={} heartbeats={}/{}",
-               FormatLsn(checkpoint_.lsn), FormatLsn(ack_lsn_), FormatLsn(server_wal_end_), lag_bytes, lag_s,
-               static_cast<double>(changes_total_ - changes_at_last_log_) / seconds, txns_total_, changes_total_,
-               skipped_total_, store_->outbox_count(), config_.outbox_max_messages, paused_ ? " (full: not reading)" : "",
-               outlet_->delivered_total(), health_.LagBytes(), health_.wal_status.empty() ? "-" : health_.wal_status,
-               heartbeats_received_, heartbeats_sent_);
-  changes_at_last_log_ = changes_total_;
-  last_log_ = now;
 }
 
 Status Pipeline::Shutdown() {

@@ -31,7 +31,11 @@ class Pipeline {
   Status Run(bool resnapshot);
 
  private:
+  // Longest wait on the socket or the sink per loop turn.
+  static constexpr int kPollMs = 100;
+
   Status Connect();
+  Status BootstrapWithRetry();
   Status Bootstrap();
   Status StartStream();
   Status StreamOnce();
@@ -42,6 +46,7 @@ class Pipeline {
   Status HandleData(const StreamMessage& msg);
   Status HandleKeepalive(const StreamMessage& msg);
   Status ApplyTransaction(const Transaction& txn);
+  void LogDeadLetters(size_t from);
   Status EnsureBatch();
   Status CommitBatch();
   Status SendStatus(bool force, bool reply_requested = false);
@@ -68,15 +73,20 @@ class Pipeline {
   int batch_txns_ = 0;
   Micros batch_started_ = 0;
 
-  Lsn ack_lsn_ = 0;          // what Postgres is told is flushed
-  Lsn server_wal_end_ = 0;   // last walEnd seen
+  Lsn ack_lsn_ = 0;         // what Postgres is told is flushed
+  Lsn server_wal_end_ = 0;  // last walEnd seen
   // walEnd of the last keepalive: the server sends a keepalive only after
   // everything that decodes below its walEnd, so once all of it is applied
   // and durable this is a safe position to acknowledge (an XLogData's walEnd
   // is not: more data below it may still be in the socket).
   Lsn keepalive_wal_end_ = 0;
+  // The server's WAL position when we connected (IDENTIFY_SYSTEM): until a
+  // keepalive's walEnd reaches it, the walsender is still sending the
+  // backlog, and a keepalive (the reply to our idle request, say) would
+  // carry "now" ahead of commits not yet received.
+  Lsn connect_wal_end_ = 0;
   Micros last_status_ = 0;
-  Micros last_data_ = 0;     // local time of the last XLogData
+  Micros last_data_ = 0;  // local time of the last XLogData
   Micros last_clock_request_ = 0;
   Micros last_commit_time_ = 0;
   int reconnect_backoff_ms_ = 500;
@@ -92,6 +102,9 @@ class Pipeline {
   std::string last_monitor_error_;
   uint64_t heartbeats_sent_ = 0;
   uint64_t heartbeats_received_ = 0;
+  uint64_t dead_letters_total_ = 0;
+  uint64_t dead_letters_unlogged_ = 0;
+  Micros last_dead_letter_log_ = 0;
 
   // Progress counters.
   uint64_t changes_total_ = 0;

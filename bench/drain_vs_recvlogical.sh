@@ -143,7 +143,7 @@ poll() {  # poll SLOT -> sets P_PID P_DONE
 # ---------------------------------------------------- 4. pg_recvlogical
 log "reference: pg_recvlogical --endpos=$TARGET"
 RECV_OPTS=(-o format-version=2 -o include-xids=1 -o include-timestamp=1 -o include-lsn=1
-           -o include-pk=1 -o include-types=0 -o "add-tables=$MONITORED")
+           -o include-pk=1 -o include-types=0 -o include-type-oids=1 -o "add-tables=$MONITORED")
 T0=$(now)
 /usr/bin/time -v -o "$WORK/ref.time" \
   pg_recvlogical -h 127.0.0.1 -p "$PG_PORT" -U walguard_admin -d demo -S ref --start "${RECV_OPTS[@]}" \

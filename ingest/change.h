@@ -23,6 +23,35 @@ enum class Action : char {
   kMessage = 'M',  // pg_logical_emit_message
 };
 
+// The family of a column's Postgres type: enough to tell whether a rule can
+// still read the column after an ALTER TABLE (processors/schema_guard.h).
+// kUnknown: the source gave no type (snapshot rows, a stream without type
+// oids). kUserDefined: domains, enums and extension types (citext), whose
+// oids say nothing about their base type; neither is judged.
+enum class TypeFamily : uint8_t {
+  kUnknown,
+  kInteger,  // smallint, integer, bigint
+  kNumeric,  // numeric(p,s)
+  kFloat,    // real, double precision
+  kText,     // text, character varying, character, name, "char"
+  kUuid,
+  kTimestampTz,  // timestamp with time zone
+  kTimestamp,    // timestamp without time zone
+  kDate,
+  kBoolean,
+  kJson,  // json, jsonb
+  kUserDefined,
+  kOther,  // any other built-in type (bytea, interval, arrays, ...)
+};
+
+// "integer", "text", ... as used in dead-letter reasons and log lines.
+constexpr std::string_view TypeFamilyName(TypeFamily f) {
+  constexpr std::string_view kNames[] = {"unknown", "integer",      "numeric",   "floating point", "text",
+                                         "uuid",    "timestamptz",  "timestamp", "date",           "boolean",
+                                         "json",    "user-defined", "other"};
+  return kNames[static_cast<size_t>(f)];
+}
+
 // One column value. `text` is the value as Postgres wrote it: the unescaped
 // string for text-like types, the raw token for numbers (exact, never via a
 // double), "true"/"false" for booleans. A JSON null sets is_null.
@@ -30,6 +59,7 @@ struct Datum {
   std::string name;
   std::string text;
   bool is_null = false;
+  TypeFamily type = TypeFamily::kUnknown;
 };
 
 struct Change {
@@ -54,8 +84,8 @@ struct Change {
 
 struct Transaction {
   uint32_t xid = 0;
-  Lsn begin_lsn = 0;   // B's "lsn" (the commit record's start, as wal2json writes it)
-  Lsn end_lsn = 0;     // C's "nextlsn": the byte after the commit record; the position to acknowledge
+  Lsn begin_lsn = 0;  // B's "lsn" (the commit record's start, as wal2json writes it)
+  Lsn end_lsn = 0;    // C's "nextlsn": the byte after the commit record; the position to acknowledge
   Micros commit_time = 0;
   std::vector<Change> changes;
 };

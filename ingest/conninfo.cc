@@ -12,6 +12,24 @@ bool IsUri(std::string_view s) {
   return s.starts_with("postgresql://") || s.starts_with("postgres://");
 }
 
+// libpq's secret keywords: the password and the client key's passphrase.
+// Compared without case and %-decoded (a URI's keys are): libpq rejects
+// "Password=x" as an unknown keyword, and that error path logs the redacted
+// string, which must not carry x either.
+bool IsSecretKey(std::string_view key) {
+  std::string lower;
+  for (size_t i = 0; i < key.size(); ++i) {
+    char c = key[i];
+    if (c == '%' && i + 2 < key.size() && std::isxdigit(static_cast<unsigned char>(key[i + 1])) &&
+        std::isxdigit(static_cast<unsigned char>(key[i + 2]))) {
+      c = static_cast<char>(std::stoi(std::string(key.substr(i + 1, 2)), nullptr, 16));
+      i += 2;
+    }
+    lower.push_back(static_cast<char>(std::tolower(static_cast<unsigned char>(c))));
+  }
+  return lower == "password" || lower == "sslpassword";
+}
+
 std::string UrlEncode(std::string_view v) {
   static const char kHex[] = "0123456789ABCDEF";
   std::string out;
@@ -27,8 +45,8 @@ std::string UrlEncode(std::string_view v) {
   return out;
 }
 
-// Redacts "[user[:password]@]" and any "password=" query parameter of a URI.
-std::string RedactUri(const std::string& uri) {
+// Redacts "[user[:password]@]" and any password or sslpassword query parameter of a URI.
+std::string RedactUri(const std::string& uri, bool* found_secret) {
   size_t start = uri.find("://") + 3;
   size_t end = uri.find('/', start);
   if (end == std::string::npos) end = uri.size();
@@ -37,7 +55,10 @@ std::string RedactUri(const std::string& uri) {
   size_t at = out.find('@', start);
   if (at != std::string::npos && at < end) {
     size_t colon = out.find(':', start);
-    if (colon != std::string::npos && colon < at) out.erase(colon, at - colon);
+    if (colon != std::string::npos && colon < at) {
+      out.erase(colon, at - colon);
+      *found_secret = true;
+    }
   }
   size_t q = out.find('?');
   if (q == std::string::npos) return out;
@@ -47,7 +68,9 @@ std::string RedactUri(const std::string& uri) {
     size_t amp = out.find('&', pos);
     if (amp == std::string::npos) amp = out.size();
     std::string_view param(out.data() + pos, amp - pos);
-    if (!param.starts_with("password=") && !param.empty()) {
+    if (IsSecretKey(param.substr(0, param.find('=')))) {
+      *found_secret = true;
+    } else if (!param.empty()) {
       kept += kept.empty() ? "" : "&";
       kept += param;
     }
@@ -57,8 +80,8 @@ std::string RedactUri(const std::string& uri) {
 }
 
 // Splits "k = v k2='v 2'" into spans the way libpq's conninfo_parse does, and
-// keeps all but password. An unparseable tail is dropped: it may hold a secret.
-std::string RedactKeyValue(const std::string& s) {
+// keeps all but the secrets. An unparseable tail is dropped: it may hold one.
+std::string RedactKeyValue(const std::string& s, bool* found_secret) {
   std::string out;
   size_t i = 0, n = s.size();
   auto skip_space = [&] {
@@ -88,7 +111,10 @@ std::string RedactKeyValue(const std::string& s) {
       if (i >= n) return out + (out.empty() ? "" : " ") + "<unparsed>";
       ++i;  // closing quote
     }
-    if (key == "password") continue;
+    if (IsSecretKey(key)) {
+      *found_secret = true;
+      continue;
+    }
     if (!out.empty()) out += ' ';
     out += s.substr(key_start, i - key_start);
   }
@@ -130,7 +156,6 @@ std::string ConninfoValue(const std::string& conninfo, std::string_view key) {
   return value;
 }
 
-
 // A later key=value wins in libpq, so adding "options" would silently drop
 // the user's own (say -c wal_sender_timeout=...): append to them instead.
 // The backend applies -c switches in order, so the added ones still win.
@@ -162,9 +187,20 @@ std::string AddConnOption(const std::string& conninfo, std::string_view key, std
 }
 
 std::string RedactConninfo(const std::string& conninfo) {
-  return IsUri(conninfo) ? RedactUri(conninfo) : RedactKeyValue(conninfo);
+  bool found_secret = false;
+  return IsUri(conninfo) ? RedactUri(conninfo, &found_secret) : RedactKeyValue(conninfo, &found_secret);
 }
 
-std::string ConninfoPassword(const std::string& conninfo) { return ConninfoValue(conninfo, "password"); }
+bool ConninfoHasSecret(const std::string& conninfo) {
+  bool found_secret = false;
+  const std::string redacted =
+      IsUri(conninfo) ? RedactUri(conninfo, &found_secret) : RedactKeyValue(conninfo, &found_secret);
+  // An unparseable tail is treated as a possible secret, like the redaction does.
+  return found_secret || redacted.find("<unparsed>") != std::string::npos;
+}
+
+std::string ConninfoPassword(const std::string& conninfo) {
+  return ConninfoValue(conninfo, "password");
+}
 
 }  // namespace walguard

@@ -32,7 +32,6 @@ struct ResultDeleter {
 };
 using ResultPtr = std::unique_ptr<PGresult, ResultDeleter>;
 
-
 // Slot names are [a-z0-9_]{1,63} in Postgres; checking here also means they
 // can be spliced into replication commands without an injection risk.
 Status ValidateSlotName(const std::string& slot) {
@@ -227,6 +226,35 @@ std::string ReplicationClient::TakeNotices() {
   return std::exchange(notices_, std::string());
 }
 
+namespace {
+
+// Connection errors that the same attempt meets again however long walguard
+// waits: wrong or missing credentials, no pg_hba.conf entry, a role without
+// REPLICATION, a missing database or role, a server certificate that fails
+// verification. Everything else (refused, starting up, too many
+// connections, DNS) is retried with backoff.
+bool IsPermanentConnectError(std::string_view error) {
+  static constexpr std::string_view kPermanent[] = {
+      "authentication failed",
+      "no pg_hba.conf entry",
+      "no password supplied",
+      "does not exist",
+      "must be superuser or replication role",
+      "certificate verify failed",
+      "does not match host name",
+      "permission denied",
+      "SSL is not enabled on the server",
+      "server does not support SSL",
+      "certificate present, but not private key",
+  };
+  for (std::string_view p : kPermanent) {
+    if (error.find(p) != std::string_view::npos) return true;
+  }
+  return false;
+}
+
+}  // namespace
+
 Status ReplicationClient::Connect(const std::string& conninfo) {
   Close();
   PQconninfoOption* parsed = PQconninfoParse(conninfo.c_str(), nullptr);
@@ -241,10 +269,13 @@ Status ReplicationClient::Connect(const std::string& conninfo) {
   conn_ = PQconnectdb(full.c_str());
   if (conn_ == nullptr || PQstatus(conn_) != CONNECTION_OK) {
     std::string error = conn_ ? OneLine(PQerrorMessage(conn_)) : "out of memory";
+    const bool permanent = conn_ != nullptr && (PQconnectionNeedsPassword(conn_) || IsPermanentConnectError(error));
     Close();
     // Belt and braces: libpq's connection errors are not meant to hold it.
-    return Status::Unavailable(ScrubSecret("replication: connect to '" + RedactConninfo(conninfo) + "': " + error,
-                                     ConninfoPassword(conninfo)));
+    std::string text =
+        ScrubSecret("replication: connect to '" + RedactConninfo(conninfo) + "': " + error, ConninfoPassword(conninfo));
+    if (!permanent) return Status::Unavailable(text);
+    return Status::Fatal(text + " (credentials, pg_hba.conf, role attributes or TLS settings; retrying cannot help)");
   }
   PQsetNoticeProcessor(conn_, KeepNotice, &notices_);
   return Status::OK();
@@ -308,10 +339,11 @@ Status ReplicationClient::StartReplication(const std::string& slot, Lsn start, c
   WG_RETURN_IF_ERROR(BuildAddTables(options.add_tables, &tables));
   WG_RETURN_IF_ERROR(CheckMessagePrefix(options.message_prefix));
   std::string prefix = options.message_prefix.empty() ? kNoMessagesPrefix : options.message_prefix;
-  // include-types=0: 2.5 emits some quoted type names as invalid JSON.
+  // include-types=0: 2.5 emits some quoted type names as invalid JSON; type
+  // oids (always plain numbers) let the schema guard see a column's type change.
   std::string sql = "START_REPLICATION SLOT \"" + slot + "\" LOGICAL " + FormatLsn(start) +
                     " (\"format-version\" '2', \"include-xids\" '1', \"include-timestamp\" '1', "
-                    "\"include-lsn\" '1', \"include-pk\" '1', \"include-types\" '0', "
+                    "\"include-lsn\" '1', \"include-pk\" '1', \"include-types\" '0', \"include-type-oids\" '1', "
                     "\"add-msg-prefixes\" " +
                     ReplLiteral(prefix);
   // An empty add-tables would stream no table at all; without it, wal2json streams every table.

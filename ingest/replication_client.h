@@ -41,11 +41,11 @@ struct SlotInfo {
 struct StreamMessage {
   enum class Kind { kNone, kXLogData, kKeepalive };
   Kind kind = Kind::kNone;
-  Lsn wal_start = 0;          // XLogData: dataStart
-  Lsn wal_end = 0;            // XLogData and keepalive: walEnd
-  Micros send_time = 0;       // server clock, Unix microseconds
+  Lsn wal_start = 0;     // XLogData: dataStart
+  Lsn wal_end = 0;       // XLogData and keepalive: walEnd
+  Micros send_time = 0;  // server clock, Unix microseconds
   bool reply_requested = false;
-  std::string_view payload;   // XLogData: one wal2json object; valid until the next Poll
+  std::string_view payload;  // XLogData: one wal2json object; valid until the next Poll
 };
 
 struct ReplicationOptions {
@@ -79,8 +79,8 @@ class ReplicationClient {
   Status CreateSlot(const std::string& slot, SlotInfo* out);
 
   // START_REPLICATION SLOT <slot> LOGICAL <start> with format-version 2,
-  // include-xids, include-timestamp, include-lsn, include-pk, include-types=0
-  // and add-tables. Fails with kFatal if the slot is missing or invalidated,
+  // include-xids, include-timestamp, include-lsn, include-pk, include-types=0,
+  // include-type-oids=1 and add-tables. Fails with kFatal if the slot is missing or invalidated,
   // with a message that says how to recover.
   Status StartReplication(const std::string& slot, Lsn start, const ReplicationOptions& options);
 

@@ -5,9 +5,10 @@
 #include <cctype>
 #include <memory>
 #include <set>
+#include <string_view>
 
-#include "ingest/replication_client.h"
 #include "ingest/conninfo.h"
+#include "ingest/replication_client.h"
 #include "ingest/wal2json_decoder.h"
 
 namespace walguard {
@@ -27,10 +28,16 @@ struct ResultDeleter {
 using ConnPtr = std::unique_ptr<PGconn, ConnDeleter>;
 using ResultPtr = std::unique_ptr<PGresult, ResultDeleter>;
 
-
+// A session ended by the server (terminated, shut down) reports the FATAL
+// before libpq sees the connection close: classify by SQLSTATE as well.
 Status CommandError(PGconn* conn, const PGresult* res, const std::string& what) {
   std::string text = "snapshot: " + what + ": " + OneLine(res ? PQresultErrorMessage(res) : PQerrorMessage(conn));
   if (PQstatus(conn) != CONNECTION_OK) return Status::Unavailable(text);
+  const char* sqlstate = res ? PQresultErrorField(res, PG_DIAG_SQLSTATE) : nullptr;
+  const std::string_view state = sqlstate ? sqlstate : "";
+  if (state.starts_with("08") || state.starts_with("53") || state.starts_with("57P")) {
+    return Status::Unavailable(text);  // connection, resources, shutdown
+  }
   return Status::InvalidArgument(text);
 }
 

@@ -27,7 +27,9 @@ Lsn LsnOrZero(const PGresult* res, int col) {
 
 }  // namespace
 
-SourceMonitor::~SourceMonitor() { Close(); }
+SourceMonitor::~SourceMonitor() {
+  Close();
+}
 
 Status SourceMonitor::EnsureConnected() {
   if (conn_ != nullptr && PQstatus(conn_) == CONNECTION_OK) return Status::OK();

@@ -22,13 +22,13 @@ namespace walguard {
 inline constexpr char kHeartbeatPrefix[] = "walguard.heartbeat";
 
 struct SlotHealth {
-  bool found = false;        // false: no such slot (dropped)
-  bool active = false;       // a walsender is attached
-  Lsn current_wal_lsn = 0;   // pg_current_wal_lsn()
-  Lsn confirmed_flush = 0;   // what the server retains WAL for
+  bool found = false;       // false: no such slot (dropped)
+  bool active = false;      // a walsender is attached
+  Lsn current_wal_lsn = 0;  // pg_current_wal_lsn()
+  Lsn confirmed_flush = 0;  // what the server retains WAL for
   Lsn restart_lsn = 0;
-  std::string wal_status;    // reserved, extended, unreserved, lost
-  Micros server_now = 0;     // the server's clock at the query
+  std::string wal_status;  // reserved, extended, unreserved, lost
+  Micros server_now = 0;   // the server's clock at the query
 
   // Bytes of WAL the server has written past what the slot confirmed.
   uint64_t LagBytes() const { return current_wal_lsn > confirmed_flush ? current_wal_lsn - confirmed_flush : 0; }

@@ -10,6 +10,8 @@
 #include <memory>
 #include <utility>
 
+#include "ingest/type_family.h"
+
 namespace walguard {
 
 namespace od = simdjson::ondemand;
@@ -156,13 +158,30 @@ Status ReadString(od::value& v, std::string_view field, std::string* out) {
   return Status::OK();
 }
 
+// "typeoid" (exact) wins over "type" (a name), whichever comes first.
+Status ReadType(od::value& v, std::string_view key, std::string_view list, Datum* d, bool* have_oid) {
+  if (key == "typeoid") {
+    int64_t oid = 0;
+    if (auto err = v.get_int64().get(oid)) return JsonError(err, list);
+    d->type = TypeFamilyOfOid(oid);
+    *have_oid = true;
+    return Status::OK();
+  }
+  std::string_view name;
+  if (auto err = v.get_string().get(name)) return JsonError(err, list);
+  if (!*have_oid) d->type = TypeFamilyOfName(name);
+  return Status::OK();
+}
+
 // One {"name":..,"value":..,...} element of "columns" or "identity". Other
-// keys (type, typeoid, optional, position, default) are skipped.
+// keys (optional, position, default) are skipped.
 Status ReadColumn(od::value& elem, std::string_view list, Datum* d) {
   od::object obj;
   if (auto err = elem.get_object().get(obj)) return JsonError(err, list);
+  d->type = TypeFamily::kUnknown;
   bool have_name = false;
   bool have_value = false;
+  bool have_oid = false;
   for (auto field_result : obj) {
     od::field field;
     std::string_view key;
@@ -174,6 +193,8 @@ Status ReadColumn(od::value& elem, std::string_view list, Datum* d) {
     } else if (key == "value") {
       WG_RETURN_IF_ERROR(ReadValue(field.value(), list, d));
       have_value = true;
+    } else if (key == "typeoid" || key == "type") {
+      WG_RETURN_IF_ERROR(ReadType(field.value(), key, list, d, &have_oid));
     }
   }
   if (!have_name) return Status::Corruption("element of '" + std::string(list) + "' without 'name'");

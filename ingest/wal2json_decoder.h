@@ -2,7 +2,11 @@
 //
 // Expects the options walguard starts replication with: include-xids,
 // include-timestamp, include-lsn, include-pk, include-types=false (2.5 writes
-// some quoted type names as invalid JSON, so types are not requested).
+// some quoted type names as invalid JSON, so type names are not requested)
+// and include-type-oids=true. Each column's "typeoid" becomes its
+// Datum::type family (type_family.h), so an ALTER TABLE that changes a column's type is seen
+// at the first row written after it. A "type" name (streams recorded with
+// include-types) is classified too; an oid wins when both are present.
 // Numbers are kept as their raw token text (wal2json 2.5 writes numeric
 // columns as bare JSON numbers); strings are unescaped.
 //
@@ -23,11 +27,11 @@ enum class RecordKind { kBegin, kCommit, kChange };
 
 struct Record {
   RecordKind kind = RecordKind::kChange;
-  uint32_t xid = 0;         // 0 when absent or null (non-transactional messages)
-  Lsn lsn = 0;              // "lsn"
-  Lsn next_lsn = 0;         // "nextlsn" (B and C only)
-  Micros timestamp = 0;     // commit time; 0 when absent or null
-  Change change;            // kChange only (I/U/D/T/M)
+  uint32_t xid = 0;      // 0 when absent or null (non-transactional messages)
+  Lsn lsn = 0;           // "lsn"
+  Lsn next_lsn = 0;      // "nextlsn" (B and C only)
+  Micros timestamp = 0;  // commit time; 0 when absent or null
+  Change change;         // kChange only (I/U/D/T/M)
 };
 
 class Wal2JsonDecoder {
@@ -43,8 +47,7 @@ class Wal2JsonDecoder {
 
   // Decodes one row as produced by `SELECT row_to_json(t)` (used by the
   // snapshot) into an INSERT change of `schema.table`.
-  Status DecodeRowJson(std::string_view json, std::string_view schema, std::string_view table,
-                       Change* out);
+  Status DecodeRowJson(std::string_view json, std::string_view schema, std::string_view table, Change* out);
 
  private:
   struct Impl;

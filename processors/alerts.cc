@@ -72,7 +72,20 @@ bool IsFiring(KvTxn* kv, std::string_view fingerprint) {
   return kv->Get(FiringKey(fingerprint), &ignored).ok();
 }
 
+Status ListFiring(KvTxn* kv, std::vector<FiringAlert>* out) {
+  const std::string prefix(1, kFiringTag);
+  return ScanPrefix(kv, prefix, [&](std::string_view key, std::string_view value) {
+    out->push_back({std::string(key.substr(prefix.size())), std::string(value)});
+    return true;
+  });
+}
+
+void RestoreFiring(KvTxn* kv, const FiringAlert& alert) {
+  kv->Put(FiringKey(alert.fingerprint), alert.alert_id);
+}
+
 Status ReconcileAlert(ApplyContext* ctx, const EntityRef& entity, const Evaluation& eval) {
+  if (ctx->RuleDisabled(eval.type->type)) return Status::OK();  // its alerts stay as they are
   std::string fingerprint = Fingerprint(*eval.type, entity.id);
   std::string key = FiringKey(fingerprint);
   std::string alert_id;
@@ -82,13 +95,15 @@ Status ReconcileAlert(ApplyContext* ctx, const EntityRef& entity, const Evaluati
   if (was_firing == eval.firing) return Status::OK();
 
   if (eval.firing) {
-    alert_id = StableUuid(fingerprint + "@" + FormatLsn(ctx->lsn) + "@" + std::to_string(ctx->now));
+    // The step's position and source time: the same for every run over the
+    // same WAL, whatever keepalives another run's clock saw in between.
+    alert_id = StableUuid(fingerprint + "@" + FormatLsn(ctx->lsn) + "@" + std::to_string(ctx->commit_time));
     ctx->kv->Put(key, alert_id);
   } else {
     ctx->kv->Delete(key);
   }
-  ctx->out->push_back({Topic::kAlerts, fingerprint,
-                       AlertMessage(*ctx, entity, eval, fingerprint, alert_id, eval.firing)});
+  ctx->out->push_back(
+      {Topic::kAlerts, fingerprint, AlertMessage(*ctx, entity, eval, fingerprint, alert_id, eval.firing)});
   if (eval.firing && eval.type->command != nullptr) {
     ctx->out->push_back({Topic::kCommands, fingerprint, CommandMessage(*ctx, eval, alert_id)});
   }

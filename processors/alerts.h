@@ -5,13 +5,16 @@
 // set ('F' | fingerprint -> alert_id) and emits a message only on a change:
 // firing once when it becomes true, resolved once when it becomes false.
 //
-// alert_id is derived from the fingerprint, the LSN and the WAL clock of the
-// step that fired it, so reprocessing the same WAL after a crash yields the
-// same id, never a new one. command_id is derived from the alert_id.
+// alert_id is derived from the fingerprint, the LSN and the commit time of
+// the step that fired it (for a clock tick: the tick's time), so reprocessing
+// the same WAL after a crash - or another walguard reading the same WAL -
+// yields the same id for a firing caused by a commit, never a new one.
+// command_id is derived from the alert_id.
 #pragma once
 
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "processors/apply_context.h"
 #include "util/status.h"
@@ -46,5 +49,19 @@ std::string Fingerprint(const AlertType& type, std::string_view entity_id);
 
 // True when the fingerprint is currently firing.
 bool IsFiring(KvTxn* kv, std::string_view fingerprint);
+
+// One entry of the firing set.
+struct FiringAlert {
+  std::string fingerprint;
+  std::string alert_id;
+};
+
+// The whole firing set, in fingerprint order.
+Status ListFiring(KvTxn* kv, std::vector<FiringAlert>* out);
+
+// Marks `alert.fingerprint` firing with its existing id, without a message:
+// for a state rebuilt by a fresh snapshot, which continues the alerts the
+// old state had published rather than firing them again with new ids.
+void RestoreFiring(KvTxn* kv, const FiringAlert& alert);
 
 }  // namespace walguard

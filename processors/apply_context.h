@@ -3,8 +3,10 @@
 // entities it touched, and the messages it emits.
 #pragma once
 
+#include <functional>
 #include <set>
 #include <string>
+#include <string_view>
 #include <utility>
 #include <vector>
 
@@ -52,6 +54,13 @@ struct ApplyContext {
   std::set<std::pair<EntityKind, std::string>> touched;
   std::vector<OutMessage>* out = nullptr;
   std::vector<OccupancyDelta> occupancy;
+  // Alert types the schema guard disabled (schema_guard.h): ReconcileAlert
+  // neither fires nor resolves them.
+  const std::set<std::string, std::less<>>* disabled_rules = nullptr;
+
+  bool RuleDisabled(std::string_view type) const {
+    return disabled_rules != nullptr && disabled_rules->find(type) != disabled_rules->end();
+  }
 
   void Touch(EntityKind kind, std::string_view id) {
     if (!id.empty()) touched.emplace(kind, std::string(id));

@@ -4,9 +4,9 @@
 
 #include "processors/dead_letter.h"
 #include "processors/monitored_tables.h"
-#include "processors/row_image.h"
 #include "processors/occupancy.h"
 #include "processors/row_accounting.h"
+#include "processors/row_image.h"
 #include "processors/timers.h"
 #include "util/coding.h"
 
@@ -19,6 +19,7 @@ constexpr size_t kTruncateRound = 1024;
 }  // namespace
 
 Status Engine::Load(KvTxn* kv) {
+  WG_RETURN_IF_ERROR(guard_.Load(kv));
   std::string value;
   Status s = kv->Get(kClockKey, &value);
   if (s.IsNotFound()) {
@@ -47,11 +48,11 @@ ApplyContext Engine::NewContext(KvTxn* kv, Lsn lsn, Micros commit_time, Micros d
   ctx.commit_time = commit_time;
   ctx.detected_at = detected_at;
   ctx.out = out;
+  ctx.disabled_rules = &guard_.disabled();
   return ctx;
 }
 
-Status Engine::ApplyTransaction(const Transaction& txn, KvTxn* kv, Micros detected_at,
-                                std::vector<OutMessage>* out) {
+Status Engine::ApplyTransaction(const Transaction& txn, KvTxn* kv, Micros detected_at, std::vector<OutMessage>* out) {
   const Micros previous = clock_;
   clock_ = std::max(clock_, txn.commit_time);
   ApplyContext ctx = NewContext(kv, txn.end_lsn, txn.commit_time, detected_at, out);
@@ -97,7 +98,60 @@ Status Engine::FinishSnapshot(Lsn consistent_point, KvTxn* kv, Micros detected_a
   return Status::OK();
 }
 
-bool Engine::NextDeadline(KvTxn* kv, Micros* deadline) const { return NextTimer(kv, deadline); }
+namespace {
+
+// AlertType::entity_kind names of the entities rules are evaluated for.
+bool EntityKindFromName(std::string_view name, EntityKind* kind) {
+  static constexpr std::pair<std::string_view, EntityKind> kKinds[] = {
+      {"tier", EntityKind::kTier},
+      {"order", EntityKind::kOrder},
+      {"event", EntityKind::kEvent},
+      {"payment", EntityKind::kPayment},
+      {"booking_intent", EntityKind::kBookingIntent},
+      {"unit", EntityKind::kUnit},
+      {"unit_date", EntityKind::kUnitDate},
+      {"provider", EntityKind::kProvider},
+      {"ledger_transaction", EntityKind::kLedgerTransaction},
+  };
+  for (const auto& [n, k] : kKinds) {
+    if (n == name) {
+      *kind = k;
+      return true;
+    }
+  }
+  return false;
+}
+
+}  // namespace
+
+Status Engine::CarryFiring(const std::vector<FiringAlert>& firing, Lsn consistent_point, KvTxn* kv, Micros detected_at,
+                           std::vector<OutMessage>* out) {
+  for (const FiringAlert& alert : firing) {
+    // "<type>:<entity kind>:<entity id>"; ids may contain ':' themselves.
+    const std::string_view fp = alert.fingerprint;
+    const size_t c1 = fp.find(':');
+    const size_t c2 = c1 == std::string_view::npos ? c1 : fp.find(':', c1 + 1);
+    if (c2 == std::string_view::npos) continue;
+    const std::string_view type = fp.substr(0, c1);
+    const std::string_view id = fp.substr(c2 + 1);
+    RestoreFiring(kv, alert);
+    EntityKind kind;
+    if (EntityKindFromName(fp.substr(c1 + 1, c2 - c1 - 1), &kind)) {
+      snapshot_touched_.emplace(kind, std::string(id));
+    } else if (type == kRuleDisabled.type) {
+      // The rebuilt state reads the repaired schema: every rule is back.
+      ApplyContext ctx = NewContext(kv, consistent_point, clock_, detected_at, out);
+      Evaluation eval{&kRuleDisabled, false, R"({"reason":"state rebuilt from a fresh snapshot"})", ""};
+      WG_RETURN_IF_ERROR(ReconcileAlert(&ctx, EntityRef{id, {}}, eval));
+    }
+    // Anything else (replication_lag) is walguard's own: its check resolves it.
+  }
+  return Status::OK();
+}
+
+bool Engine::NextDeadline(KvTxn* kv, Micros* deadline) const {
+  return NextTimer(kv, deadline);
+}
 
 Status Engine::FireTimers(ApplyContext* ctx, Micros previous_clock) {
   return FireDueTimers(ctx->kv, previous_clock, ctx->now, [&](TableId table, const std::string& key) -> Status {
@@ -136,6 +190,8 @@ Status Engine::ApplyRow(ApplyContext* ctx, const Change& change, uint32_t xid) {
   TableId table;
   const TableSpec* spec = FindMonitoredTable(change.schema, change.table, &table);
   if (spec == nullptr) return dead_letter("table is not monitored");
+  SchemaProblem problem;
+  if (CheckColumns(table, change, &problem)) return RejectSchema(ctx, change, xid, problem);
 
   std::string new_key, old_key;
   const bool has_new = change.action != Action::kDelete;
@@ -153,6 +209,7 @@ Status Engine::ApplyRow(ApplyContext* ctx, const Change& change, uint32_t xid) {
   Status s = LoadImage(ctx->kv, table, old_key, &old_image);
   if (!s.ok() && !s.IsNotFound()) return s;
   const bool has_old = s.ok();
+  if (has_old && CheckUpdate(table, change, old_image, &problem)) return RejectSchema(ctx, change, xid, problem);
 
   RowImage new_image = EmptyImage(*spec);
   if (has_new) {
@@ -173,6 +230,12 @@ Status Engine::ApplyRow(ApplyContext* ctx, const Change& change, uint32_t xid) {
     WG_RETURN_IF_ERROR(AccountRow(ctx, table, new_key, &new_image, +1));
     ctx->kv->Put(ImageKey(table, new_key), EncodeImage(new_image));
   }
+  return Status::OK();
+}
+
+Status Engine::RejectSchema(ApplyContext* ctx, const Change& change, uint32_t xid, const SchemaProblem& problem) {
+  WG_RETURN_IF_ERROR(guard_.Disable(ctx, problem, change.lsn));
+  ctx->out->push_back(ChangeDeadLetter(problem.Reason(), change, xid, ctx->commit_time));
   return Status::OK();
 }
 

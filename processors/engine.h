@@ -17,6 +17,7 @@
 #include "processors/apply_context.h"
 #include "processors/kv.h"
 #include "processors/output.h"
+#include "processors/schema_guard.h"
 #include "util/status.h"
 
 namespace walguard {
@@ -25,7 +26,8 @@ class Engine {
  public:
   explicit Engine(const Thresholds& thresholds) : thresholds_(thresholds) {}
 
-  // Reads the persisted WAL clock (0 on a fresh state).
+  // Reads the persisted WAL clock (0 on a fresh state) and the rules the
+  // schema guard disabled.
   Status Load(KvTxn* kv);
   Micros clock() const { return clock_; }
 
@@ -42,6 +44,13 @@ class Engine {
   void BeginSnapshot(Micros now);
   Status ApplySnapshotRow(const Change& row, KvTxn* kv, std::vector<OutMessage>* out);
   Status FinishSnapshot(Lsn consistent_point, KvTxn* kv, Micros detected_at, std::vector<OutMessage>* out);
+  // Before FinishSnapshot of a state that replaces an older one
+  // (--resnapshot): the older state's firing set is restored with its ids
+  // and its entities are evaluated with the snapshot's, so an alert still
+  // true stays firing without a new message and one no longer true
+  // resolves with the id it fired with.
+  Status CarryFiring(const std::vector<FiringAlert>& firing, Lsn consistent_point, KvTxn* kv, Micros detected_at,
+                     std::vector<OutMessage>* out);
 
   // The earliest pending timer; false when none.
   bool NextDeadline(KvTxn* kv, Micros* deadline) const;
@@ -52,11 +61,15 @@ class Engine {
   Status ApplyChange(ApplyContext* ctx, const Change& change, uint32_t xid);
   Status ApplyRow(ApplyContext* ctx, const Change& change, uint32_t xid);
   Status Truncate(ApplyContext* ctx, const Change& change);
+  // Dead-letters a change that no longer fits the schema and disables the
+  // rules that read its table (schema_guard.h).
+  Status RejectSchema(ApplyContext* ctx, const Change& change, uint32_t xid, const SchemaProblem& problem);
   Status FireTimers(ApplyContext* ctx, Micros previous_clock);
   void StoreClock(KvTxn* kv) const;
 
   Thresholds thresholds_;
   Micros clock_ = 0;
+  SchemaGuard guard_;
   std::set<std::pair<EntityKind, std::string>> snapshot_touched_;
 };
 

@@ -12,7 +12,9 @@ const std::vector<TableSpec>& MonitoredTables() {
       {"ticketing", "orders", {"id"}, {"id", "event_id", "status", "total_cents", "created_at", "paid_at"}},
       {"ticketing", "order_items", {"id"}, {"id", "order_id", "quantity", "unit_price_cents"}},
       {"ticketing", "tickets", {"id"}, {"id", "order_id", "tier_id", "status"}},
-      {"reserve", "payments", {"id"},
+      {"reserve",
+       "payments",
+       {"id"},
        {"id", "booking_intent_id", "provider", "method", "status", "amount", "created_at", "succeeded_at"}},
       {"reserve", "reservations", {"id"}, {"id", "booking_intent_id", "unit_id", "check_in", "check_out", "status"}},
       {"reserve", "ledger_entries", {"id"}, {"id", "transaction_id", "account", "direction", "amount", "created_at"}},
@@ -23,7 +25,67 @@ const std::vector<TableSpec>& MonitoredTables() {
   return kTables;
 }
 
-const TableSpec& Spec(TableId id) { return MonitoredTables()[static_cast<size_t>(id)]; }
+namespace {
+
+constexpr TypeSet kKey = TypeBit(TypeFamily::kUuid) | TypeBit(TypeFamily::kText) | TypeBit(TypeFamily::kInteger);
+constexpr TypeSet kCount = TypeBit(TypeFamily::kInteger) | TypeBit(TypeFamily::kNumeric);
+constexpr TypeSet kMoney = TypeBit(TypeFamily::kNumeric) | TypeBit(TypeFamily::kInteger);
+constexpr TypeSet kLabel = TypeBit(TypeFamily::kText);
+constexpr TypeSet kTime = TypeBit(TypeFamily::kTimestampTz) | TypeBit(TypeFamily::kTimestamp);
+constexpr TypeSet kDay = TypeBit(TypeFamily::kDate);
+constexpr TypeSet kFixedLength = TypeBit(TypeFamily::kInteger) | TypeBit(TypeFamily::kUuid) |
+                                 TypeBit(TypeFamily::kTimestampTz) | TypeBit(TypeFamily::kTimestamp) |
+                                 TypeBit(TypeFamily::kDate) | TypeBit(TypeFamily::kBoolean) |
+                                 TypeBit(TypeFamily::kFloat);
+
+}  // namespace
+
+const std::vector<TypeSet>& ExpectedTypes(TableId table) {
+  // Order matches TableId and each table's columns above.
+  static const std::vector<std::vector<TypeSet>> kTypes = {
+      {kKey, kKey, kCount, kCount, kCount},                        // ticket_tiers
+      {kKey, kKey, kCount, kLabel, kTime},                         // ticket_holds
+      {kKey, kKey, kLabel, kMoney, kTime, kTime},                  // orders
+      {kKey, kKey, kCount, kMoney},                                // order_items
+      {kKey, kKey, kKey, kLabel},                                  // tickets
+      {kKey, kKey, kLabel, kLabel, kLabel, kMoney, kTime, kTime},  // payments
+      {kKey, kKey, kKey, kDay, kDay, kLabel},                      // reservations
+      {kKey, kKey, kLabel, kLabel, kMoney, kTime},                 // ledger_entries
+      {kKey, kDay, kCount, kCount},                                // availability_calendar
+      {kKey, kLabel, kLabel, kTime},                               // processed_webhooks
+  };
+  assert(kTypes.size() == static_cast<size_t>(TableId::kCount));
+  const std::vector<TypeSet>& types = kTypes[static_cast<size_t>(table)];
+  assert(types.size() == Spec(table).columns.size());
+  return types;
+}
+
+bool TypeAccepted(TableId table, int col, TypeFamily family) {
+  if (family == TypeFamily::kUnknown || family == TypeFamily::kUserDefined) return true;
+  const std::vector<TypeSet>& types = ExpectedTypes(table);
+  return col < 0 || static_cast<size_t>(col) >= types.size() || (types[col] & TypeBit(family)) != 0;
+}
+
+std::string DescribeTypes(TypeSet set) {
+  std::string out;
+  int left = __builtin_popcount(set);
+  for (unsigned f = 0; set >> f != 0; ++f) {
+    if ((set & (1u << f)) == 0) continue;
+    out += TypeFamilyName(static_cast<TypeFamily>(f));
+    --left;
+    if (left > 1) out += ", ";
+    if (left == 1) out += " or ";
+  }
+  return out;
+}
+
+bool NeverToasted(TypeSet set) {
+  return set != 0 && (set & ~kFixedLength) == 0;
+}
+
+const TableSpec& Spec(TableId id) {
+  return MonitoredTables()[static_cast<size_t>(id)];
+}
 
 const TableSpec* FindMonitoredTable(std::string_view schema, std::string_view table, TableId* id) {
   const std::vector<TableSpec>& tables = MonitoredTables();

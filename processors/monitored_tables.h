@@ -4,6 +4,7 @@
 #pragma once
 
 #include <cstdint>
+#include <string>
 #include <string_view>
 #include <vector>
 
@@ -27,7 +28,9 @@ enum class TableId : uint8_t {
   kCount
 };
 
-inline bool IsTicketingTable(TableId id) { return id <= TableId::kTickets; }
+inline bool IsTicketingTable(TableId id) {
+  return id <= TableId::kTickets;
+}
 
 // Indexed by TableId.
 const std::vector<TableSpec>& MonitoredTables();
@@ -36,16 +39,60 @@ const TableSpec& Spec(TableId id);
 // nullptr when schema.table is not monitored.
 const TableSpec* FindMonitoredTable(std::string_view schema, std::string_view table, TableId* id);
 
+// The type families a column may have for the rules to read it, as a bit set
+// (bit i = TypeFamily i). Lenient where the rules' parsing does not care:
+// ids are opaque keys, counts and cents may be any integer or an integral
+// numeric (an int4 -> int8 widening changes nothing), money is any exact
+// number (never floating point), a timestamp without time zone reads as UTC
+// like everywhere else. kUnknown and kUserDefined are never judged.
+using TypeSet = uint16_t;
+constexpr TypeSet TypeBit(TypeFamily f) {
+  return static_cast<TypeSet>(1u << static_cast<unsigned>(f));
+}
+
+// Parallel to Spec(table).columns.
+const std::vector<TypeSet>& ExpectedTypes(TableId table);
+
+// False only when the family is known and the rules cannot read it.
+bool TypeAccepted(TableId table, int col, TypeFamily family);
+
+// "integer or numeric", "uuid, text or integer".
+std::string DescribeTypes(TypeSet set);
+
+// True when every accepted family has a fixed length: such a column is never
+// TOASTed, so an UPDATE always carries it.
+bool NeverToasted(TypeSet set);
+
 // Column positions within each TableSpec::columns.
-namespace tier_col { enum : int { kId, kEventId, kQuantity, kReserved, kIssued }; }
-namespace hold_col { enum : int { kId, kTierId, kQuantity, kStatus, kExpiresAt }; }
-namespace order_col { enum : int { kId, kEventId, kStatus, kTotalCents, kCreatedAt, kPaidAt }; }
-namespace item_col { enum : int { kId, kOrderId, kQuantity, kUnitPriceCents }; }
-namespace ticket_col { enum : int { kId, kOrderId, kTierId, kStatus }; }
-namespace payment_col { enum : int { kId, kIntentId, kProvider, kMethod, kStatus, kAmount, kCreatedAt, kSucceededAt }; }
-namespace reservation_col { enum : int { kId, kIntentId, kUnitId, kCheckIn, kCheckOut, kStatus }; }
-namespace ledger_col { enum : int { kId, kTransactionId, kAccount, kDirection, kAmount, kCreatedAt }; }
-namespace calendar_col { enum : int { kUnitId, kDate, kAllotment, kBookingsCount }; }
-namespace webhook_col { enum : int { kId, kProvider, kStatus, kReceivedAt }; }
+namespace tier_col {
+enum : int { kId, kEventId, kQuantity, kReserved, kIssued };
+}
+namespace hold_col {
+enum : int { kId, kTierId, kQuantity, kStatus, kExpiresAt };
+}
+namespace order_col {
+enum : int { kId, kEventId, kStatus, kTotalCents, kCreatedAt, kPaidAt };
+}
+namespace item_col {
+enum : int { kId, kOrderId, kQuantity, kUnitPriceCents };
+}
+namespace ticket_col {
+enum : int { kId, kOrderId, kTierId, kStatus };
+}
+namespace payment_col {
+enum : int { kId, kIntentId, kProvider, kMethod, kStatus, kAmount, kCreatedAt, kSucceededAt };
+}
+namespace reservation_col {
+enum : int { kId, kIntentId, kUnitId, kCheckIn, kCheckOut, kStatus };
+}
+namespace ledger_col {
+enum : int { kId, kTransactionId, kAccount, kDirection, kAmount, kCreatedAt };
+}
+namespace calendar_col {
+enum : int { kUnitId, kDate, kAllotment, kBookingsCount };
+}
+namespace webhook_col {
+enum : int { kId, kProvider, kStatus, kReceivedAt };
+}
 
 }  // namespace walguard

@@ -5,7 +5,7 @@
 namespace walguard {
 
 const AlertType kReplicationLag = {"replication_lag", "P2", "slot", "walguard README: Operations, replication lag",
-                                   nullptr, false};
+                                   nullptr,           false};
 
 bool LagExceeded(const LagSample& sample, const Thresholds& t) {
   const bool bytes = t.replication_lag_bytes > 0 && sample.lag_bytes > static_cast<uint64_t>(t.replication_lag_bytes);
@@ -34,11 +34,12 @@ Status ReconcileReplicationLag(const LagSample& sample, const Thresholds& t, Lsn
   ApplyContext ctx;
   ctx.kv = kv;
   ctx.thresholds = &t;
-  // The id is made of lsn and ctx.now: the server's clock keeps two firings
-  // apart even when walguard's position did not move in between (paused).
-  ctx.now = sample.server_now;
+  // The id is made of lsn and commit_time: the server's clock at the check
+  // keeps two firings apart even when walguard's position did not move in
+  // between (paused).
+  ctx.now = sample.wal_clock;
   ctx.lsn = lsn;
-  ctx.commit_time = sample.wal_clock;
+  ctx.commit_time = sample.server_now;
   ctx.detected_at = detected_at;
   ctx.out = out;
   return ReconcileAlert(&ctx, EntityRef{sample.slot, {}}, eval);

@@ -26,9 +26,9 @@ extern const AlertType kReplicationLag;
 // One observation of the slot from the server's side.
 struct LagSample {
   std::string slot;
-  uint64_t lag_bytes = 0;   // server WAL position - slot's confirmed_flush_lsn
-  Micros server_now = 0;    // the server's clock when measured
-  Micros wal_clock = 0;     // walguard's WAL clock at the same moment
+  uint64_t lag_bytes = 0;  // server WAL position - slot's confirmed_flush_lsn
+  Micros server_now = 0;   // the server's clock when measured
+  Micros wal_clock = 0;    // walguard's WAL clock at the same moment
   Lsn current_wal_lsn = 0;
   Lsn confirmed_flush = 0;
   std::string wal_status;

@@ -29,7 +29,11 @@ step() { printf '\n\033[1m== %s\033[0m\n' "$*"; }
 step "Starting a throwaway PostgreSQL 15 (wal_level=logical)"
 pg_start
 pg_sql -f sql/ticketing_schema.sql -f sql/reserve_schema.sql
-echo "postgres: $PG_CONNINFO"
+# walguard connects as its least-privileged role: REPLICATION plus SELECT on
+# the monitored tables (README, "Least privilege and secrets").
+pg_sql -f sql/walguard_role.sql -f sql/walguard_grants.sql
+WG_CONNINFO=${PG_CONNINFO/user=walguard_admin/user=walguard}
+echo "postgres: $PG_CONNINFO (walguard connects as: $WG_CONNINFO)"
 
 step "Starting the embedded Kafka broker"
 coproc BROKER { exec "$ROOT/build/walguard" broker 2>"$WORK/broker.log"; }
@@ -39,7 +43,7 @@ BOOTSTRAP=${line#bootstrap=}
 echo "broker: $BOOTSTRAP"
 
 step "Starting walguard run"
-"$ROOT/build/walguard" run --pg "$PG_CONNINFO" --brokers "$BOOTSTRAP" --state-dir "$WORK/state" \
+"$ROOT/build/walguard" run --pg "$WG_CONNINFO" --brokers "$BOOTSTRAP" --state-dir "$WORK/state" \
   2>"$WORK/walguard.log" &
 WALGUARD_PID=$!
 PIDS+=("$WALGUARD_PID")

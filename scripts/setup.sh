@@ -10,6 +10,7 @@ PACKAGES=(
   libgtest-dev libgmock-dev libbenchmark-dev
   postgresql-15 postgresql-15-wal2json postgresql-client-15
   kcat jq
+  clang-14 libclang-rt-14-dev  # the decoder fuzzer (libFuzzer, sanitizer runtimes)
 )
 
 missing=()

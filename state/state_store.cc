@@ -2,6 +2,9 @@
 
 #include <sys/stat.h>
 
+#include <cerrno>
+#include <cstring>
+
 #include <filesystem>
 
 #include <rocksdb/db.h>
@@ -18,6 +21,7 @@ namespace {
 // State-owned keys sort after every processor key ('A'..'T').
 constexpr std::string_view kCheckpointKey = "~c";
 constexpr std::string_view kOutboxPrefix = "~o";
+constexpr std::string_view kHandoverPrefix = "~h";
 
 std::string OutboxKey(uint64_t seq) {
   std::string key(kOutboxPrefix);
@@ -95,14 +99,15 @@ void StateBatch::Put(std::string_view key, std::string_view value) {
   impl_->batch.Put(rocksdb::Slice(key.data(), key.size()), rocksdb::Slice(value.data(), value.size()));
 }
 
-void StateBatch::Delete(std::string_view key) { impl_->batch.Delete(rocksdb::Slice(key.data(), key.size())); }
+void StateBatch::Delete(std::string_view key) {
+  impl_->batch.Delete(rocksdb::Slice(key.data(), key.size()));
+}
 
 Status StateBatch::Scan(std::string_view begin, std::string_view end, const Visitor& visit) {
   rocksdb::ReadOptions ro;
   rocksdb::Slice upper(end.data(), end.size());
   ro.iterate_upper_bound = &upper;
-  std::unique_ptr<rocksdb::Iterator> it(
-      impl_->batch.NewIteratorWithBase(impl_->store->db_->NewIterator(ro)));
+  std::unique_ptr<rocksdb::Iterator> it(impl_->batch.NewIteratorWithBase(impl_->store->db_->NewIterator(ro)));
   for (it->Seek(rocksdb::Slice(begin.data(), begin.size())); it->Valid(); it->Next()) {
     std::string_view key(it->key().data(), it->key().size());
     if (key >= end) break;
@@ -130,15 +135,23 @@ void StateBatch::SetCheckpoint(const Checkpoint& checkpoint) {
   impl_->checkpoint = checkpoint;
 }
 
-size_t StateBatch::ApproximateSize() const { return impl_->batch.GetWriteBatch()->GetDataSize(); }
+size_t StateBatch::ApproximateSize() const {
+  return impl_->batch.GetWriteBatch()->GetDataSize();
+}
 
 StateStore::~StateStore() = default;
 
 Status StateStore::Open(const std::string& dir, std::unique_ptr<StateStore>* out) {
+  // The state holds business data: only the owner may read it. Created
+  // 0700 from the start (never briefly open under the umask); parents are
+  // ordinary directories.
   std::error_code ec;
-  std::filesystem::create_directories(dir, ec);
-  if (ec) return Status::IOError("cannot create state directory " + dir + ": " + ec.message());
-  // The state holds business data: only the owner may read it.
+  const std::filesystem::path path(dir);
+  if (path.has_parent_path()) std::filesystem::create_directories(path.parent_path(), ec);
+  if (ec) return Status::IOError("cannot create the parent of state directory " + dir + ": " + ec.message());
+  if (::mkdir(dir.c_str(), 0700) != 0 && errno != EEXIST) {
+    return Status::IOError("cannot create state directory " + dir + ": " + std::strerror(errno));
+  }
   if (::chmod(dir.c_str(), 0700) != 0) return Status::IOError("cannot chmod 0700 state directory " + dir);
   rocksdb::Options options;
   options.create_if_missing = true;
@@ -190,7 +203,9 @@ Status StateStore::ReadCheckpoint(Checkpoint* out) {
   return Status::OK();
 }
 
-std::unique_ptr<StateBatch> StateStore::NewBatch() { return std::unique_ptr<StateBatch>(new StateBatch(this)); }
+std::unique_ptr<StateBatch> StateStore::NewBatch() {
+  return std::unique_ptr<StateBatch>(new StateBatch(this));
+}
 
 Status StateStore::Commit(StateBatch* batch, bool sync) {
   StateBatch::Impl& b = *batch->impl_;
@@ -237,13 +252,40 @@ Status StateStore::DeleteOutbox(const std::vector<uint64_t>& seqs) {
 }
 
 Status StateStore::Wipe() {
+  // Everything except the "~h" and "~o" ranges.
   rocksdb::WriteBatch batch;
-  WG_RETURN_IF_ERROR(FromRocks(batch.DeleteRange(db_->DefaultColumnFamily(), "", "\xff\xff\xff\xff"), "wipe"));
+  rocksdb::ColumnFamilyHandle* cf = db_->DefaultColumnFamily();
+  WG_RETURN_IF_ERROR(FromRocks(batch.DeleteRange(cf, "", "~h"), "wipe"));
+  WG_RETURN_IF_ERROR(FromRocks(batch.DeleteRange(cf, "~i", "~o"), "wipe"));
+  WG_RETURN_IF_ERROR(FromRocks(batch.DeleteRange(cf, "~p", "\xff\xff\xff\xff"), "wipe"));
   rocksdb::WriteOptions wo;
   wo.sync = true;
-  WG_RETURN_IF_ERROR(FromRocks(db_->Write(wo, &batch), "wipe"));
-  outbox_count_ = 0;
-  return Status::OK();
+  return FromRocks(db_->Write(wo, &batch), "wipe");
+}
+
+Status StateStore::WriteHandover(const std::vector<FiringAlert>& firing) {
+  rocksdb::WriteBatch batch;
+  WG_RETURN_IF_ERROR(FromRocks(batch.DeleteRange(db_->DefaultColumnFamily(), "~h", "~i"), "handover"));
+  for (const FiringAlert& a : firing) {
+    WG_RETURN_IF_ERROR(FromRocks(batch.Put(std::string(kHandoverPrefix) + a.fingerprint, a.alert_id), "handover"));
+  }
+  rocksdb::WriteOptions wo;
+  wo.sync = true;
+  return FromRocks(db_->Write(wo, &batch), "handover");
+}
+
+Status StateStore::ReadHandover(std::vector<FiringAlert>* firing) {
+  std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(rocksdb::ReadOptions()));
+  for (it->Seek(std::string(kHandoverPrefix)); it->Valid(); it->Next()) {
+    std::string_view key(it->key().data(), it->key().size());
+    if (!key.starts_with(kHandoverPrefix)) break;
+    firing->push_back({std::string(key.substr(kHandoverPrefix.size())), it->value().ToString()});
+  }
+  return FromRocks(it->status(), "handover read");
+}
+
+void StateBatch::ClearHandover(const std::vector<FiringAlert>& handover) {
+  for (const FiringAlert& a : handover) impl_->batch.Delete(std::string(kHandoverPrefix) + a.fingerprint);
 }
 
 }  // namespace walguard

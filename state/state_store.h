@@ -13,6 +13,7 @@
 #include <string>
 #include <vector>
 
+#include "processors/alerts.h"
 #include "processors/kv.h"
 #include "processors/output.h"
 #include "util/lsn.h"
@@ -52,6 +53,9 @@ class StateBatch : public KvTxn {
   // Appends messages to the outbox; returns the entries with their seqs.
   void AppendOutbox(const std::vector<OutMessage>& messages, std::vector<OutboxEntry>* appended);
   void SetCheckpoint(const Checkpoint& checkpoint);
+  // Drops the handover (StateStore::WriteHandover) once this batch's state
+  // has taken it over.
+  void ClearHandover(const std::vector<FiringAlert>& handover);
 
   size_t ApproximateSize() const;
 
@@ -82,8 +86,15 @@ class StateStore {
   Status DeleteOutbox(const std::vector<uint64_t>& seqs);
   uint64_t outbox_count() const { return outbox_count_; }
 
-  // Deletes every key: used before a fresh snapshot.
+  // Deletes every key but the outbox (messages already committed still go
+  // out) and the handover: used before a fresh snapshot.
   Status Wipe();
+
+  // Handover: the firing set of a state that a fresh snapshot replaces,
+  // kept across Wipe and any crash during the snapshot, so the new state
+  // continues those alerts (same ids) instead of firing them anew.
+  Status WriteHandover(const std::vector<FiringAlert>& firing);
+  Status ReadHandover(std::vector<FiringAlert>* firing);
 
  private:
   friend class StateBatch;

@@ -24,24 +24,16 @@
 #include <thread>
 
 #include "tests/integration/environment.h"
+#include "tests/integration/firing_compare.h"
 #include "tests/integration/sql_oracle.h"
 #include "tests/integration/walguard_harness.h"
+#include "tests/support/status_assert.h"
 #include "workload/workload.h"
 
 namespace walguard::testing {
 namespace {
 
 using Clock = std::chrono::steady_clock;
-
-#define ASSERT_OK(expr)                                     \
-  do {                                                      \
-    ::walguard::Status _s = (expr);                         \
-    ASSERT_TRUE(_s.ok()) << #expr << ": " << _s.ToString(); \
-  } while (0)
-
-// Conditions within this many seconds of a deadline may differ between the
-// oracle's now() and walguard's WAL clock; the workload keeps them far away.
-constexpr int kBoundarySeconds = 15;
 
 uint64_t EnvOr(const char* name, uint64_t fallback) {
   const char* value = std::getenv(name);
@@ -58,60 +50,18 @@ OracleOptions Schemas() {
   return options;
 }
 
-std::string Describe(const std::string& fingerprint, const Published* walguard, const std::string* sql) {
-  const size_t colon = fingerprint.find(':');
-  std::ostringstream out;
-  out << "  rule " << fingerprint.substr(0, colon) << ", entity " << fingerprint.substr(colon + 1) << "\n"
-      << "    walguard: " << (walguard ? "firing, details " + walguard->details : "not firing") << "\n"
-      << "    sql:      " << (sql ? "firing, " + *sql : "not firing") << "\n";
-  return out.str();
-}
-
-// Fingerprints whose expected state changes within kBoundarySeconds of now.
-Status NearDeadline(const std::string& db, std::set<std::string>* near) {
-  std::map<std::string, std::string> before, after;
-  OracleOptions early = Schemas(), late = Schemas();
-  early.now_offset_seconds = -kBoundarySeconds;
-  late.now_offset_seconds = kBoundarySeconds;
-  WG_RETURN_IF_ERROR(ExpectedFiring(SharedCluster(), db, early, &before));
-  WG_RETURN_IF_ERROR(ExpectedFiring(SharedCluster(), db, late, &after));
-  for (const auto& [fp, figures] : before) {
-    if (after.count(fp) == 0) near->insert(fp);
-  }
-  for (const auto& [fp, figures] : after) {
-    if (before.count(fp) == 0) near->insert(fp);
-  }
-  return Status::OK();
-}
-
 // Compares walguard's firing set with the oracle's; returns a report of
 // every difference (empty when they agree).
 std::string Compare(WalguardHarness* h, uint64_t seed, const std::string& when, size_t* firing_count) {
-  std::map<std::string, std::string> expected;
-  Status s = ExpectedFiring(SharedCluster(), h->db(), Schemas(), &expected);
+  OracleComparison c;
+  Status s = CompareWithOracle(h->db(), Schemas(), h->FiringSet(), &c);
   if (!s.ok()) return "oracle: " + s.ToString();
-  const std::map<std::string, Published> actual = h->FiringSet();
-  std::set<std::string> near;
-  s = NearDeadline(h->db(), &near);
-  if (!s.ok()) return "oracle: " + s.ToString();
-  std::set<std::string> all;
-  for (const auto& [fp, figures] : expected) all.insert(fp);
-  for (const auto& [fp, alert] : actual) all.insert(fp);
-  std::string report, tolerated;
-  for (const std::string& fp : all) {
-    auto e = expected.find(fp);
-    auto a = actual.find(fp);
-    if ((e != expected.end()) == (a != actual.end())) continue;
-    std::string diff =
-        Describe(fp, a != actual.end() ? &a->second : nullptr, e != expected.end() ? &e->second : nullptr);
-    (near.count(fp) ? tolerated : report) += diff;
-  }
-  if (!tolerated.empty())
-    std::cout << "[" << when << "] within " << kBoundarySeconds << " s of a deadline:\n" << tolerated;
-  *firing_count = expected.size();
-  if (report.empty()) return "";
+  if (!c.tolerated.empty())
+    std::cout << "[" << when << "] within " << kBoundarySeconds << " s of a deadline:\n" << c.tolerated;
+  *firing_count = c.expected;
+  if (c.report.empty()) return "";
   return "walguard and SQL disagree " + when + " (seed " + std::to_string(seed) +
-         ", rerun with WALGUARD_DIFF_SEED=" + std::to_string(seed) + "):\n" + report;
+         ", rerun with WALGUARD_DIFF_SEED=" + std::to_string(seed) + "):\n" + c.report;
 }
 
 std::string RuleCounts(const std::map<std::string, Published>& firing) {

@@ -14,6 +14,7 @@
 
 #include "tests/integration/environment.h"
 #include "tests/integration/walguard_harness.h"
+#include "tests/support/status_assert.h"
 
 namespace walguard::testing {
 namespace {
@@ -21,12 +22,6 @@ namespace {
 using std::chrono::milliseconds;
 using std::chrono::seconds;
 using Clock = std::chrono::steady_clock;
-
-#define ASSERT_OK(expr)                                     \
-  do {                                                      \
-    ::walguard::Status _s = (expr);                         \
-    ASSERT_TRUE(_s.ok()) << #expr << ": " << _s.ToString(); \
-  } while (0)
 
 constexpr int kTiers = 20;
 
@@ -49,8 +44,7 @@ std::string HealthyTiers() {
 // tier_reserved_drift fires (alert + command), then resolves: three messages
 // with the tier's fingerprint as key, whose order consumers rely on.
 Status DriftAndFix(WalguardHarness* h, int i) {
-  WG_RETURN_IF_ERROR(
-      h->Sql("UPDATE ticketing.ticket_tiers SET reserved_quantity = 3 WHERE id = '" + TierId(i) + "'"));
+  WG_RETURN_IF_ERROR(h->Sql("UPDATE ticketing.ticket_tiers SET reserved_quantity = 3 WHERE id = '" + TierId(i) + "'"));
   return h->Sql("UPDATE ticketing.ticket_tiers SET reserved_quantity = 0 WHERE id = '" + TierId(i) + "'");
 }
 
@@ -89,19 +83,20 @@ bool WaitForLog(WalguardHarness* h, const std::string& text, seconds timeout) {
 
 // A few MB of WAL in a table walguard does not read.
 Status WriteElsewhere(WalguardHarness* h, int rows) {
-  return h->Sql("CREATE TABLE IF NOT EXISTS public.scratch (id bigserial PRIMARY KEY, pad text);"
-                "INSERT INTO public.scratch (pad) SELECT repeat('x', 200) FROM generate_series(1, " +
-                std::to_string(rows) + ")");
+  return h->Sql(
+      "CREATE TABLE IF NOT EXISTS public.scratch (id bigserial PRIMARY KEY, pad text);"
+      "INSERT INTO public.scratch (pad) SELECT repeat('x', 200) FROM generate_series(1, " +
+      std::to_string(rows) + ")");
 }
 
 TEST(OutageTest, BrokerOutageKeepsEveryMessageInOrderAndBoundsTheOutbox) {
   WalguardHarness h;
   ASSERT_OK(h.SetUp());
   // 20 tiers x 3 messages = 60 > 40: the second half of the faults meets the bound.
-  ASSERT_OK(h.StartWalguard(
-      "outbox_max_messages = 40\n"
-      "[postgres]\nstatus_interval_ms = 300\nmonitor_interval_s = 1\n"
-      "[rules.walguard]\nreplication_lag_bytes = 500000\nreplication_lag_seconds = 0\n"));
+  ASSERT_OK(
+      h.StartWalguard("outbox_max_messages = 40\n"
+                      "[postgres]\nstatus_interval_ms = 300\nmonitor_interval_s = 1\n"
+                      "[rules.walguard]\nreplication_lag_bytes = 500000\nreplication_lag_seconds = 0\n"));
   ASSERT_OK(h.Sql(HealthyTiers()));
   ASSERT_OK(h.CatchUp());
 
@@ -110,8 +105,8 @@ TEST(OutageTest, BrokerOutageKeepsEveryMessageInOrderAndBoundsTheOutbox) {
   for (int i = 1; i <= kTiers / 2; ++i) ASSERT_OK(DriftAndFix(&h, i));
   // 30 messages wait in the durable outbox; the slot moves on regardless.
   const std::string first_half = CurrentLsn(&h);
-  EXPECT_TRUE(WaitConfirmed(&h, first_half, seconds(15)))
-      << "the slot did not advance while the broker was down\n" << h.WalguardLog();
+  EXPECT_TRUE(WaitConfirmed(&h, first_half, seconds(15))) << "the slot did not advance while the broker was down\n"
+                                                          << h.WalguardLog();
 
   for (int i = kTiers / 2 + 1; i <= kTiers; ++i) ASSERT_OK(DriftAndFix(&h, i));
   ASSERT_TRUE(WaitForLog(&h, "Stopped reading the WAL", seconds(15))) << h.WalguardLog();
@@ -163,8 +158,9 @@ TEST(OutageTest, IdleSlotFollowsWalWrittenElsewhere) {
   ASSERT_OK(h.StartWalguard("[postgres]\nstatus_interval_ms = 300\n"));
   // Busy elsewhere: another database and a table walguard does not read.
   const std::string other = CreateTestDatabase();
-  ASSERT_OK(SharedCluster().Exec(other, "CREATE TABLE t (pad text); INSERT INTO t SELECT repeat('y', 200) "
-                                        "FROM generate_series(1, 20000)"));
+  ASSERT_OK(SharedCluster().Exec(other,
+                                 "CREATE TABLE t (pad text); INSERT INTO t SELECT repeat('y', 200) "
+                                 "FROM generate_series(1, 20000)"));
   ASSERT_OK(WriteElsewhere(&h, 5000));
   const std::string lsn = CurrentLsn(&h);
   EXPECT_TRUE(WaitConfirmed(&h, lsn, seconds(10)))

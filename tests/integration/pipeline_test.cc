@@ -10,17 +10,12 @@
 
 #include "tests/integration/ticketing_scenarios.h"
 #include "tests/integration/walguard_harness.h"
+#include "tests/support/status_assert.h"
 
 namespace walguard::testing {
 namespace {
 
 using std::chrono::seconds;
-
-#define ASSERT_OK(expr)                                    \
-  do {                                                     \
-    ::walguard::Status _s = (expr);                        \
-    ASSERT_TRUE(_s.ok()) << #expr << ": " << _s.ToString(); \
-  } while (0)
 
 // Every firing of a fingerprint is later resolved with the same alert_id.
 void ExpectResolvedPairs(const std::vector<Published>& all) {
@@ -79,8 +74,9 @@ TEST(PipelineTest, EveryTicketingRuleFiresAndResolves) {
   std::vector<int64_t> latencies = CommitToAlertLatencies(all);
   std::sort(latencies.begin(), latencies.end());
   ASSERT_FALSE(latencies.empty());
-  std::cout << "commit-to-alert latency over " << latencies.size() << " alerts: p50="
-            << latencies[latencies.size() / 2] / 1000.0 << " ms max=" << latencies.back() / 1000.0 << " ms\n";
+  std::cout << "commit-to-alert latency over " << latencies.size()
+            << " alerts: p50=" << latencies[latencies.size() / 2] / 1000.0 << " ms max=" << latencies.back() / 1000.0
+            << " ms\n";
   EXPECT_EQ(h.StopWalguard(), 0);
 }
 
@@ -90,8 +86,8 @@ TEST(PipelineTest, RowsWrittenBeforeTheFirstStartAreSeenThroughTheSnapshot) {
   ASSERT_OK(h.Sql(kAllRulesIncident));
   ASSERT_OK(h.StartWalguard());
   for (const char* type : kAllTicketingRules) {
-    EXPECT_EQ(h.WaitFor(type, "firing", 1).size(), type == std::string("high_reserved") ||
-                                                            type == std::string("false_sold_out") ? 2u : 1u)
+    EXPECT_EQ(h.WaitFor(type, "firing", 1).size(),
+              type == std::string("high_reserved") || type == std::string("false_sold_out") ? 2u : 1u)
         << type;
   }
   // The stream picks up right after the snapshot: no gap, no overlap.
@@ -154,15 +150,18 @@ SELECT '74000000-0000-4000-8000-000000000004', 'e2000000-0000-4000-8000-00000000
        string_agg(md5(random()::text), ''), 5000, 10, 0, 0 FROM generate_series(1, 3000);)SQL"));
   ASSERT_OK(h.Sql("SELECT pg_create_logical_replication_slot('toast_peek', 'wal2json')"));
   ASSERT_OK(h.StartWalguard());
-  ASSERT_OK(h.Sql("UPDATE ticketing.ticket_tiers SET issued_quantity = 11 WHERE id = '74000000-0000-4000-8000-000000000004'"));
+  ASSERT_OK(h.Sql(
+      "UPDATE ticketing.ticket_tiers SET issued_quantity = 11 WHERE id = '74000000-0000-4000-8000-000000000004'"));
   std::vector<Published> negative = h.WaitFor("negative_available", "firing", 1);
   ASSERT_EQ(negative.size(), 1u) << h.WalguardLog();
   EXPECT_EQ(negative[0].details, R"({"available":-1,"quantity":10,"reserved_quantity":0,"issued_quantity":11})");
   // The situation under test exists: wal2json left the unchanged TOASTed column out.
   // (Peeked after walguard saw the update: the test cluster runs synchronous_commit=off.)
   std::string peeked;
-  ASSERT_OK(h.Sql("SELECT string_agg(data, '') FROM pg_logical_slot_peek_changes('toast_peek', NULL, NULL, "
-                  "'format-version', '2')", &peeked));
+  ASSERT_OK(
+      h.Sql("SELECT string_agg(data, '') FROM pg_logical_slot_peek_changes('toast_peek', NULL, NULL, "
+            "'format-version', '2')",
+            &peeked));
   EXPECT_NE(peeked.find("issued_quantity"), std::string::npos) << peeked.substr(0, 300);
   EXPECT_EQ(peeked.find("description"), std::string::npos) << peeked.substr(0, 300);
   ASSERT_OK(h.Sql("SELECT pg_drop_replication_slot('toast_peek')"));
@@ -185,8 +184,9 @@ INSERT INTO ticketing.events (id, title) VALUES ('e3000000-0000-4000-8000-000000
 UPDATE public.audit_log SET msg = 'y';
 DELETE FROM public.audit_log;)SQL"));
   // A marker the monitored tables do produce, after everything above.
-  ASSERT_OK(h.Sql("INSERT INTO ticketing.ticket_tiers (event_id, name, price_cents, quantity, reserved_quantity) "
-                  "VALUES ('e3000000-0000-4000-8000-000000000001', 'marker', 1, 10, 5)"));
+  ASSERT_OK(
+      h.Sql("INSERT INTO ticketing.ticket_tiers (event_id, name, price_cents, quantity, reserved_quantity) "
+            "VALUES ('e3000000-0000-4000-8000-000000000001', 'marker', 1, 10, 5)"));
   ASSERT_FALSE(h.WaitFor("high_reserved", "firing", 1).empty()) << h.WalguardLog();
   std::vector<Published> all = h.All(seconds(1));
   for (const Published& p : all) {
@@ -209,9 +209,10 @@ VALUES ('75000000-0000-4000-8000-000000000005', 'e4000000-0000-4000-8000-0000000
 INSERT INTO ticketing.ticket_holds (tier_id, quantity, status, expires_at)
 VALUES ('75000000-0000-4000-8000-000000000005', 5, 'active', now() + interval '1 second');)SQL"));
   std::string expires;
-  ASSERT_OK(h.Sql("SELECT to_char(expires_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.US\"Z\"') "
-                  "FROM ticketing.ticket_holds",
-                  &expires));
+  ASSERT_OK(
+      h.Sql("SELECT to_char(expires_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.US\"Z\"') "
+            "FROM ticketing.ticket_holds",
+            &expires));
   // No transaction touches the database after this point.
   std::vector<Published> stuck = h.WaitFor("stuck_holds", "firing", 1, seconds(30));
   ASSERT_EQ(stuck.size(), 1u) << h.WalguardLog();
@@ -227,8 +228,11 @@ TEST(PipelineTest, ReconnectsWithBackoffWhenTheConnectionIsCut) {
   const std::string slot = "wg_" + h.db();
   std::string killed;
   for (int i = 0; i < 3; ++i) {  // cut it repeatedly, also while it reconnects
-    ASSERT_OK(h.Sql("SELECT count(pg_terminate_backend(active_pid)) FROM pg_replication_slots "
-                    "WHERE slot_name = '" + slot + "' AND active_pid IS NOT NULL", &killed));
+    ASSERT_OK(
+        h.Sql("SELECT count(pg_terminate_backend(active_pid)) FROM pg_replication_slots "
+              "WHERE slot_name = '" +
+                  slot + "' AND active_pid IS NOT NULL",
+              &killed));
     std::this_thread::sleep_for(std::chrono::milliseconds(300));
   }
   ASSERT_OK(h.Sql(kAllRulesIncident));

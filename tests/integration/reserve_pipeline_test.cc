@@ -7,15 +7,10 @@
 
 #include "tests/integration/reserve_scenarios.h"
 #include "tests/integration/walguard_harness.h"
+#include "tests/support/status_assert.h"
 
 namespace walguard::testing {
 namespace {
-
-#define ASSERT_OK(expr)                                     \
-  do {                                                      \
-    ::walguard::Status _s = (expr);                         \
-    ASSERT_TRUE(_s.ok()) << #expr << ": " << _s.ToString(); \
-  } while (0)
 
 std::string ReserveSchema() {
   std::ifstream in(std::string(WALGUARD_SOURCE_DIR) + "/sql/reserve_schema.sql");
@@ -65,8 +60,7 @@ TEST(ReservePipelineTest, EveryReserveRuleFiresAndResolves) {
       EXPECT_NE(p.details.find(R"("diagnosis":"missing_entry")"), std::string::npos) << p.details;
     } else {
       EXPECT_NE(p.details.find(R"("difference":"-25.00")"), std::string::npos) << p.details;
-      EXPECT_NE(p.details.find(R"("entry_id":"1d000000-0000-4000-8000-0000000000dd")"), std::string::npos)
-          << p.details;
+      EXPECT_NE(p.details.find(R"("entry_id":"1d000000-0000-4000-8000-0000000000dd")"), std::string::npos) << p.details;
     }
   }
   const Published* refund = FindCommand(all, "refund_duplicate_charge");

@@ -2,9 +2,9 @@
 
 #include <unistd.h>
 
+#include <simdjson.h>
 #include <filesystem>
 #include <fstream>
-#include <simdjson.h>
 #include <sstream>
 #include <thread>
 
@@ -54,6 +54,7 @@ Published Parse(const ConsumedMessage& m) {
   p.event_id = Str(obj, "event_id");
   p.commit_time = Str(obj, "commit_time");
   p.detected_at = Str(obj, "detected_at");
+  p.lsn = Str(obj, "lsn");
   p.details = Raw(obj, "details");
   p.command_id = Str(obj, "command_id");
   p.caused_by = Str(obj, "caused_by");
@@ -77,13 +78,7 @@ Status WalguardHarness::SetUp() {
   std::filesystem::create_directories(work_dir_);
   WG_RETURN_IF_ERROR(Sql(ReadFile(std::string(WALGUARD_SOURCE_DIR) + "/sql/ticketing_schema.sql")));
   WG_RETURN_IF_ERROR(Sql(ReadFile(std::string(WALGUARD_SOURCE_DIR) + "/sql/reserve_schema.sql")));
-  broker_ = std::make_unique<ChildProcess>();
-  WG_RETURN_IF_ERROR(broker_->Start({WalguardBinary(), "broker"}, work_dir_ + "/broker.log"));
-  std::string line;
-  WG_RETURN_IF_ERROR(broker_->ReadLine(std::chrono::seconds(10), &line));
-  if (line.rfind("bootstrap=", 0) != 0) return Status::Corruption("broker printed: " + line);
-  brokers_ = line.substr(10);
-  return Status::OK();
+  return StartBroker();
 }
 
 WalguardHarness::~WalguardHarness() {
@@ -98,25 +93,8 @@ Status WalguardHarness::Sql(const std::string& sql, std::string* first_value) {
 }
 
 Status WalguardHarness::StartWalguard(const std::string& extra_config) {
-  std::string config_path = work_dir_ + "/walguard.toml";
-  std::ofstream(config_path) << "progress_interval_s = 1\n" << extra_config << "\n";
-  walguard_ = std::make_unique<ChildProcess>();
-  std::string log = work_dir_ + "/walguard.log";
-  std::ofstream(log, std::ios::app) << "---- start " << ++starts_ << " ----\n";
-  WG_RETURN_IF_ERROR(walguard_->Start({WalguardBinary(), "run", "--config", config_path, "--pg",
-                                       SharedCluster().ConnInfo(db_), "--brokers", brokers_, "--slot", "wg_" + db_,
-                                       "--state-dir", work_dir_ + "/state"},
-                                      log));
-  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(30);
-  const std::string marker = "streaming from slot";
-  while (std::chrono::steady_clock::now() < deadline) {
-    std::string text = ReadFile(log);
-    size_t start = text.rfind("---- start ");
-    if (text.find(marker, start) != std::string::npos) return reader_ ? Status::OK() : OpenReader();
-    if (!walguard_->running()) return Status::IOError("walguard exited early:\n" + text.substr(start));
-    std::this_thread::sleep_for(std::chrono::milliseconds(50));
-  }
-  return Status::IOError("walguard did not start streaming within 30 s:\n" + WalguardLog());
+  WG_RETURN_IF_ERROR(LaunchWalguard({}, extra_config));
+  return WaitStreaming(std::chrono::seconds(30));
 }
 
 Status WalguardHarness::OpenReader() {
@@ -143,7 +121,9 @@ void WalguardHarness::SignalBroker(int signo) {
   if (broker_) broker_->Signal(signo);
 }
 
-std::string WalguardHarness::WalguardLog() const { return ReadFile(work_dir_ + "/walguard.log"); }
+std::string WalguardHarness::WalguardLog() const {
+  return ReadFile(work_dir_ + "/walguard.log");
+}
 
 void WalguardHarness::Collect() {
   const std::vector<ConsumedMessage>& msgs = reader_->messages();
@@ -181,8 +161,8 @@ Status WalguardHarness::CatchUp(std::chrono::milliseconds timeout, std::chrono::
   WG_RETURN_IF_ERROR(Sql("SELECT pg_current_wal_lsn()::text", &lsn));
   // How far the slot is from `lsn`, in bytes; <= 0 once confirmed.
   const std::string behind = "SELECT COALESCE(max(pg_wal_lsn_diff('" + lsn +
-                             "'::pg_lsn, confirmed_flush_lsn)), 1) FROM pg_replication_slots WHERE slot_name = 'wg_" +
-                             db_ + "'";
+                             "'::pg_lsn, confirmed_flush_lsn)), 1) FROM pg_replication_slots WHERE slot_name = '" +
+                             slot() + "'";
   // A long backlog is fine while walguard works through it: the timeout
   // counts from the last progress.
   std::string last;
@@ -219,8 +199,10 @@ std::map<std::string, Published> WalguardHarness::FiringSet() const {
   std::map<std::string, Published> firing;
   for (const Published& p : published_) {
     if (p.topic != "walguard.alerts") continue;
-    if (p.state == "firing") firing[p.fingerprint] = p;
-    else firing.erase(p.fingerprint);
+    if (p.state == "firing")
+      firing[p.fingerprint] = p;
+    else
+      firing.erase(p.fingerprint);
   }
   return firing;
 }
@@ -243,6 +225,87 @@ std::vector<int64_t> CommitToAlertLatencies(const std::vector<Published>& all) {
     out.push_back(detected - commit);
   }
   return out;
+}
+
+Status WalguardHarness::LaunchWalguard(const std::vector<std::string>& flags, const std::string& extra_config) {
+  std::string config_path = work_dir_ + "/walguard.toml";
+  std::ofstream(config_path) << "progress_interval_s = 1\n" << extra_config << "\n";
+  walguard_ = std::make_unique<ChildProcess>();
+  std::string log = work_dir_ + "/walguard.log";
+  std::ofstream(log, std::ios::app) << "---- start " << ++starts_ << " ----\n";
+  WalguardLogin login;  // the least-privilege role, password in a passfile
+  WG_RETURN_IF_ERROR(WalguardLoginFor(db_, work_dir_, &login));
+  std::vector<std::string> argv = {WalguardBinary(), "run",          "--config",    config_path,
+                                   "--pg",           login.conninfo, "--brokers",   brokers_,
+                                   "--slot",         slot(),         "--state-dir", work_dir_ + "/state"};
+  argv.insert(argv.end(), flags.begin(), flags.end());
+  return walguard_->Start(argv, log, login.env);
+}
+
+Status WalguardHarness::WaitStreaming(std::chrono::milliseconds timeout) {
+  const auto deadline = std::chrono::steady_clock::now() + timeout;
+  while (std::chrono::steady_clock::now() < deadline) {
+    if (WalguardLogSinceStart().find("streaming from slot") != std::string::npos) {
+      return reader_ ? Status::OK() : OpenReader();
+    }
+    if (!walguard_ || !walguard_->running()) return Status::IOError("walguard exited:\n" + WalguardLogSinceStart());
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  return Status::IOError("walguard did not start streaming in time:\n" + WalguardLogSinceStart());
+}
+
+int WalguardHarness::WaitWalguardExit(std::chrono::milliseconds timeout) {
+  if (!walguard_) return -1;
+  int code = walguard_->Wait(timeout);
+  walguard_.reset();  // kills it if still running
+  return code;
+}
+
+void WalguardHarness::SignalWalguard(int sig) {
+  if (walguard_) walguard_->Signal(sig);
+}
+
+std::string WalguardHarness::WalguardLogSinceStart() const {
+  std::string text = WalguardLog();
+  size_t start = text.rfind("---- start ");
+  return start == std::string::npos ? text : text.substr(start);
+}
+
+Status WalguardHarness::StartBroker() {
+  broker_ = std::make_unique<ChildProcess>();
+  WG_RETURN_IF_ERROR(broker_->Start({WalguardBinary(), "broker"}, work_dir_ + "/broker.log"));
+  std::string line;
+  WG_RETURN_IF_ERROR(broker_->ReadLine(std::chrono::seconds(10), &line));
+  if (line.rfind("bootstrap=", 0) != 0) return Status::Corruption("broker printed: " + line);
+  brokers_ = line.substr(10);
+  return Status::OK();
+}
+
+Status WalguardHarness::Attach(const WalguardHarness& primary, const std::string& name) {
+  if (primary.db_.empty()) return Status::InvalidArgument("attach: the primary harness is not set up");
+  db_ = primary.db_;
+  slot_ = primary.slot() + "_" + name;
+  work_dir_ = primary.work_dir_ + "-" + name;
+  std::filesystem::remove_all(work_dir_);
+  std::filesystem::create_directories(work_dir_);
+  return StartBroker();
+}
+
+std::string WalguardHarness::slot() const {
+  return slot_.empty() ? "wg_" + db_ : slot_;
+}
+
+Status WalguardHarness::DropSlot(std::chrono::milliseconds timeout) {
+  // A killed walguard's walsender may hold the slot for a moment longer.
+  const auto deadline = std::chrono::steady_clock::now() + timeout;
+  const std::string where = " FROM pg_replication_slots WHERE slot_name = '" + slot() + "'";
+  for (std::string left;;) {
+    WG_RETURN_IF_ERROR(Sql("SELECT count(*)" + where, &left));
+    if (left == "0") return Status::OK();
+    WG_RETURN_IF_ERROR(Sql("SELECT count(pg_drop_replication_slot(slot_name))" + where + " AND NOT active"));
+    if (std::chrono::steady_clock::now() >= deadline) return Status::IOError("slot " + slot() + " is still active");
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  }
 }
 
 }  // namespace walguard::testing

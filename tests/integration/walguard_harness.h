@@ -22,6 +22,7 @@ struct Published {
   std::string payload;
   // Alerts
   std::string alert_id, fingerprint, type, state, entity_kind, entity_id, event_id, commit_time, detected_at;
+  std::string lsn;  // alerts and commands: the step that produced it
   // Commands
   std::string command_id, command_type, caused_by, args;
   std::string details;  // raw JSON object
@@ -34,19 +35,33 @@ class WalguardHarness {
   // Creates a fresh database (named after the test), loads the ticketing
   // and reserve schemas and starts an embedded broker.
   Status SetUp();
+  // Instead of SetUp: attaches to `primary`'s database (no new database, no
+  // DDL) with its own slot "<primary's slot>_<name>", work directory and
+  // embedded broker, so both read the same WAL independently (the crash
+  // test's uninterrupted reference beside the one it kills).
+  Status Attach(const WalguardHarness& primary, const std::string& name);
   ~WalguardHarness();
 
-  // Starts `walguard run`; waits until it is streaming. Extra TOML lines are
-  // appended to its config file (thresholds, ...).
+  // Starts `walguard run` (as the least-privileged role); waits until it is
+  // streaming. Extra TOML lines are appended to its config file.
   Status StartWalguard(const std::string& extra_config = "");
+  // Starts `walguard run` with extra command-line flags (e.g. --resnapshot)
+  // and returns at once: follow with WaitStreaming or WaitWalguardExit.
+  Status LaunchWalguard(const std::vector<std::string>& flags, const std::string& extra_config = "");
+  // Waits until the current start logs that it is streaming (then opens the
+  // reader if needed); IOError with the log when walguard exits first.
+  Status WaitStreaming(std::chrono::milliseconds timeout = std::chrono::seconds(30));
+  // Waits for walguard to exit on its own; returns its exit code (-1 when it
+  // is still running after `timeout`, then it is killed).
+  int WaitWalguardExit(std::chrono::milliseconds timeout = std::chrono::seconds(30));
   // SIGTERM and wait: a clean stop. Returns the exit code.
   int StopWalguard();
   // SIGKILL: a crash at an arbitrary point.
   void KillWalguard();
+  // Sends a signal to the running walguard (SIGSTOP/SIGCONT, ...).
+  void SignalWalguard(int sig);
   // Sends a signal to the embedded broker (SIGUSR1: outage, SIGUSR2: back).
   void SignalBroker(int signo);
-  // The slot `walguard run` streams from.
-  std::string slot() const { return "wg_" + db_; }
 
   Status Sql(const std::string& sql, std::string* first_value = nullptr);
 
@@ -67,17 +82,27 @@ class WalguardHarness {
   // per fingerprint the last message wins (Kafka keeps the order per key).
   std::map<std::string, Published> FiringSet() const;
 
+  // The replication slot walguard runs on (and CatchUp watches).
+  std::string slot() const;
+  // Drops the slot once no walsender holds it (call after stopping or
+  // killing walguard): a slot left behind pins WAL on the shared cluster.
+  Status DropSlot(std::chrono::milliseconds timeout = std::chrono::seconds(15));
+
   const std::string& db() const { return db_; }
   const std::string& brokers() const { return brokers_; }
   std::string WalguardLog() const;
+  // The log of the current (last) start only.
+  std::string WalguardLogSinceStart() const;
 
  private:
+  Status StartBroker();
   Status OpenReader();
   void Collect();
 
   std::string db_;
   std::string work_dir_;
   std::string brokers_;
+  std::string slot_;  // empty: "wg_" + db_
   std::unique_ptr<ChildProcess> broker_;
   std::unique_ptr<ChildProcess> walguard_;
   std::unique_ptr<TopicReader> reader_;

@@ -17,6 +17,7 @@
 #include <fstream>
 #include <memory>
 #include <sstream>
+#include <utility>
 #include <vector>
 
 namespace walguard::testing {
@@ -134,21 +135,60 @@ Status PgCluster::Start(const PgClusterOptions& options) {
   WG_RETURN_IF_ERROR(RunCommand({bin_dir_ + "/initdb", "-D", data_dir_, "-A", "trust", "-U", superuser_,
                                  "--encoding=UTF8", "--locale=C", "--no-sync"},
                                 run_as_, root_dir_, log));
+  WG_RETURN_IF_ERROR(WriteHba(options));
+  WG_RETURN_IF_ERROR(InstallSslFiles(options));
   std::ofstream conf(data_dir_ + "/postgresql.conf", std::ios::app);
   conf << "\n# walguard test cluster\n"
        << "listen_addresses = '127.0.0.1'\n"
        << "port = " << port_ << "\n"
        << "unix_socket_directories = '" << root_dir_ << "'\n"
        << "wal_level = logical\n"
-       << "max_replication_slots = 20\n"
-       << "max_wal_senders = 20\n"
+       // Tests leave their (inactive) slots behind: room for a whole suite.
+       << "max_replication_slots = 100\n"
+       << "max_wal_senders = 40\n"
        << "fsync = off\n"
        << "synchronous_commit = off\n"
        << "full_page_writes = off\n"
+       << (options.ssl_cert_file.empty() ? "" : "ssl = on\nssl_cert_file = 'server.crt'\nssl_key_file = 'server.key'\n")
        << options.extra_conf << "\n";
   conf.close();
   if (!conf) return Status::IOError("cannot write " + data_dir_ + "/postgresql.conf");
   return Restart("fast");
+}
+
+// initdb's file trusts every local user; this one trusts only the superuser
+// (what the tests set up the databases with), so any other role gets in only
+// through the caller's lines.
+Status PgCluster::WriteHba(const PgClusterOptions& options) const {
+  const std::string path = data_dir_ + "/pg_hba.conf";
+  std::ofstream hba(path, std::ios::trunc);
+  hba << "# walguard test cluster\n"
+      << "local all " << superuser_ << " trust\n"
+      << "host all " << superuser_ << " 127.0.0.1/32 trust\n"
+      << "host replication " << superuser_ << " 127.0.0.1/32 trust\n";
+  for (const std::string& line : options.hba) hba << line << "\n";
+  hba.close();
+  return hba ? Status::OK() : Status::IOError("cannot write " + path);
+}
+
+// The server refuses a key that others can read, and must own it.
+Status PgCluster::InstallSslFiles(const PgClusterOptions& options) const {
+  if (options.ssl_cert_file.empty() != options.ssl_key_file.empty()) {
+    return Status::InvalidArgument("PgCluster: ssl_cert_file and ssl_key_file go together");
+  }
+  if (options.ssl_cert_file.empty()) return Status::OK();
+  const std::pair<std::string, std::string> files[] = {{options.ssl_cert_file, data_dir_ + "/server.crt"},
+                                                       {options.ssl_key_file, data_dir_ + "/server.key"}};
+  for (const auto& [from, to] : files) {
+    std::error_code ec;
+    std::filesystem::copy_file(from, to, std::filesystem::copy_options::overwrite_existing, ec);
+    if (ec) return Status::IOError("copy " + from + " to " + to + ": " + ec.message());
+    if (chmod(to.c_str(), 0600) != 0) return ErrnoStatus("chmod " + to);
+    if (run_as_.empty()) continue;
+    passwd* pw = getpwnam(run_as_.c_str());
+    if (pw == nullptr || chown(to.c_str(), pw->pw_uid, pw->pw_gid) != 0) return ErrnoStatus("chown " + to);
+  }
+  return Status::OK();
 }
 
 Status PgCluster::Stop(const char* mode) {
@@ -170,7 +210,30 @@ Status PgCluster::Restart(const char* mode) {
 }
 
 std::string PgCluster::ConnInfo(const std::string& dbname) const {
-  return "host=127.0.0.1 port=" + std::to_string(port_) + " dbname=" + dbname + " user=" + superuser_;
+  return ConnInfo(dbname, superuser_);
+}
+
+std::string PgCluster::ConnInfo(const std::string& dbname, const std::string& user) const {
+  return "host=127.0.0.1 port=" + std::to_string(port_) + " dbname=" + dbname + " user=" + user;
+}
+
+Status PgCluster::WritePassfile(const std::string& path, const std::string& user, const std::string& password) const {
+  // Fields escape ':' and backslash. Any host: the TLS tests connect by name.
+  auto escape = [](const std::string& field) {
+    std::string out;
+    for (char c : field) {
+      if (c == ':' || c == '\\') out.push_back('\\');
+      out.push_back(c);
+    }
+    return out;
+  };
+  const std::string line = "*:" + std::to_string(port_) + ":*:" + escape(user) + ":" + escape(password) + "\n";
+  int fd = open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+  if (fd < 0) return ErrnoStatus("open " + path);
+  bool ok = fchmod(fd, 0600) == 0 && write(fd, line.data(), line.size()) == static_cast<ssize_t>(line.size());
+  Status s = ok ? Status::OK() : ErrnoStatus("write " + path);
+  close(fd);
+  return s;
 }
 
 Status PgCluster::Exec(const std::string& dbname, const std::string& sql, std::string* first_value) const {

@@ -5,9 +5,14 @@
 // root, the cluster runs as the unprivileged 'postgres' user (created by the
 // Debian package) and the directory is handed to it. Stopped and removed on
 // destruction.
+//
+// Only the superuser gets in without a password (trust, TCP and socket);
+// every other role needs a line in PgClusterOptions::hba, so a test proves
+// the authentication it configures.
 #pragma once
 
 #include <string>
+#include <vector>
 
 #include "util/status.h"
 
@@ -18,6 +23,13 @@ struct PgClusterOptions {
   int port = 0;  // 0: pick a free one
   // Extra postgresql.conf lines.
   std::string extra_conf;
+  // pg_hba.conf lines after the superuser's, e.g.
+  // "host all walguard 127.0.0.1/32 scram-sha-256".
+  std::vector<std::string> hba;
+  // PEM server certificate and key: when set they are copied into the data
+  // directory (owned by the server's user, 0600) and ssl=on.
+  std::string ssl_cert_file;
+  std::string ssl_key_file;
 };
 
 class PgCluster {
@@ -36,6 +48,12 @@ class PgCluster {
 
   // "host=127.0.0.1 port=N dbname=<db> user=<superuser>"
   std::string ConnInfo(const std::string& dbname) const;
+  // The same for another role (no password: see WritePassfile).
+  std::string ConnInfo(const std::string& dbname, const std::string& user) const;
+
+  // Writes a libpq passfile (mode 0600, else libpq ignores it) that gives
+  // `user` `password` on this cluster's host and port, any database.
+  Status WritePassfile(const std::string& path, const std::string& user, const std::string& password) const;
 
   // Runs SQL (possibly several statements) on `dbname` with the superuser;
   // the first column of the first row of the last result goes to *first_value.
@@ -45,6 +63,9 @@ class PgCluster {
   Status CreateDatabase(const std::string& dbname) const;
 
  private:
+  Status WriteHba(const PgClusterOptions& options) const;
+  Status InstallSslFiles(const PgClusterOptions& options) const;
+
   std::string bin_dir_;
   std::string root_dir_;
   std::string data_dir_;

@@ -20,21 +20,22 @@ Status ErrnoStatus(const std::string& what) {
   return Status::IOError(what + ": " + std::strerror(errno));
 }
 
-// The parent's environment with `extra` "K=V" entries added or replacing.
+// The parent's environment with `extra` "K=V" entries added or replacing,
+// and "K" entries (no '=') removed.
 std::vector<std::string> BuildEnv(const std::vector<std::string>& extra) {
   std::vector<std::string> env;
   for (char** e = environ; *e != nullptr; ++e) {
     std::string_view entry(*e);
     bool replaced = false;
     for (const std::string& x : extra) {
-      size_t eq = x.find('=');
-      if (eq != std::string::npos && entry.starts_with(std::string_view(x).substr(0, eq + 1))) {
-        replaced = true;
-      }
+      std::string key = x.substr(0, x.find('=')) + "=";
+      if (entry.starts_with(key)) replaced = true;
     }
     if (!replaced) env.emplace_back(entry);
   }
-  env.insert(env.end(), extra.begin(), extra.end());
+  for (const std::string& x : extra) {
+    if (x.find('=') != std::string::npos) env.push_back(x);
+  }
   return env;
 }
 

@@ -20,7 +20,8 @@ class ChildProcess {
   ChildProcess& operator=(const ChildProcess&) = delete;
 
   // argv[0] is the program path. stderr goes to `stderr_path` (appended) when
-  // not empty, else it is inherited. Extra environment "K=V" entries are added.
+  // not empty, else it is inherited. Extra environment "K=V" entries are
+  // added; a bare "K" removes K from the inherited environment.
   Status Start(const std::vector<std::string>& argv, const std::string& stderr_path = "",
                const std::vector<std::string>& env = {});
 

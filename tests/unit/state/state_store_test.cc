@@ -171,19 +171,21 @@ TEST_F(StateStoreTest, ScanMergesStagedAndStoredInKeyOrder) {
   batch->Put("Ra0", "staged-Ra0");
   batch->Put("Ra", "staged-Ra");  // the bare prefix sorts first
 
-  EXPECT_THAT(ScanAll(batch.get(), "Ra", "Rb"),
-              ElementsAre(KV{"Ra", "staged-Ra"}, KV{"Ra0", "staged-Ra0"}, KV{"Ra1", "stored-Ra1"},
-                          KV{"Ra2", "staged-Ra2"}, KV{"Ra4", "staged-Ra4"}, KV{"Ra5", "staged-Ra5"},
-                          KV{"Ra7", "stored-Ra7"}));
+  EXPECT_THAT(
+      ScanAll(batch.get(), "Ra", "Rb"),
+      ElementsAre(KV{"Ra", "staged-Ra"}, KV{"Ra0", "staged-Ra0"}, KV{"Ra1", "stored-Ra1"}, KV{"Ra2", "staged-Ra2"},
+                  KV{"Ra4", "staged-Ra4"}, KV{"Ra5", "staged-Ra5"}, KV{"Ra7", "stored-Ra7"}));
   // [begin, end): begin included, end excluded.
-  EXPECT_THAT(ScanAll(batch.get(), "Ra2", "Ra5"),
-              ElementsAre(KV{"Ra2", "staged-Ra2"}, KV{"Ra4", "staged-Ra4"}));
+  EXPECT_THAT(ScanAll(batch.get(), "Ra2", "Ra5"), ElementsAre(KV{"Ra2", "staged-Ra2"}, KV{"Ra4", "staged-Ra4"}));
   // The visitor stops the scan.
   std::vector<std::string> seen;
-  ASSERT_TRUE(batch->Scan("Ra", "Rb", [&](std::string_view k, std::string_view) {
-                     seen.emplace_back(k);
-                     return seen.size() < 3;
-                   }).ok());
+  ASSERT_TRUE(batch
+                  ->Scan("Ra", "Rb",
+                         [&](std::string_view k, std::string_view) {
+                           seen.emplace_back(k);
+                           return seen.size() < 3;
+                         })
+                  .ok());
   EXPECT_THAT(seen, ElementsAre("Ra", "Ra0", "Ra1"));
   // Deleting everything staged and stored in a range leaves it empty.
   for (const auto& [k, v] : ScanAll(batch.get(), "Ra", "Rb")) batch->Delete(k);
@@ -376,11 +378,11 @@ TEST_F(StateStoreTest, AnUncommittedBatchLeavesNothing) {
   EXPECT_TRUE(store_->ReadCheckpoint(&cp).IsNotFound());
 }
 
-TEST_F(StateStoreTest, WipeRemovesEverything) {
+TEST_F(StateStoreTest, WipeRemovesStateButKeepsOutboxAndHandover) {
   Open();
   {
     auto batch = store_->NewBatch();
-    for (const char* k : {"Ak", "Fstuck_holds:tier:1", "R\x01key", "Sclock", "T\x80timer"}) {
+    for (const char* k : {"Ak", "Fstuck_holds:tier:1", "R\x01key", "Sclock", "T\x80timer", "~z"}) {
       batch->Put(k, "v");
     }
     batch->AppendOutbox({{Topic::kAlerts, "fp", "{}"}, {Topic::kCommands, "fp", "{}"}}, nullptr);
@@ -390,17 +392,44 @@ TEST_F(StateStoreTest, WipeRemovesEverything) {
     batch->SetCheckpoint(cp);
     ASSERT_TRUE(store_->Commit(batch.get(), true).ok());
   }
+  ASSERT_TRUE(store_->WriteHandover({{"stuck_holds:tier:1", "id-1"}}).ok());
   ASSERT_TRUE(store_->Wipe().ok());
-  Checkpoint cp;
-  EXPECT_TRUE(store_->ReadCheckpoint(&cp).IsNotFound());
-  EXPECT_THAT(Outbox(), IsEmpty());
-  EXPECT_EQ(store_->outbox_count(), 0u);
-  EXPECT_THAT(ScanAll(store_->NewBatch().get(), std::string(1, '\0'), "\xff\xff"), IsEmpty());
+  // Committed messages still go out; the old firing set waits for the new state.
+  auto check = [&] {
+    Checkpoint cp;
+    EXPECT_TRUE(store_->ReadCheckpoint(&cp).IsNotFound());
+    EXPECT_EQ(Outbox().size(), 2u);
+    EXPECT_EQ(store_->outbox_count(), 2u);
+    std::vector<FiringAlert> handover;
+    ASSERT_TRUE(store_->ReadHandover(&handover).ok());
+    ASSERT_EQ(handover.size(), 1u);
+    EXPECT_EQ(handover[0].fingerprint, "stuck_holds:tier:1");
+    EXPECT_EQ(handover[0].alert_id, "id-1");
+    size_t other = 0;
+    for (const auto& [key, value] : ScanAll(store_->NewBatch().get(), std::string(1, '\0'), "\xff\xff")) {
+      if (key.rfind("~o", 0) != 0 && key.rfind("~h", 0) != 0) ++other;
+    }
+    EXPECT_EQ(other, 0u);
+  };
+  check();
   Open();
-  EXPECT_TRUE(store_->ReadCheckpoint(&cp).IsNotFound());
-  EXPECT_THAT(Outbox(), IsEmpty());
-  EXPECT_EQ(store_->outbox_count(), 0u);
-  EXPECT_THAT(ScanAll(store_->NewBatch().get(), std::string(1, '\0'), "\xff\xff"), IsEmpty());
+  check();
+}
+
+TEST_F(StateStoreTest, HandoverIsReplacedAndClearedByTheBatchThatTakesItOver) {
+  Open();
+  ASSERT_TRUE(store_->WriteHandover({{"a:tier:1", "x"}, {"b:tier:2", "y"}}).ok());
+  ASSERT_TRUE(store_->WriteHandover({{"c:tier:3", "z"}}).ok());
+  std::vector<FiringAlert> handover;
+  ASSERT_TRUE(store_->ReadHandover(&handover).ok());
+  ASSERT_EQ(handover.size(), 1u);
+  EXPECT_EQ(handover[0].fingerprint, "c:tier:3");
+  auto batch = store_->NewBatch();
+  batch->ClearHandover(handover);
+  ASSERT_TRUE(store_->Commit(batch.get(), true).ok());
+  handover.clear();
+  ASSERT_TRUE(store_->ReadHandover(&handover).ok());
+  EXPECT_TRUE(handover.empty());
 }
 
 // The processors run on a StateBatch exactly as on MemoryKv, including the
@@ -436,13 +465,15 @@ TEST_F(StateStoreTest, EngineOnTheStoreMatchesMemoryKv) {
   std::vector<Step> steps = {
       {false, t0, first},
       {true, t0 + 12 * kMicrosPerMinute, {}},
-      {false, t0 + 13 * kMicrosPerMinute,
+      {false,
+       t0 + 13 * kMicrosPerMinute,
        {change(Action::kUpdate, "ticket_holds", {datum("id", "hold-0"), datum("status", "expired")},
                {datum("id", "hold-0")}),
         change(Action::kDelete, "ticket_holds", {}, {datum("id", "hold-1")})}},
       {true, t0 + 40 * kMicrosPerMinute, {}},
       {false, t0 + 41 * kMicrosPerMinute, {change(Action::kTruncate, "ticket_holds", {})}},
-      {false, t0 + 42 * kMicrosPerMinute,
+      {false,
+       t0 + 42 * kMicrosPerMinute,
        {change(Action::kUpdate, "ticket_tiers", {datum("id", tier), datum("reserved_quantity", "0")},
                {datum("id", tier)})}},
   };

@@ -1,0 +1,21 @@
+-- What the walguard role (sql/walguard_role.sql) may read in a monitored
+-- database, and nothing else (README, "Least privilege and secrets"). Run in
+-- that database, after its schemas exist, as their owner or a superuser:
+--   psql -d app -f sql/walguard_grants.sql
+-- Idempotent.
+--
+-- SELECT serves the first start's snapshot (and --resnapshot): the monitored
+-- columns of these ten tables, read inside the slot's exported snapshot.
+-- Streaming needs no table privilege at all: a REPLICATION role decodes the
+-- WAL of every table in the database through its slot.
+DO $$
+BEGIN
+  -- PUBLIC has CONNECT unless revoked; granting it keeps walguard working
+  -- where it was.
+  EXECUTE format('GRANT CONNECT ON DATABASE %I TO walguard', current_database());
+END
+$$;
+GRANT USAGE ON SCHEMA ticketing, reserve TO walguard;
+GRANT SELECT ON ticketing.ticket_tiers, ticketing.ticket_holds, ticketing.orders, ticketing.order_items,
+                ticketing.tickets, reserve.payments, reserve.reservations, reserve.ledger_entries,
+                reserve.availability_calendar, reserve.processed_webhooks TO walguard;

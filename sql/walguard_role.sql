@@ -1,0 +1,16 @@
+-- The role walguard connects as (README, "Least privilege and secrets").
+-- Once per cluster, as a superuser or a role with CREATEROLE:
+--   psql -d postgres -f sql/walguard_role.sql
+-- then give it a password without the text reaching the server log or a
+-- shell history (psql sends a SCRAM verifier, not the password):
+--   psql -d postgres -c '\password walguard'
+-- and, per monitored database, sql/walguard_grants.sql.
+--
+-- REPLICATION is the one attribute it needs: it opens the logical
+-- replication connection (replication=database) on which walguard creates,
+-- streams from and drops its own slot. The checks on its ordinary
+-- connections - pg_current_wal_lsn(), pg_replication_slots and the
+-- heartbeat's pg_logical_emit_message() - are open to every role in
+-- PostgreSQL 15 and need nothing more. Every other attribute is spelled out
+-- as a NO so the statement reads as the whole grant.
+CREATE ROLE walguard WITH LOGIN REPLICATION NOSUPERUSER NOCREATEDB NOCREATEROLE NOBYPASSRLS;
