@@ -13,15 +13,18 @@ namespace walguard {
 bool Pipeline::OutboxFull() {
   const uint64_t count = store_->outbox_count() + out_.size();
   const uint64_t bound = static_cast<uint64_t>(config_.outbox_max_messages);
+  // Resume at 90 % of the bound (at 0 for a bound below 10), so a sink that
+  // confirms one message at a time does not toggle reading per message.
+  const uint64_t resume_at = bound - std::max<uint64_t>(1, bound / 10);
   const Micros now = WallClockNow();
   if (!paused_ && count >= bound) {
     paused_ = true;
     paused_since_ = now;
     spdlog::warn(
         "outbox: {} undelivered message(s) reached outbox_max_messages={}; the sink is not confirming "
-        "delivery (Kafka down?). Stopped reading the WAL at {} until the outbox drains below {}",
-        count, bound, FormatLsn(checkpoint_.lsn), bound * 9 / 10);
-  } else if (paused_ && count < bound * 9 / 10) {
+        "delivery (Kafka down?). Stopped reading the WAL at {} until the outbox drains to {}",
+        count, bound, FormatLsn(checkpoint_.lsn), resume_at);
+  } else if (paused_ && count <= resume_at) {
     paused_ = false;
     spdlog::info("outbox: drained to {} message(s) after {:.1f} s; reading the WAL again", count,
                  static_cast<double>(now - paused_since_) / kMicrosPerSecond);
