@@ -105,7 +105,10 @@ Status Pipeline::BootstrapWithRetry() {
   while (s.IsUnavailable() && !stop_->load()) {
     spdlog::warn("bootstrap: {}; starting over in {} ms", s.ToString(), backoff_ms);
     repl_.Close();
-    appended_.clear();  // chunk entries stay in the outbox and were queued by the Outlet already
+    // Entries the cut snapshot's chunks committed (dead letters) are in the
+    // outbox, which the wipe keeps: deliver them like any other.
+    WG_RETURN_IF_ERROR(outlet_->Publish(std::move(appended_)));
+    appended_.clear();
     SleepUnlessStopped(backoff_ms, stop_);
     backoff_ms = std::min(backoff_ms * 2, config_.postgres.reconnect_max_backoff_ms);
     s = Connect();
