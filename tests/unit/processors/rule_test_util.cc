@@ -831,13 +831,16 @@ void ExpectMessages(const std::vector<Message>& got, const std::vector<Expect>& 
   }
 }
 
-void RunCase(const RuleCase& c) {
+void RunCase(const RuleCase& c, const std::function<void(const Message&)>& check) {
   RuleHarness harness(c.thresholds);
   std::vector<std::vector<std::string>> payloads;
   for (size_t i = 0; i < c.steps.size(); ++i) {
     SCOPED_TRACE("step " + std::to_string(i + 1) + ": " + Describe(c.steps[i].step));
     std::vector<Message> got = harness.Run(c.steps[i].step);
     ExpectMessages(got, c.steps[i].expect);
+    if (check) {
+      for (const Message& m : got) check(m);
+    }
     payloads.emplace_back();
     for (const Message& m : got) payloads.back().push_back(m.payload);
   }

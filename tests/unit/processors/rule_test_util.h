@@ -11,6 +11,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <initializer_list>
 #include <map>
 #include <memory>
@@ -276,7 +277,8 @@ void ExpectMessages(const std::vector<Message>& got, const std::vector<Expect>& 
 // Runs every step of the case, checks the expectations and the harness's
 // contract checks, then replays the steps on fresh state and expects
 // byte-identical messages (stable alert and command ids).
-void RunCase(const RuleCase& c);
+// `check`, when given, also sees every message the first run emits.
+void RunCase(const RuleCase& c, const std::function<void(const Message&)>& check = nullptr);
 
 // Alert types that fire / resolve somewhere in the cases.
 void CoveredTypes(const std::vector<RuleCase>& all, std::set<std::string>* fired, std::set<std::string>* resolved);
