@@ -186,15 +186,21 @@ std::string AddConnOption(const std::string& conninfo, std::string_view key, std
   return out + "'";
 }
 
+namespace {
+// Both forms; *found_secret tells whether anything was removed.
+std::string Redact(const std::string& conninfo, bool* found_secret) {
+  return IsUri(conninfo) ? RedactUri(conninfo, found_secret) : RedactKeyValue(conninfo, found_secret);
+}
+}  // namespace
+
 std::string RedactConninfo(const std::string& conninfo) {
   bool found_secret = false;
-  return IsUri(conninfo) ? RedactUri(conninfo, &found_secret) : RedactKeyValue(conninfo, &found_secret);
+  return Redact(conninfo, &found_secret);
 }
 
 bool ConninfoHasSecret(const std::string& conninfo) {
   bool found_secret = false;
-  const std::string redacted =
-      IsUri(conninfo) ? RedactUri(conninfo, &found_secret) : RedactKeyValue(conninfo, &found_secret);
+  const std::string redacted = Redact(conninfo, &found_secret);
   // An unparseable tail is treated as a possible secret, like the redaction does.
   return found_secret || redacted.find("<unparsed>") != std::string::npos;
 }
