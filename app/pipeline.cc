@@ -343,7 +343,10 @@ Status Pipeline::Shutdown() {
   if (!drained.ok()) spdlog::warn("sink drain: {}", drained.ToString());
   if (repl_.connected()) {
     Status st = SendStatus(true);
-    if (st.ok()) repl_.Finish();
+    if (st.ok()) st = repl_.Finish();
+    // The stream is being closed either way; a failed goodbye only means the
+    // server notices the disconnect itself.
+    if (!st.ok()) spdlog::debug("replication: closing the stream: {}", st.ToString());
   }
   repl_.Close();
   LogProgress(true);

@@ -14,7 +14,7 @@
 #include <string_view>
 #include <vector>
 
-#include "ingest/change.h"
+#include "core/change.h"
 #include "ingest/conninfo.h"
 #include "util/lsn.h"
 #include "util/status.h"

@@ -10,7 +10,7 @@
 #include <string>
 #include <vector>
 
-#include "ingest/change.h"
+#include "core/change.h"
 #include "util/status.h"
 
 namespace walguard {

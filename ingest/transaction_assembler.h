@@ -5,7 +5,7 @@
 // legal for a non-transactional logical message, which is handed out alone.
 #pragma once
 
-#include "ingest/change.h"
+#include "core/change.h"
 #include "ingest/wal2json_decoder.h"
 #include "util/status.h"
 

@@ -10,7 +10,7 @@
 #include <cstdint>
 #include <string_view>
 
-#include "ingest/change.h"
+#include "core/change.h"
 
 namespace walguard {
 

@@ -18,7 +18,7 @@
 #include <memory>
 #include <string_view>
 
-#include "ingest/change.h"
+#include "core/change.h"
 #include "util/status.h"
 
 namespace walguard {

@@ -1,5 +1,6 @@
 #include "processors/aggregates.h"
 
+#include "core/key_layout.h"
 #include "util/coding.h"
 
 namespace walguard {
@@ -7,7 +8,7 @@ namespace walguard {
 std::string AggregateKey(EntityKind kind, std::string_view id) {
   std::string key;
   key.reserve(2 + id.size());
-  key.push_back('A');
+  key.push_back(keys::kAggregate);
   key.push_back(static_cast<char>(kind));
   key.append(id);
   return key;

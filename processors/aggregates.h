@@ -10,7 +10,7 @@
 #include <string_view>
 
 #include "processors/apply_context.h"
-#include "processors/kv.h"
+#include "core/kv.h"
 #include "util/status.h"
 
 namespace walguard {

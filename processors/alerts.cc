@@ -1,5 +1,6 @@
 #include "processors/alerts.h"
 
+#include "core/key_layout.h"
 #include "util/hash.h"
 #include "util/json_writer.h"
 
@@ -7,7 +8,7 @@ namespace walguard {
 
 namespace {
 
-constexpr char kFiringTag = 'F';
+constexpr char kFiringTag = keys::kFiring;
 
 std::string FiringKey(std::string_view fingerprint) {
   std::string key(1, kFiringTag);

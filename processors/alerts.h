@@ -16,6 +16,7 @@
 #include <string_view>
 #include <vector>
 
+#include "core/firing_alert.h"
 #include "processors/apply_context.h"
 #include "util/status.h"
 
@@ -49,12 +50,6 @@ std::string Fingerprint(const AlertType& type, std::string_view entity_id);
 
 // True when the fingerprint is currently firing.
 bool IsFiring(KvTxn* kv, std::string_view fingerprint);
-
-// One entry of the firing set.
-struct FiringAlert {
-  std::string fingerprint;
-  std::string alert_id;
-};
 
 // The whole firing set, in fingerprint order.
 Status ListFiring(KvTxn* kv, std::vector<FiringAlert>* out);

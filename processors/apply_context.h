@@ -11,28 +11,14 @@
 #include <vector>
 
 #include "config/config.h"
-#include "processors/kv.h"
-#include "processors/output.h"
+#include "core/entity_kind.h"
+#include "core/kv.h"
+#include "core/output.h"
 #include "util/lsn.h"
 #include "util/time.h"
 
 namespace walguard {
 
-// Entities rules are evaluated for. The char is also the key-space tag of
-// their aggregates.
-enum class EntityKind : char {
-  kTier = 't',
-  kOrder = 'o',
-  kEvent = 'e',
-  kPayment = 'p',
-  kBookingIntent = 'b',
-  kUnit = 'u',
-  kUnitDate = 'd',  // id "<unit_id>/<YYYY-MM-DD>"
-  kProvider = 'v',
-  kLedgerTransaction = 'l',
-  // Aggregate tag only (never evaluated): a provider's webhook counters.
-  kProviderWebhooks = 'w',
-};
 
 // A change of active reservations on [from, to) (days since epoch) of one
 // unit. Collected per step and netted before they touch per-date state, so

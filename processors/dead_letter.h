@@ -4,8 +4,8 @@
 
 #include <string_view>
 
-#include "ingest/change.h"
-#include "processors/output.h"
+#include "core/change.h"
+#include "core/output.h"
 #include "util/lsn.h"
 
 namespace walguard {

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 
+#include "core/key_layout.h"
 #include "processors/dead_letter.h"
 #include "processors/monitored_tables.h"
 #include "processors/occupancy.h"
@@ -13,7 +14,6 @@
 namespace walguard {
 
 namespace {
-constexpr std::string_view kClockKey = "Sclock";
 // Rows handled per truncate round: bounds the memory of one scan.
 constexpr size_t kTruncateRound = 1024;
 }  // namespace
@@ -21,7 +21,7 @@ constexpr size_t kTruncateRound = 1024;
 Status Engine::Load(KvTxn* kv) {
   WG_RETURN_IF_ERROR(guard_.Load(kv));
   std::string value;
-  Status s = kv->Get(kClockKey, &value);
+  Status s = kv->Get(keys::kClockKey, &value);
   if (s.IsNotFound()) {
     clock_ = 0;
     return Status::OK();
@@ -35,7 +35,7 @@ Status Engine::Load(KvTxn* kv) {
 void Engine::StoreClock(KvTxn* kv) const {
   std::string value;
   PutVarsint64(&value, clock_);
-  kv->Put(kClockKey, value);
+  kv->Put(keys::kClockKey, value);
 }
 
 ApplyContext Engine::NewContext(KvTxn* kv, Lsn lsn, Micros commit_time, Micros detected_at,
@@ -98,31 +98,6 @@ Status Engine::FinishSnapshot(Lsn consistent_point, KvTxn* kv, Micros detected_a
   return Status::OK();
 }
 
-namespace {
-
-// AlertType::entity_kind names of the entities rules are evaluated for.
-bool EntityKindFromName(std::string_view name, EntityKind* kind) {
-  static constexpr std::pair<std::string_view, EntityKind> kKinds[] = {
-      {"tier", EntityKind::kTier},
-      {"order", EntityKind::kOrder},
-      {"event", EntityKind::kEvent},
-      {"payment", EntityKind::kPayment},
-      {"booking_intent", EntityKind::kBookingIntent},
-      {"unit", EntityKind::kUnit},
-      {"unit_date", EntityKind::kUnitDate},
-      {"provider", EntityKind::kProvider},
-      {"ledger_transaction", EntityKind::kLedgerTransaction},
-  };
-  for (const auto& [n, k] : kKinds) {
-    if (n == name) {
-      *kind = k;
-      return true;
-    }
-  }
-  return false;
-}
-
-}  // namespace
 
 Status Engine::CarryFiring(const std::vector<FiringAlert>& firing, Lsn consistent_point, KvTxn* kv, Micros detected_at,
                            std::vector<OutMessage>* out) {
@@ -135,9 +110,8 @@ Status Engine::CarryFiring(const std::vector<FiringAlert>& firing, Lsn consisten
     const std::string_view type = fp.substr(0, c1);
     const std::string_view id = fp.substr(c2 + 1);
     RestoreFiring(kv, alert);
-    EntityKind kind;
-    if (EntityKindFromName(fp.substr(c1 + 1, c2 - c1 - 1), &kind)) {
-      snapshot_touched_.emplace(kind, std::string(id));
+    if (std::optional<EntityKind> kind = EntityKindFromName(fp.substr(c1 + 1, c2 - c1 - 1))) {
+      snapshot_touched_.emplace(*kind, std::string(id));
     } else if (type == kRuleDisabled.type) {
       // The rebuilt state reads the repaired schema: every rule is back.
       ApplyContext ctx = NewContext(kv, consistent_point, clock_, detected_at, out);

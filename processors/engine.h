@@ -13,10 +13,10 @@
 #include <vector>
 
 #include "config/config.h"
-#include "ingest/change.h"
+#include "core/change.h"
 #include "processors/apply_context.h"
-#include "processors/kv.h"
-#include "processors/output.h"
+#include "core/kv.h"
+#include "core/output.h"
 #include "processors/schema_guard.h"
 #include "util/status.h"
 

@@ -8,7 +8,7 @@
 #include <string_view>
 #include <vector>
 
-#include "ingest/change.h"
+#include "core/change.h"
 
 namespace walguard {
 

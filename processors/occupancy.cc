@@ -2,6 +2,7 @@
 
 #include <map>
 
+#include "core/key_layout.h"
 #include "processors/aggregates.h"
 #include "processors/monitored_tables.h"
 #include "processors/row_image.h"
@@ -17,7 +18,7 @@ struct DateCount {
 };
 
 std::string OverbookedPrefix(std::string_view unit) {
-  std::string key(1, 'O');
+  std::string key(1, keys::kOverbooked);
   key.append(unit);
   key.push_back('/');
   return key;

@@ -14,8 +14,8 @@
 
 #include "config/config.h"
 #include "processors/alerts.h"
-#include "processors/kv.h"
-#include "processors/output.h"
+#include "core/kv.h"
+#include "core/output.h"
 #include "util/lsn.h"
 #include "util/time.h"
 

@@ -1,5 +1,6 @@
 #include "processors/reserve_apply.h"
 
+#include "core/key_layout.h"
 #include "processors/aggregates.h"
 #include "processors/occupancy.h"
 #include "processors/timers.h"
@@ -181,14 +182,14 @@ Status AccountWebhook(ApplyContext* ctx, const std::string& key, RowImage* img, 
 }  // namespace
 
 std::string PaymentIndexPrefix(std::string_view intent_id) {
-  std::string key(1, 'P');
+  std::string key(1, keys::kPaymentIndex);
   key.append(intent_id);
   key.push_back('/');
   return key;
 }
 
 std::string LedgerIndexPrefix(std::string_view transaction_id) {
-  std::string key(1, 'L');
+  std::string key(1, keys::kLedgerIndex);
   key.append(transaction_id);
   key.push_back('/');
   return key;

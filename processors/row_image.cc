@@ -2,6 +2,7 @@
 
 #include <charconv>
 
+#include "core/key_layout.h"
 #include "util/coding.h"
 
 namespace walguard {
@@ -135,7 +136,7 @@ std::string_view CellText(const RowImage& image, int col) {
 std::string ImageKey(TableId table, std::string_view key) {
   std::string k;
   k.reserve(2 + key.size());
-  k.push_back('R');
+  k.push_back(keys::kRowImage);
   k.push_back(static_cast<char>(table));
   k.append(key);
   return k;

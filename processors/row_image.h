@@ -11,8 +11,8 @@
 #include <string_view>
 #include <vector>
 
-#include "ingest/change.h"
-#include "processors/kv.h"
+#include "core/change.h"
+#include "core/kv.h"
 #include "processors/monitored_tables.h"
 #include "util/status.h"
 #include "util/time.h"

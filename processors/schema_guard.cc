@@ -5,6 +5,7 @@
 #include <cstdint>
 #include <string_view>
 
+#include "core/key_layout.h"
 #include "processors/reserve_rules.h"
 #include "processors/ticketing_rules.h"
 #include "util/json_writer.h"
@@ -16,7 +17,7 @@ const AlertType kRuleDisabled = {"rule_disabled", "P1", "rule", "walguard README
 
 namespace {
 
-constexpr char kDisabledTag = 'D';
+constexpr char kDisabledTag = keys::kDisabledRule;
 constexpr std::string_view kMissing = "missing (dropped or renamed?)";
 constexpr std::string_view kAction = "fix the schema, then restart with walguard run --resnapshot";
 

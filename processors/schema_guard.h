@@ -43,10 +43,10 @@
 #include <string>
 #include <vector>
 
-#include "ingest/change.h"
+#include "core/change.h"
 #include "processors/alerts.h"
 #include "processors/apply_context.h"
-#include "processors/kv.h"
+#include "core/kv.h"
 #include "processors/monitored_tables.h"
 #include "processors/row_image.h"
 #include "util/status.h"

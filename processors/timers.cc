@@ -3,12 +3,13 @@
 #include <utility>
 #include <vector>
 
+#include "core/key_layout.h"
 #include "util/coding.h"
 
 namespace walguard {
 
 namespace {
-constexpr char kTimerTag = 'T';
+constexpr char kTimerTag = keys::kTimer;
 constexpr size_t kHeader = 1 + 8 + 1;
 // Timers handled per scan: bounds the memory of one round.
 constexpr size_t kRoundSize = 1024;

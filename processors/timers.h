@@ -8,7 +8,7 @@
 #include <string>
 #include <string_view>
 
-#include "processors/kv.h"
+#include "core/kv.h"
 #include "processors/monitored_tables.h"
 #include "processors/row_image.h"
 #include "util/time.h"

@@ -55,7 +55,7 @@ end
 # ---- 1. normal build and tests ----
 if [ "${WALGUARD_CI_NORMAL:-1}" != 0 ]; then
   begin build
-  cmake -S . -B "$BUILD_DIR" -DCMAKE_BUILD_TYPE=RelWithDebInfo "${LAUNCHER[@]}" ${CMAKE_ARGS:-}
+  cmake -S . -B "$BUILD_DIR" -DCMAKE_BUILD_TYPE=RelWithDebInfo -DWALGUARD_WERROR=ON "${LAUNCHER[@]}" ${CMAKE_ARGS:-}
   cmake --build "$BUILD_DIR" -j"$JOBS"
   end
   begin ctest
@@ -78,7 +78,7 @@ if [ "${WALGUARD_CI_SANITIZE:-1}" != 0 ]; then
   begin "sanitize build"
   rm -rf "$SAN_LOGS" && mkdir -p "$SAN_LOGS"
   cmake -S . -B "$ASAN_BUILD_DIR" -DCMAKE_CXX_COMPILER=clang++-14 -DCMAKE_BUILD_TYPE=RelWithDebInfo \
-    "-DCMAKE_CXX_FLAGS_RELWITHDEBINFO=-O1 -gline-tables-only -DNDEBUG" -DWALGUARD_SANITIZE=ON "${LAUNCHER[@]}" \
+    "-DCMAKE_CXX_FLAGS_RELWITHDEBINFO=-O1 -gline-tables-only -DNDEBUG" -DWALGUARD_SANITIZE=ON -DWALGUARD_WERROR=ON "${LAUNCHER[@]}" \
     ${CMAKE_ARGS:-}
   cmake --build "$ASAN_BUILD_DIR" -j"$JOBS"
   end
@@ -107,7 +107,7 @@ fi
 if [ "${WALGUARD_CI_FUZZ:-1}" != 0 ]; then
   begin "fuzz build"
   cmake -S . -B "$FUZZ_BUILD_DIR" -DCMAKE_CXX_COMPILER=clang++-14 -DCMAKE_BUILD_TYPE=RelWithDebInfo \
-    -DWALGUARD_FUZZ=ON -DWALGUARD_TESTS=OFF "${LAUNCHER[@]}"
+    -DWALGUARD_FUZZ=ON -DWALGUARD_TESTS=OFF -DWALGUARD_WERROR=ON "${LAUNCHER[@]}"
   cmake --build "$FUZZ_BUILD_DIR" -j"$JOBS" --target decoder_fuzz
   end
   begin "fuzz run"

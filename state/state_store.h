@@ -13,9 +13,9 @@
 #include <string>
 #include <vector>
 
-#include "processors/alerts.h"
-#include "processors/kv.h"
-#include "processors/output.h"
+#include "core/firing_alert.h"
+#include "core/kv.h"
+#include "core/output.h"
 #include "util/lsn.h"
 #include "util/status.h"
 

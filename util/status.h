@@ -1,4 +1,5 @@
 // Status: the result of every fallible call, in the LevelDB/RocksDB style.
+// [[nodiscard]]: a dropped Status is a dropped error, and fails the build.
 // A Status is either OK or carries a code and a human-readable message that
 // says what failed and, where it helps, what to do about it.
 #pragma once
@@ -9,7 +10,7 @@
 
 namespace walguard {
 
-class Status {
+class [[nodiscard]] Status {
  public:
   enum class Code {
     kOk = 0,

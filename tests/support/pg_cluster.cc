@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <cstdio>
 #include <cstdlib>
 #include <cstring>
 #include <filesystem>
@@ -107,7 +108,10 @@ struct ConnDeleter {
 }  // namespace
 
 PgCluster::~PgCluster() {
-  if (running_) Stop("immediate");
+  if (running_) {
+    walguard::Status stopped = Stop("immediate");
+    if (!stopped.ok()) std::fprintf(stderr, "pg_cluster: %s\n", stopped.ToString().c_str());
+  }
   if (!root_dir_.empty() && std::getenv("WALGUARD_KEEP_PG") == nullptr) {
     std::error_code ignored;
     std::filesystem::remove_all(root_dir_, ignored);

@@ -7,7 +7,7 @@
 #include <vector>
 
 #include "processors/engine.h"
-#include "processors/memory_kv.h"
+#include "tests/support/memory_kv.h"
 #include "processors/monitored_tables.h"
 #include "processors/row_image.h"
 #include "tests/unit/processors/rule_test_util.h"

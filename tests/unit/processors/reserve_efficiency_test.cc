@@ -11,7 +11,7 @@
 #include <vector>
 
 #include "processors/engine.h"
-#include "processors/memory_kv.h"
+#include "tests/support/memory_kv.h"
 #include "processors/occupancy.h"
 #include "tests/unit/processors/rule_test_util.h"
 

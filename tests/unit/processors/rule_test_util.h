@@ -24,10 +24,10 @@
 #include <vector>
 
 #include "config/config.h"
-#include "ingest/change.h"
+#include "core/change.h"
 #include "processors/engine.h"
-#include "processors/memory_kv.h"
-#include "processors/output.h"
+#include "tests/support/memory_kv.h"
+#include "core/output.h"
 #include "util/lsn.h"
 #include "util/time.h"
 

@@ -14,7 +14,7 @@
 #include <vector>
 
 #include "processors/engine.h"
-#include "processors/memory_kv.h"
+#include "tests/support/memory_kv.h"
 #include "util/time.h"
 
 namespace walguard {

@@ -1,4 +1,4 @@
-#include "processors/memory_kv.h"
+#include "tests/support/memory_kv.h"
 
 namespace walguard {
 

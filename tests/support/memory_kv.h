@@ -4,7 +4,7 @@
 #include <map>
 #include <string>
 
-#include "processors/kv.h"
+#include "core/kv.h"
 
 namespace walguard {
 

@@ -1,4 +1,4 @@
-#include "ingest/change.h"
+#include "core/change.h"
 
 namespace walguard {
 

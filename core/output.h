@@ -6,6 +6,7 @@
 
 namespace walguard {
 
+// FROZEN (core/key_layout.h): stored in outbox entries.
 enum class Topic : uint8_t { kAlerts = 0, kCommands = 1, kDeadLetter = 2 };
 
 struct OutMessage {

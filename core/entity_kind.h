@@ -1,0 +1,31 @@
+// The entities rules are evaluated for.
+#pragma once
+
+#include <optional>
+#include <string_view>
+
+namespace walguard {
+
+// FROZEN (core/key_layout.h): the char is also the key-space tag of the
+// entity's aggregates ('A' | kind | id), so a value never changes.
+enum class EntityKind : char {
+  kTier = 't',
+  kOrder = 'o',
+  kEvent = 'e',
+  kPayment = 'p',
+  kBookingIntent = 'b',
+  kUnit = 'u',
+  kUnitDate = 'd',  // id "<unit_id>/<YYYY-MM-DD>"
+  kProvider = 'v',
+  kLedgerTransaction = 'l',
+  // Aggregate tag only (never evaluated): a provider's webhook counters.
+  kProviderWebhooks = 'w',
+};
+
+// The entity.kind of messages: "tier", "unit_date", ... ("" for kProviderWebhooks).
+std::string_view EntityKindName(EntityKind kind);
+
+// The kind named `name` in messages, if rules are evaluated for it.
+std::optional<EntityKind> EntityKindFromName(std::string_view name);
+
+}  // namespace walguard

@@ -1,0 +1,49 @@
+// The on-disk layout of walguard's state: the first byte(s) of every key, in
+// one place, with the format version that names this layout.
+//
+// FROZEN. A state directory outlives the binary that wrote it, so every tag
+// below, and every enum value persisted inside keys or values (EntityKind in
+// core/entity_kind.h, Topic in core/output.h, TableId in
+// processors/monitored_tables.h), keeps its value forever. A change to any
+// of them, or to how a value is encoded, is a new kStateFormatVersion: the
+// state store refuses a state of another version and the operator rebuilds
+// it with `walguard run --resnapshot`.
+//
+// Processor state ('A'..'T') is derived from the source tables and rebuilt
+// by a snapshot; state-owned keys start with '~', which sorts after every
+// processor tag.
+#pragma once
+
+#include <string_view>
+
+namespace walguard::keys {
+
+// Bumped whenever anything above changes meaning (see the header comment).
+inline constexpr int kStateFormatVersion = 1;
+
+// ---- processor state (wiped by a fresh snapshot) ----
+inline constexpr char kAggregate = 'A';      // 'A' | EntityKind | entity id -> int64 counters
+inline constexpr char kDisabledRule = 'D';   // 'D' | rule type -> details of its rule_disabled alert
+inline constexpr char kFiring = 'F';         // 'F' | fingerprint -> alert_id
+inline constexpr char kLedgerIndex = 'L';    // 'L' | transaction id '/' entry id -> entry
+inline constexpr char kOverbooked = 'O';     // 'O' | unit '/' be32(date) -> "" while overbooked
+inline constexpr char kPaymentIndex = 'P';   // 'P' | intent id '/' payment id -> payment
+inline constexpr char kRowImage = 'R';       // 'R' | TableId | row key -> row image
+inline constexpr char kScalar = 'S';         // 'S' | name -> value ("Sclock": the WAL clock)
+inline constexpr char kTimer = 'T';          // 'T' | be64(deadline) | TableId | row key -> ""
+
+// ---- owned by the state store ----
+inline constexpr std::string_view kCheckpoint = "~c";     // -> position, slot, system id, next outbox seq
+inline constexpr std::string_view kHandover = "~h";       // '~h' | fingerprint -> alert_id (--resnapshot)
+inline constexpr std::string_view kOutbox = "~o";         // '~o' | be64(seq) -> topic, key, payload
+inline constexpr std::string_view kFormatVersion = "~v";  // -> kStateFormatVersion, decimal text
+
+// The key of a scalar: "S" + name.
+inline constexpr std::string_view kClockKey = "Sclock";
+
+// What a fresh snapshot keeps (StateStore::Wipe deletes every other key):
+// committed messages still go out, the old firing set is handed over, and
+// the directory stays marked with its format. Sorted.
+inline constexpr std::string_view kKeptByWipe[] = {kHandover, kOutbox, kFormatVersion};
+
+}  // namespace walguard::keys
