@@ -8,7 +8,9 @@
 
 namespace walguard {
 
-// `walguard run`: 0 on a clean stop, 1 on an error.
+// `walguard run`: 0 on a clean stop, 1 on an error, 2 when it needs an
+// operator (a Fatal status: wrong cluster, lost slot, refused state).
+// A bad command line exits 1 before any command runs (app/main.cc).
 int RunCommand(const Config& config, bool resnapshot, const std::atomic<bool>* stop);
 
 struct BrokerCommandOptions {

@@ -82,7 +82,17 @@ int main(int argc, char** argv) {
   broker->add_option("--partitions", broker_options.partitions, "partitions of each walguard topic (default 3)");
   broker->add_option("--brokers", broker_options.brokers, "number of brokers in the cluster (default 1)");
 
-  CLI11_PARSE(app, argc, argv);
+  // A bad command line exits 1, like every other error (CLI11_PARSE would
+  // return CLI11's own codes: 105, 106, 109, ...); --help and --version exit 0.
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::Success& e) {  // --help, --version: printed, nothing else to do
+    app.exit(e);
+    return 0;
+  } catch (const CLI::ParseError& e) {
+    app.exit(e);  // prints CLI11's message and the usage hint
+    return 1;
+  }
 
   if (!config_path.empty()) {
     walguard::Status s = walguard::LoadConfigFile(config_path, &config);

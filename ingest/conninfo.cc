@@ -2,7 +2,10 @@
 
 #include <libpq-fe.h>
 
+#include <algorithm>
 #include <cctype>
+#include <utility>
+#include <vector>
 
 namespace walguard {
 
@@ -44,6 +47,11 @@ std::string UrlEncode(std::string_view v) {
   }
   return out;
 }
+
+// ---- the fallback for strings libpq refuses ----
+// They are logged in the "invalid connection string" error, and must not
+// carry a secret there either; libpq cannot say where its parse stopped, so
+// these take the string apart by hand, conservatively.
 
 // Redacts "[user[:password]@]" and any password or sslpassword query parameter of a URI.
 std::string RedactUri(const std::string& uri, bool* found_secret) {
@@ -187,10 +195,131 @@ std::string AddConnOption(const std::string& conninfo, std::string_view key, std
 }
 
 namespace {
+
+// ---- strings libpq accepts: its parse, rebuilt without the secrets ----
+
+using Options = std::vector<std::pair<std::string, std::string>>;
+
+// The options `conninfo` sets, in libpq's keyword order; false when libpq
+// refuses the string (its error message is dropped: it may quote a secret).
+bool ParseOptions(const std::string& conninfo, Options* out) {
+  char* error = nullptr;
+  PQconninfoOption* opts = PQconninfoParse(conninfo.c_str(), &error);
+  PQfreemem(error);
+  if (opts == nullptr) return false;
+  for (PQconninfoOption* o = opts; o->keyword != nullptr; ++o) {
+    if (o->val != nullptr) out->emplace_back(o->keyword, o->val);
+  }
+  PQconninfoFree(opts);
+  return true;
+}
+
+// Where `key` is first written as a key in `conninfo` ("key =" after a space,
+// '?' or '&'), npos if not literally (a %-encoded URI key). Only the order of
+// the rebuilt string depends on it, never what it holds.
+size_t KeyPosition(std::string_view conninfo, std::string_view key) {
+  for (size_t p = conninfo.find(key); p != std::string_view::npos; p = conninfo.find(key, p + 1)) {
+    const bool starts = p == 0 || std::isspace(static_cast<unsigned char>(conninfo[p - 1])) || conninfo[p - 1] == '?' ||
+                        conninfo[p - 1] == '&';
+    size_t q = p + key.size();
+    while (q < conninfo.size() && std::isspace(static_cast<unsigned char>(conninfo[q]))) ++q;
+    if (starts && q < conninfo.size() && conninfo[q] == '=') return p;
+  }
+  return std::string_view::npos;
+}
+
+// The options without the secrets, in the order the user wrote them.
+Options Kept(const std::string& conninfo, const Options& options) {
+  Options kept;
+  for (const auto& option : options) {
+    if (!IsSecretKey(option.first)) kept.push_back(option);
+  }
+  std::stable_sort(kept.begin(), kept.end(), [&](const auto& a, const auto& b) {
+    return KeyPosition(conninfo, a.first) < KeyPosition(conninfo, b.first);
+  });
+  return kept;
+}
+
+// A keyword/value value, quoted when libpq would otherwise split or unescape it.
+std::string QuoteValue(std::string_view value) {
+  const bool plain = !value.empty() && std::none_of(value.begin(), value.end(), [](char c) {
+    return std::isspace(static_cast<unsigned char>(c)) || c == '\'' || c == '\\';
+  });
+  if (plain) return std::string(value);
+  std::string out = "'";
+  for (char c : value) {
+    if (c == '\'' || c == '\\') out.push_back('\\');
+    out.push_back(c);
+  }
+  return out + "'";
+}
+
+std::string KeyValueString(const Options& options) {
+  std::string out;
+  for (const auto& [key, value] : options) {
+    if (!out.empty()) out += ' ';
+    out += key + "=" + QuoteValue(value);
+  }
+  return out;
+}
+
+std::vector<std::string_view> SplitCommas(std::string_view s) {
+  std::vector<std::string_view> parts;
+  for (size_t start = 0;;) {
+    size_t comma = s.find(',', start);
+    parts.push_back(s.substr(start, comma == std::string_view::npos ? std::string_view::npos : comma - start));
+    if (comma == std::string_view::npos) return parts;
+    start = comma + 1;
+  }
+}
+
+// "postgresql://[user@][host[:port],...][/dbname][?key=value&...]". Hosts
+// and ports go in the authority when they pair up, else into the query.
+std::string UriString(std::string_view scheme, Options options) {
+  auto take = [&](std::string_view key, std::string* value) {
+    auto it = std::find_if(options.begin(), options.end(), [&](const auto& o) { return o.first == key; });
+    if (it == options.end()) return false;
+    *value = it->second;
+    options.erase(it);
+    return true;
+  };
+  std::string out(scheme), user, host, port, dbname;
+  if (take("user", &user)) out += UrlEncode(user) + "@";
+  if (take("host", &host)) {
+    const bool has_port = take("port", &port);
+    std::vector<std::string_view> hosts = SplitCommas(host), ports = SplitCommas(port);
+    if (has_port && ports.size() != hosts.size()) {
+      options.emplace_back("host", host);
+      options.emplace_back("port", port);
+    } else {
+      for (size_t i = 0; i < hosts.size(); ++i) {
+        if (i > 0) out += ',';
+        // An IPv6 address is bracketed; a socket directory's slashes are encoded.
+        out += hosts[i].find(':') != std::string_view::npos ? "[" + std::string(hosts[i]) + "]" : UrlEncode(hosts[i]);
+        if (has_port && !ports[i].empty()) out += ":" + UrlEncode(ports[i]);
+      }
+    }
+  }
+  if (take("dbname", &dbname)) out += "/" + UrlEncode(dbname);
+  for (size_t i = 0; i < options.size(); ++i) {
+    out += i == 0 ? "?" : "&";
+    out += UrlEncode(options[i].first) + "=" + UrlEncode(options[i].second);
+  }
+  return out;
+}
+
 // Both forms; *found_secret tells whether anything was removed.
 std::string Redact(const std::string& conninfo, bool* found_secret) {
-  return IsUri(conninfo) ? RedactUri(conninfo, found_secret) : RedactKeyValue(conninfo, found_secret);
+  Options options;
+  if (!ParseOptions(conninfo, &options)) {
+    return IsUri(conninfo) ? RedactUri(conninfo, found_secret) : RedactKeyValue(conninfo, found_secret);
+  }
+  const Options kept = Kept(conninfo, options);
+  *found_secret = kept.size() != options.size();
+  if (!IsUri(conninfo)) return KeyValueString(kept);
+  return UriString(std::string_view(conninfo).substr(0, conninfo.find("://") + 3), kept);
 }
+
 }  // namespace
 
 std::string RedactConninfo(const std::string& conninfo) {

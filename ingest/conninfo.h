@@ -1,6 +1,7 @@
 // Connection strings: what walguard adds to the user's libpq conninfo, and
 // how it keeps passwords out of logs and errors. Both "key=value" strings and
-// postgres:// URIs are handled.
+// postgres:// URIs are handled, and read by libpq's own parser
+// (PQconninfoParse): what libpq would connect with is what is redacted.
 #pragma once
 
 #include <string>
@@ -22,7 +23,9 @@ inline constexpr char kPinnedOptions[] =
 // options (the added -c switches come later and win).
 std::string AddConnOption(const std::string& conninfo, std::string_view key, std::string_view value);
 
-// The conninfo with any password removed, for logs and errors.
+// The conninfo with any password removed, for logs and errors: libpq's parse
+// written back in the same form (values quoted or %-encoded as needed, keys in
+// the user's order). A string libpq refuses is redacted conservatively by hand.
 std::string RedactConninfo(const std::string& conninfo);
 
 // True when the conninfo carries a password or sslpassword (keyword, URI

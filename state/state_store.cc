@@ -2,7 +2,9 @@
 
 #include <sys/stat.h>
 
+#include <cassert>
 #include <cerrno>
+#include <charconv>
 #include <cstring>
 
 #include <filesystem>
@@ -12,16 +14,58 @@
 #include <rocksdb/table.h>
 #include <rocksdb/utilities/write_batch_with_index.h>
 
+#include "core/key_layout.h"
 #include "util/coding.h"
 
 namespace walguard {
 
 namespace {
 
-// State-owned keys sort after every processor key ('A'..'T').
-constexpr std::string_view kCheckpointKey = "~c";
-constexpr std::string_view kOutboxPrefix = "~o";
-constexpr std::string_view kHandoverPrefix = "~h";
+constexpr std::string_view kCheckpointKey = keys::kCheckpoint;
+constexpr std::string_view kOutboxPrefix = keys::kOutbox;
+constexpr std::string_view kHandoverPrefix = keys::kHandover;
+
+// A directory written before keys::kFormatVersion existed holds this version
+// (its checkpoint encoding carries its own version 1, checked on decode).
+constexpr int kLegacyFormatVersion = 1;
+
+// The smallest key after every key that starts with `prefix`.
+std::string PrefixEnd(std::string_view prefix) {
+  assert(!prefix.empty() && static_cast<unsigned char>(prefix.back()) != 0xff);
+  std::string end(prefix);
+  end.back() = static_cast<char>(end.back() + 1);
+  return end;
+}
+
+struct KeyRange {
+  std::string begin;
+  std::string end;  // exclusive; empty: to the end of the key space
+};
+
+// What Wipe deletes: the complement of keys::kKeptByWipe over the whole key
+// space, so a tag added to key_layout.h is wiped unless it is listed as kept.
+std::vector<KeyRange> WipedRanges() {
+  std::vector<KeyRange> ranges;
+  std::string begin;  // "" sorts before every key
+  for (std::string_view kept : keys::kKeptByWipe) {
+    assert(begin <= kept && "kKeptByWipe must be sorted and prefix-free");
+    if (begin < kept) ranges.push_back({begin, std::string(kept)});
+    begin = PrefixEnd(kept);
+  }
+  ranges.push_back({begin, ""});
+  return ranges;
+}
+
+std::string FormatVersionText(int version) {
+  return std::to_string(version);
+}
+
+// Decimal text, nothing else.
+bool ParseFormatVersion(std::string_view text, int* version) {
+  const char* end = text.data() + text.size();
+  auto [ptr, ec] = std::from_chars(text.data(), end, *version);
+  return !text.empty() && ec == std::errc() && ptr == end;
+}
 
 std::string OutboxKey(uint64_t seq) {
   std::string key(kOutboxPrefix);
@@ -141,7 +185,8 @@ size_t StateBatch::ApproximateSize() const {
 
 StateStore::~StateStore() = default;
 
-Status StateStore::Open(const std::string& dir, std::unique_ptr<StateStore>* out) {
+Status StateStore::Open(const std::string& dir, std::unique_ptr<StateStore>* out,
+                        const StateOpenOptions& open_options) {
   // The state holds business data: only the owner may read it. Created
   // 0700 from the start (never briefly open under the umask); parents are
   // ordinary directories.
@@ -174,6 +219,8 @@ Status StateStore::Open(const std::string& dir, std::unique_ptr<StateStore>* out
   if (!s.ok()) return FromRocks(s, "cannot open state in " + dir + " (is another walguard using it?)");
   std::unique_ptr<StateStore> store(new StateStore());
   store->db_.reset(db);
+  // Before anything is read: the checkpoint of another format may not decode.
+  WG_RETURN_IF_ERROR(store->CheckFormat(dir, open_options));
 
   Checkpoint cp;
   Status read = store->ReadCheckpoint(&cp);
@@ -190,6 +237,40 @@ Status StateStore::Open(const std::string& dir, std::unique_ptr<StateStore>* out
   }
   *out = std::move(store);
   return FromRocks(it->status(), "state outbox scan");
+}
+
+Status StateStore::CheckFormat(const std::string& dir, const StateOpenOptions& open_options) {
+  const std::string key(keys::kFormatVersion);
+  std::string text;
+  rocksdb::Status s = db_->Get(rocksdb::ReadOptions(), key, &text);
+  int version = 0;
+  bool readable = true;
+  if (s.IsNotFound()) {
+    std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(rocksdb::ReadOptions()));
+    it->SeekToFirst();
+    WG_RETURN_IF_ERROR(FromRocks(it->status(), "state format check"));
+    // A fresh directory is marked before its first write; a non-empty one
+    // without the key was written by a walguard from before the key.
+    version = it->Valid() ? kLegacyFormatVersion : keys::kStateFormatVersion;
+    text.clear();
+  } else {
+    WG_RETURN_IF_ERROR(FromRocks(s, "read state format version"));
+    readable = ParseFormatVersion(text, &version);
+  }
+  if (readable && version == keys::kStateFormatVersion) {
+    if (!text.empty()) return Status::OK();
+    rocksdb::WriteOptions wo;
+    wo.sync = true;
+    return FromRocks(db_->Put(wo, key, FormatVersionText(version)), "write state format version");
+  }
+  // Outbox entries and the handover keep their encoding across format
+  // versions, so the rebuild keeps them: committed messages still go out.
+  if (open_options.allow_other_format) return Wipe();
+  const std::string held =
+      readable ? "format version " + FormatVersionText(version) : "an unreadable format version \"" + text + "\"";
+  return Status::Fatal("the state in " + dir + " has " + held + ", but this walguard reads format version " +
+                       FormatVersionText(keys::kStateFormatVersion) +
+                       ": move it aside or run `walguard run --resnapshot` to rebuild it from the source");
 }
 
 Status StateStore::ReadCheckpoint(Checkpoint* out) {
@@ -252,12 +333,27 @@ Status StateStore::DeleteOutbox(const std::vector<uint64_t>& seqs) {
 }
 
 Status StateStore::Wipe() {
-  // Everything except the "~h" and "~o" ranges.
   rocksdb::WriteBatch batch;
   rocksdb::ColumnFamilyHandle* cf = db_->DefaultColumnFamily();
-  WG_RETURN_IF_ERROR(FromRocks(batch.DeleteRange(cf, "", "~h"), "wipe"));
-  WG_RETURN_IF_ERROR(FromRocks(batch.DeleteRange(cf, "~i", "~o"), "wipe"));
-  WG_RETURN_IF_ERROR(FromRocks(batch.DeleteRange(cf, "~p", "\xff\xff\xff\xff"), "wipe"));
+  for (const KeyRange& range : WipedRanges()) {
+    if (!range.end.empty()) {
+      WG_RETURN_IF_ERROR(FromRocks(batch.DeleteRange(cf, range.begin, range.end), "wipe"));
+      continue;
+    }
+    // A range end is exclusive, and no key sorts after every key: the last
+    // range ends at the last key, deleted on its own.
+    std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(rocksdb::ReadOptions()));
+    it->SeekToLast();
+    WG_RETURN_IF_ERROR(FromRocks(it->status(), "wipe"));
+    if (!it->Valid() || it->key().compare(range.begin) < 0) continue;
+    if (it->key().compare(range.begin) > 0) {
+      WG_RETURN_IF_ERROR(FromRocks(batch.DeleteRange(cf, range.begin, it->key()), "wipe"));
+    }
+    WG_RETURN_IF_ERROR(FromRocks(batch.Delete(cf, it->key()), "wipe"));
+  }
+  // The wiped state is refilled in this binary's layout, whatever it held.
+  WG_RETURN_IF_ERROR(FromRocks(
+      batch.Put(cf, std::string(keys::kFormatVersion), FormatVersionText(keys::kStateFormatVersion)), "wipe"));
   rocksdb::WriteOptions wo;
   wo.sync = true;
   return FromRocks(db_->Write(wo, &batch), "wipe");
@@ -265,7 +361,9 @@ Status StateStore::Wipe() {
 
 Status StateStore::WriteHandover(const std::vector<FiringAlert>& firing) {
   rocksdb::WriteBatch batch;
-  WG_RETURN_IF_ERROR(FromRocks(batch.DeleteRange(db_->DefaultColumnFamily(), "~h", "~i"), "handover"));
+  WG_RETURN_IF_ERROR(
+      FromRocks(batch.DeleteRange(db_->DefaultColumnFamily(), std::string(kHandoverPrefix), PrefixEnd(kHandoverPrefix)),
+                "handover"));
   for (const FiringAlert& a : firing) {
     WG_RETURN_IF_ERROR(FromRocks(batch.Put(std::string(kHandoverPrefix) + a.fingerprint, a.alert_id), "handover"));
   }

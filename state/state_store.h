@@ -42,6 +42,14 @@ struct OutboxEntry {
 class StateStore;
 
 // One staged atomic write. Reads see the batch's own writes.
+struct StateOpenOptions {
+  // For `walguard run --resnapshot`: a state directory of another format
+  // version (core/key_layout.h) is rebuilt instead of refused. Everything but
+  // the outbox and the handover is wiped at once, and the directory is marked
+  // with this binary's version; the snapshot then refills it.
+  bool allow_other_format = false;
+};
+
 class StateBatch : public KvTxn {
  public:
   ~StateBatch() override;
@@ -70,8 +78,13 @@ class StateStore {
  public:
   ~StateStore();
 
-  // Opens (creating, mode 0700) the database in `dir`.
-  static Status Open(const std::string& dir, std::unique_ptr<StateStore>* out);
+  // Opens (creating, mode 0700) the database in `dir`, and checks its format
+  // version (keys::kFormatVersion): a fresh directory is marked with
+  // keys::kStateFormatVersion before anything else is written; one written
+  // before the version key existed is version 1; any other version is
+  // refused with Fatal unless `open_options.allow_other_format`.
+  static Status Open(const std::string& dir, std::unique_ptr<StateStore>* out,
+                     const StateOpenOptions& open_options = {});
 
   // NotFound on a fresh store.
   Status ReadCheckpoint(Checkpoint* out);
@@ -86,8 +99,9 @@ class StateStore {
   Status DeleteOutbox(const std::vector<uint64_t>& seqs);
   uint64_t outbox_count() const { return outbox_count_; }
 
-  // Deletes every key but the outbox (messages already committed still go
-  // out) and the handover: used before a fresh snapshot.
+  // Deletes every key but keys::kKeptByWipe (the outbox: messages already
+  // committed still go out; the handover; the format version, rewritten as
+  // this binary's): used before a fresh snapshot.
   Status Wipe();
 
   // Handover: the firing set of a state that a fresh snapshot replaces,
@@ -99,6 +113,7 @@ class StateStore {
  private:
   friend class StateBatch;
   StateStore() = default;
+  Status CheckFormat(const std::string& dir, const StateOpenOptions& open_options);
 
   std::unique_ptr<rocksdb::DB> db_;
   uint64_t next_seq_ = 1;

@@ -39,6 +39,34 @@ TEST(ConninfoTest, SecretsInAnyCaseOrEncodingAreRedacted) {
             "postgresql://wg@db/app?sslmode=require");
 }
 
+// Values are read by libpq and written back quoted where they need it: the
+// redacted string is still the same connection string, minus the secrets.
+TEST(ConninfoTest, RedactionQuotesValuesThatNeedIt) {
+  EXPECT_EQ(RedactConninfo("host=db application_name='my app' password='p w' options='-c a=\\'b\\'' dbname=''"),
+            "host=db application_name='my app' options='-c a=\\'b\\'' dbname=''");
+  EXPECT_EQ(RedactConninfo("host = db   sslrootcert=C:\\\\ca.crt user=wg"),
+            "host=db sslrootcert='C:\\\\ca.crt' user=wg");
+  for (const std::string& conninfo : {std::string("host=db password='it\\'s s3cr3t' application_name='a \\'b\\''"),
+                                      std::string("host=db application_name='it\\'s' sslpassword=s3cr3t")}) {
+    const std::string redacted = RedactConninfo(conninfo);
+    EXPECT_EQ(redacted.find("s3cr3t"), std::string::npos) << redacted;
+    EXPECT_FALSE(ConninfoHasSecret(redacted)) << redacted;
+    EXPECT_TRUE(ConninfoHasSecret(conninfo)) << conninfo;
+  }
+}
+
+TEST(ConninfoTest, RedactsAUriWithAPassword) {
+  EXPECT_EQ(RedactConninfo("postgresql://wg:s3cr3t@db1:5432,db2:5433/app?application_name=my%20app&connect_timeout=5"),
+            "postgresql://wg@db1:5432,db2:5433/app?application_name=my%20app&connect_timeout=5");
+  EXPECT_EQ(RedactConninfo("postgres://w%40g:p%40ss@[::1]:5433/my%20db?password=again"),
+            "postgres://w%40g@[::1]:5433/my%20db");
+  EXPECT_EQ(RedactConninfo("postgresql://%2Fvar%2Frun%2Fpostgresql/app?user=wg&password=x"),
+            "postgresql://wg@%2Fvar%2Frun%2Fpostgresql/app");
+  EXPECT_EQ(RedactConninfo("postgresql://u:secret@h:5/db?password=secret&sslmode=disable"),
+            "postgresql://u@h:5/db?sslmode=disable");
+  EXPECT_FALSE(ConninfoHasSecret(RedactConninfo("postgresql://wg:s3cr3t@db/app?sslpassword=k")));
+}
+
 TEST(ConninfoTest, ScrubSecretReplacesEveryOccurrence) {
   EXPECT_EQ(ScrubSecret("a pw b pw", "pw"), "a *** b ***");
   EXPECT_EQ(ScrubSecret("nothing to hide", ""), "nothing to hide");

@@ -13,6 +13,7 @@
 #include <utility>
 #include <vector>
 
+#include "core/key_layout.h"
 #include "processors/engine.h"
 #include "tests/support/memory_kv.h"
 #include "util/time.h"
@@ -407,9 +408,10 @@ TEST_F(StateStoreTest, WipeRemovesStateButKeepsOutboxAndHandover) {
     EXPECT_EQ(handover[0].alert_id, "id-1");
     size_t other = 0;
     for (const auto& [key, value] : ScanAll(store_->NewBatch().get(), std::string(1, '\0'), "\xff\xff")) {
-      if (key.rfind("~o", 0) != 0 && key.rfind("~h", 0) != 0) ++other;
+      if (key.rfind("~o", 0) != 0 && key.rfind("~h", 0) != 0 && key != keys::kFormatVersion) ++other;
     }
     EXPECT_EQ(other, 0u);
+    EXPECT_EQ(Read(keys::kFormatVersion), std::to_string(keys::kStateFormatVersion));
   };
   check();
   Open();

@@ -1,0 +1,107 @@
+// The walguard binary's exit codes, which scripts and supervisors act on:
+// 0 for --help, --version and a clean stop; 1 for a bad command line or an
+// error; 2 when an operator must act. Runs the built binary; no Postgres or
+// Kafka is needed (the state refusal comes before any connection).
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include <chrono>
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <memory>
+#include <sstream>
+#include <string>
+#include <vector>
+
+#include "core/key_layout.h"
+#include "state/state_store.h"
+#include "tests/support/process.h"
+
+namespace walguard {
+namespace {
+
+using ::testing::HasSubstr;
+
+class CliTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    std::string templ = (std::filesystem::temp_directory_path() / "wg-cli-test-XXXXXX").string();
+    ASSERT_NE(::mkdtemp(templ.data()), nullptr);
+    root_ = templ;
+  }
+
+  void TearDown() override {
+    std::error_code ec;
+    std::filesystem::remove_all(root_, ec);
+  }
+
+  // Runs walguard with `args`; returns its exit code, with its first stdout
+  // line and its stderr in stdout_line_ and stderr_.
+  int Run(const std::vector<std::string>& args) {
+    std::vector<std::string> argv = {testing::WalguardBinary()};
+    argv.insert(argv.end(), args.begin(), args.end());
+    const std::string stderr_path = root_ + "/stderr-" + std::to_string(++runs_);
+    testing::ChildProcess child;
+    Status s = child.Start(argv, stderr_path);
+    EXPECT_TRUE(s.ok()) << s.ToString();
+    stdout_line_.clear();
+    if (!child.ReadLine(std::chrono::seconds(20), &stdout_line_).ok()) stdout_line_.clear();
+    int code = child.Wait(std::chrono::seconds(20));
+    std::ifstream in(stderr_path);
+    std::stringstream text;
+    text << in.rdbuf();
+    stderr_ = text.str();
+    return code;
+  }
+
+  std::string root_;
+  int runs_ = 0;
+  std::string stdout_line_;
+  std::string stderr_;
+};
+
+TEST_F(CliTest, HelpAndVersionExitZero) {
+  EXPECT_EQ(Run({"--help"}), 0);
+  EXPECT_THAT(stdout_line_, HasSubstr("walguard"));
+  EXPECT_EQ(Run({"run", "--help"}), 0);
+  EXPECT_THAT(stdout_line_, HasSubstr("Stream from Postgres"));
+  EXPECT_EQ(Run({"--version"}), 0);
+  EXPECT_EQ(stdout_line_, "walguard 0.1.0");
+}
+
+TEST_F(CliTest, EveryBadCommandLineExitsOne) {
+  const std::vector<std::vector<std::string>> bad = {
+      {},                                           // no subcommand (CLI11: 106)
+      {"--no-such-flag"},                           // CLI11: 109
+      {"run", "--no-such-flag"},                    // CLI11: 109
+      {"run", "--config", root_ + "/absent.toml"},  // CLI11: 105
+      {"run", "--slot"},                            // a value missing
+      {"broker", "--partitions", "three"},          // not a number
+      {"no-such-command"},
+  };
+  for (const std::vector<std::string>& args : bad) {
+    std::string line;
+    for (const std::string& a : args) line += a + " ";
+    EXPECT_EQ(Run(args), 1) << line;
+    EXPECT_FALSE(stderr_.empty()) << line << ": the error must be printed";
+  }
+}
+
+// A state of another format needs an operator: exit 2, with the way out.
+TEST_F(CliTest, AStateOfAnotherFormatExitsTwo) {
+  const std::string dir = root_ + "/state";
+  {
+    std::unique_ptr<StateStore> store;
+    ASSERT_TRUE(StateStore::Open(dir, &store).ok());
+    auto batch = store->NewBatch();
+    batch->Put(keys::kFormatVersion, "999");
+    ASSERT_TRUE(store->Commit(batch.get(), true).ok());
+  }
+  EXPECT_EQ(Run({"run", "--pg", "host=127.0.0.1 port=1 dbname=x", "--sink", "jsonl", "--state-dir", dir}), 2);
+  EXPECT_THAT(stderr_, HasSubstr("format version 999"));
+  EXPECT_THAT(stderr_, HasSubstr("--resnapshot"));
+}
+
+}  // namespace
+}  // namespace walguard
