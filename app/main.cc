@@ -7,6 +7,7 @@
 
 #include <atomic>
 #include <cstdio>
+#include <exception>
 
 #include "app/commands.h"
 #include "config/config.h"
@@ -44,9 +45,7 @@ bool HasPassword(const std::string& conninfo) {
   return walguard::ConninfoHasSecret(conninfo);
 }
 
-}  // namespace
-
-int main(int argc, char** argv) {
+int Main(int argc, char** argv) {
   using walguard::Config;
   CLI::App app{
       "walguard: reads the Postgres WAL through logical replication (wal2json), keeps incremental state in "
@@ -121,4 +120,19 @@ int main(int argc, char** argv) {
     return walguard::RunCommand(config, resnapshot, &g_stop);
   }
   return walguard::BrokerCommand(broker_options, config, &g_stop);
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  // Every failure is a Status; an exception reaching here is a bug or an
+  // allocation failure, and still ends with a message and exit 1, not abort().
+  try {
+    return Main(argc, argv);
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "walguard: unexpected error: %s\n", e.what());
+  } catch (...) {
+    std::fprintf(stderr, "walguard: unexpected error\n");
+  }
+  return 1;
 }

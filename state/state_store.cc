@@ -119,7 +119,7 @@ bool DecodeOutbox(std::string_view key, std::string_view value, OutboxEntry* e) 
 }  // namespace
 
 struct StateBatch::Impl {
-  StateStore* store;
+  StateStore* store = nullptr;
   rocksdb::WriteBatchWithIndex batch{rocksdb::BytewiseComparator(), 0, /*overwrite_key=*/true};
   uint64_t appended = 0;
   bool has_checkpoint = false;

@@ -57,7 +57,7 @@ class Rng {
     return z ^ (z >> 31);
   }
 
-  uint64_t s_[4];
+  uint64_t s_[4] = {};
 };
 
 }  // namespace walguard::workload
