@@ -64,112 +64,117 @@ std::vector<Message> RuleHarness::Accept(std::vector<OutMessage> out, Micros at,
   return messages;
 }
 
-void RuleHarness::Check(Micros at, Lsn lsn, const std::vector<Message>& messages) {
+// What the checks of one step carry from one message to the next.
+struct RuleHarness::StepCheck {
   // A clock tick reports the tick as its commit time.
-  const std::string lsn_text = FormatLsn(lsn);
-  const std::string commit_text = FormatTimestamp(at);
-  const std::string detected_text = FormatTimestamp(DetectedAt(at));
+  std::string lsn_text;
+  std::string commit_text;
+  std::string detected_text;
   // Firings of this step that need a command, and the command they got.
   std::map<std::string, std::string> fired_now;  // fingerprint -> alert_id
   std::map<std::string, int> commands_for;       // fingerprint -> commands seen
   std::set<std::string> transitioned;            // fingerprints with a message in this step
+};
 
+void RuleHarness::Check(Micros at, Lsn lsn, const std::vector<Message>& messages) {
+  StepCheck step;
+  step.lsn_text = FormatLsn(lsn);
+  step.commit_text = FormatTimestamp(at);
+  step.detected_text = FormatTimestamp(DetectedAt(at));
   for (const Message& m : messages) {
-    const Json& j = m.json;
-    const std::string where = " [" + m.payload + "]";
     switch (m.topic) {
-      case Topic::kAlerts: {
-        for (const char* field : {"alert_id", "fingerprint", "type", "severity", "state", "entity", "lsn",
-                                  "commit_time", "detected_at", "details", "runbook"}) {
-          if (!j.Has(field)) Violation(std::string("alert lacks ") + field + where);
-        }
-        const std::string type = j.Str("type");
-        const std::string fp = j.Str("fingerprint");
-        const std::string state = j.Str("state");
-        const std::string alert_id = j.Str("alert_id");
-        const Json* entity = j.Find("entity");
-        const RuleInfo* rule = FindRule(type);
-        if (rule == nullptr) {
-          Violation("unknown alert type" + where);
-          break;
-        }
-        if (entity == nullptr || !entity->is_object()) {
-          Violation("alert entity is not an object" + where);
-          break;
-        }
-        if (entity->Str("kind") != rule->entity_kind) Violation("wrong entity.kind" + where);
-        if (fp != type + ":" + std::string(rule->entity_kind) + ":" + entity->Str("id")) {
-          Violation("fingerprint is not <type>:<kind>:<id>" + where);
-        }
-        if (entity->Str("id").empty()) Violation("empty entity.id" + where);
-        if (m.key != fp) Violation("message key is not the fingerprint" + where);
-        if (j.Str("severity") != rule->severity) Violation("wrong severity" + where);
-        if (j.Str("lsn") != lsn_text) Violation("alert lsn is not the step's (" + lsn_text + ")" + where);
-        if (j.Str("commit_time") != commit_text) Violation("alert commit_time is not the step's" + where);
-        if (j.Str("detected_at") != detected_text) Violation("alert detected_at is not the one given" + where);
-        if (const Json* d = j.Find("details"); d == nullptr || !d->is_object()) {
-          Violation("alert details is not an object" + where);
-        }
-        if (rule->entity_kind == "event" && j.Str("event_id") != entity->Str("id")) {
-          Violation("event alert's event_id is not the event" + where);
-        }
-        if (alert_id.empty()) Violation("empty alert_id" + where);
-        if (!transitioned.insert(fp).second) Violation("two transitions of one fingerprint in one step" + where);
-        if (state == "firing") {
-          if (firing_.count(fp) != 0) Violation("repeated firing while already firing" + where);
-          auto [it, fresh] = used_alert_ids_.emplace(alert_id, fp);
-          if (!fresh) Violation("alert_id reused by a new firing" + where);
-          firing_[fp] = alert_id;
-          if (!rule->command.empty()) fired_now[fp] = alert_id;
-        } else if (state == "resolved") {
-          auto it = firing_.find(fp);
-          if (it == firing_.end()) {
-            Violation("resolved without a firing" + where);
-          } else {
-            if (it->second != alert_id) Violation("resolved alert_id differs from the firing's " + it->second + where);
-            firing_.erase(it);
-          }
-        } else {
-          Violation("state is neither firing nor resolved" + where);
-        }
+      case Topic::kAlerts:
+        CheckAlert(m, &step);
         break;
-      }
-      case Topic::kCommands: {
-        for (const char* field :
-             {"command_id", "type", "args", "dry_run", "requires_approval", "caused_by", "lsn", "issued_at"}) {
-          if (!j.Has(field)) Violation(std::string("command lacks ") + field + where);
-        }
-        auto it = fired_now.find(m.key);
-        if (it == fired_now.end()) {
-          Violation("command without a firing of its fingerprint in the same step" + where);
-          break;
-        }
-        ++commands_for[m.key];
-        const RuleInfo* rule = FindRule(m.key.substr(0, m.key.find(':')));
-        if (rule == nullptr || j.Str("type") != rule->command) Violation("wrong command type" + where);
-        if (j.Str("caused_by") != it->second) Violation("caused_by is not the alert_id " + it->second + where);
-        const std::string command_id = j.Str("command_id");
-        if (command_id.empty() || command_id == it->second) Violation("command_id empty or equal to alert_id" + where);
-        if (j.Str("dry_run") != "false") Violation("dry_run is not false" + where);
-        if (rule != nullptr && j.Str("requires_approval") != (rule->requires_approval ? "true" : "false")) {
-          Violation(std::string("requires_approval is not ") + (rule->requires_approval ? "true" : "false") + where);
-        }
-        if (const Json* a = j.Find("args"); a == nullptr || !a->is_object()) Violation("args not an object" + where);
-        if (j.Str("lsn") != lsn_text) Violation("command lsn is not the step's" + where);
+      case Topic::kCommands:
+        CheckCommand(m, &step);
         break;
-      }
       case Topic::kDeadLetter:
-        if (j.Str("reason").empty()) Violation("dead letter without a reason" + where);
+        if (m.json.Str("reason").empty()) Violation("dead letter without a reason [" + m.payload + "]");
         break;
       default:
-        Violation("unknown topic" + where);
+        Violation("unknown topic [" + m.payload + "]");
     }
   }
-  for (const auto& [fp, alert_id] : fired_now) {
-    if (commands_for[fp] != 1) {
-      Violation(fp + " fired (" + alert_id + ") with " + std::to_string(commands_for[fp]) + " commands, not 1");
+  for (const auto& [fp, alert_id] : step.fired_now) {
+    if (step.commands_for[fp] != 1) {
+      Violation(fp + " fired (" + alert_id + ") with " + std::to_string(step.commands_for[fp]) + " commands, not 1");
     }
   }
+}
+
+void RuleHarness::CheckAlert(const Message& m, StepCheck* step) {
+  const Json& j = m.json;
+  const std::string where = " [" + m.payload + "]";
+  for (const char* field : {"alert_id", "fingerprint", "type", "severity", "state", "entity", "lsn", "commit_time",
+                            "detected_at", "details", "runbook"}) {
+    if (!j.Has(field)) Violation(std::string("alert lacks ") + field + where);
+  }
+  const std::string type = j.Str("type");
+  const std::string fp = j.Str("fingerprint");
+  const std::string state = j.Str("state");
+  const std::string alert_id = j.Str("alert_id");
+  const Json* entity = j.Find("entity");
+  const RuleInfo* rule = FindRule(type);
+  if (rule == nullptr) return Violation("unknown alert type" + where);
+  if (entity == nullptr || !entity->is_object()) return Violation("alert entity is not an object" + where);
+  if (entity->Str("kind") != rule->entity_kind) Violation("wrong entity.kind" + where);
+  if (fp != type + ":" + std::string(rule->entity_kind) + ":" + entity->Str("id")) {
+    Violation("fingerprint is not <type>:<kind>:<id>" + where);
+  }
+  if (entity->Str("id").empty()) Violation("empty entity.id" + where);
+  if (m.key != fp) Violation("message key is not the fingerprint" + where);
+  if (j.Str("severity") != rule->severity) Violation("wrong severity" + where);
+  if (j.Str("lsn") != step->lsn_text) Violation("alert lsn is not the step's (" + step->lsn_text + ")" + where);
+  if (j.Str("commit_time") != step->commit_text) Violation("alert commit_time is not the step's" + where);
+  if (j.Str("detected_at") != step->detected_text) Violation("alert detected_at is not the one given" + where);
+  if (const Json* d = j.Find("details"); d == nullptr || !d->is_object()) {
+    Violation("alert details is not an object" + where);
+  }
+  if (rule->entity_kind == "event" && j.Str("event_id") != entity->Str("id")) {
+    Violation("event alert's event_id is not the event" + where);
+  }
+  if (alert_id.empty()) Violation("empty alert_id" + where);
+  if (!step->transitioned.insert(fp).second) Violation("two transitions of one fingerprint in one step" + where);
+  if (state == "firing") {
+    if (firing_.count(fp) != 0) Violation("repeated firing while already firing" + where);
+    auto [it, fresh] = used_alert_ids_.emplace(alert_id, fp);
+    if (!fresh) Violation("alert_id reused by a new firing" + where);
+    firing_[fp] = alert_id;
+    if (!rule->command.empty()) step->fired_now[fp] = alert_id;
+  } else if (state == "resolved") {
+    auto it = firing_.find(fp);
+    if (it == firing_.end()) return Violation("resolved without a firing" + where);
+    if (it->second != alert_id) Violation("resolved alert_id differs from the firing's " + it->second + where);
+    firing_.erase(it);
+  } else {
+    Violation("state is neither firing nor resolved" + where);
+  }
+}
+
+void RuleHarness::CheckCommand(const Message& m, StepCheck* step) {
+  const Json& j = m.json;
+  const std::string where = " [" + m.payload + "]";
+  for (const char* field :
+       {"command_id", "type", "args", "dry_run", "requires_approval", "caused_by", "lsn", "issued_at"}) {
+    if (!j.Has(field)) Violation(std::string("command lacks ") + field + where);
+  }
+  auto it = step->fired_now.find(m.key);
+  if (it == step->fired_now.end()) {
+    return Violation("command without a firing of its fingerprint in the same step" + where);
+  }
+  ++step->commands_for[m.key];
+  const RuleInfo* rule = FindRule(m.key.substr(0, m.key.find(':')));
+  if (rule == nullptr || j.Str("type") != rule->command) Violation("wrong command type" + where);
+  if (j.Str("caused_by") != it->second) Violation("caused_by is not the alert_id " + it->second + where);
+  const std::string command_id = j.Str("command_id");
+  if (command_id.empty() || command_id == it->second) Violation("command_id empty or equal to alert_id" + where);
+  if (j.Str("dry_run") != "false") Violation("dry_run is not false" + where);
+  if (rule != nullptr && j.Str("requires_approval") != (rule->requires_approval ? "true" : "false")) {
+    Violation(std::string("requires_approval is not ") + (rule->requires_approval ? "true" : "false") + where);
+  }
+  if (const Json* a = j.Find("args"); a == nullptr || !a->is_object()) Violation("args not an object" + where);
+  if (j.Str("lsn") != step->lsn_text) Violation("command lsn is not the step's" + where);
 }
 
 }  // namespace walguard::rule_test

@@ -183,7 +183,11 @@ class RuleHarness {
   static Micros DetectedAt(Micros at) { return at + 10'000; }
 
  private:
+  struct StepCheck;
+  // Checks a step's messages against the contract; breaches go to violations().
   void Check(Micros at, Lsn lsn, const std::vector<Message>& messages);
+  void CheckAlert(const Message& m, StepCheck* step);
+  void CheckCommand(const Message& m, StepCheck* step);
   void Violation(const std::string& what);
 
   Thresholds thresholds_;
