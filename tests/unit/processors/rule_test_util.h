@@ -8,6 +8,9 @@
 // a resolved message repeating its firing's alert_id, the command of a
 // firing with caused_by = alert_id, ... Breaches are collected in
 // violations() rather than asserted, so each test decides how to report them.
+//
+// The DSL is in rule_test_util.cc, the harness in rule_harness.cc, the
+// table-driven cases in rule_cases.cc; message_reader.h reads messages back.
 #pragma once
 
 #include <cstdint>
@@ -25,35 +28,14 @@
 
 #include "config/config.h"
 #include "core/change.h"
+#include "core/output.h"
 #include "processors/engine.h"
 #include "tests/support/memory_kv.h"
-#include "core/output.h"
+#include "tests/unit/processors/message_reader.h"
 #include "util/lsn.h"
 #include "util/time.h"
 
 namespace walguard::rule_test {
-
-// ---------------------------------------------------------------------------
-// Minimal JSON reader (enough for the messages walguard writes).
-
-struct Json {
-  enum class Kind { kNull, kBool, kNumber, kString, kArray, kObject };
-  Kind kind = Kind::kNull;
-  // kString: the unescaped value; kNumber: the raw token; kBool: "true"/"false".
-  std::string text;
-  std::vector<std::string> keys;  // kObject, in document order
-  std::vector<Json> values;       // kObject values (parallel to keys) or kArray items
-
-  bool is_object() const { return kind == Kind::kObject; }
-  // nullptr when absent or not an object.
-  const Json* Find(std::string_view key) const;
-  // The text of a string/number/bool member; "" when absent or structured.
-  std::string Str(std::string_view key) const;
-  bool Has(std::string_view key) const { return Find(key) != nullptr; }
-};
-
-// False (with *error set) on malformed input or trailing garbage.
-bool ParseJson(std::string_view text, Json* out, std::string* error);
 
 // ---------------------------------------------------------------------------
 // Time. Row timestamps are written the way wal2json writes them
@@ -102,21 +84,20 @@ Cols Id(const std::string& id);
 
 // Full rows of the ticketing tables, with a few columns walguard does not
 // read (name, price_cents, status, updated_at, ...) as a real table has.
-Cols TierRow(const std::string& id, const std::string& event_id, int64_t quantity, int64_t reserved,
-             int64_t issued, Micros updated_at = kT0);
+Cols TierRow(const std::string& id, const std::string& event_id, int64_t quantity, int64_t reserved, int64_t issued,
+             Micros updated_at = kT0);
 Cols HoldRow(const std::string& id, const std::string& tier_id, int64_t quantity, std::string_view status,
              Micros expires_at);
 Cols OrderRow(const std::string& id, const std::string& event_id, std::string_view status, int64_t total_cents,
               Micros created_at, std::optional<Micros> paid_at = std::nullopt);
 Cols ItemRow(const std::string& id, const std::string& order_id, const std::string& tier_id, int64_t quantity,
              int64_t unit_price_cents);
-Cols TicketRow(const std::string& id, const std::string& order_id, const std::string& tier_id,
-               std::string_view status);
+Cols TicketRow(const std::string& id, const std::string& order_id, const std::string& tier_id, std::string_view status);
 
 // Full rows of the reserve tables, with a few columns walguard does not read.
 // `amount` is the raw numeric token, as wal2json writes it.
-Cols PaymentRow(const std::string& id, const std::string& intent_id, std::string_view provider,
-                std::string_view method, std::string_view status, std::string amount, Micros created_at,
+Cols PaymentRow(const std::string& id, const std::string& intent_id, std::string_view provider, std::string_view method,
+                std::string_view status, std::string amount, Micros created_at,
                 std::optional<Micros> succeeded_at = std::nullopt);
 // check_in / check_out are date texts ("2026-12-01"), check_out exclusive.
 Cols ReservationRow(const std::string& id, const std::string& intent_id, const std::string& unit_id,
@@ -158,7 +139,7 @@ struct RuleInfo {
   std::string_view type;
   std::string_view entity_kind;
   std::string_view severity;
-  std::string_view command;  // "" when none
+  std::string_view command;        // "" when none
   bool requires_approval = false;  // of the command
 };
 
@@ -168,22 +149,6 @@ const std::vector<RuleInfo>& TicketingRules();
 const std::vector<RuleInfo>& ReserveRules();
 
 std::string Fingerprint(std::string_view type, std::string_view entity_id);
-
-// ---------------------------------------------------------------------------
-// Messages.
-
-struct Message {
-  Topic topic = Topic::kAlerts;
-  std::string key;
-  std::string payload;
-  Json json;  // the parsed payload (kNull if it did not parse)
-
-  // "firing stuck_holds:tier:<id>", "command cleanup_expired_ticket_holds
-  // {event_id=<id>} <- stuck_holds:tier:<id>", "deadletter ticketing.x".
-  std::string Summary() const;
-};
-
-std::string TopicName(Topic topic);
 
 // ---------------------------------------------------------------------------
 // The harness.
@@ -218,7 +183,11 @@ class RuleHarness {
   static Micros DetectedAt(Micros at) { return at + 10'000; }
 
  private:
+  struct StepCheck;
+  // Checks a step's messages against the contract; breaches go to violations().
   void Check(Micros at, Lsn lsn, const std::vector<Message>& messages);
+  void CheckAlert(const Message& m, StepCheck* step);
+  void CheckCommand(const Message& m, StepCheck* step);
   void Violation(const std::string& what);
 
   Thresholds thresholds_;
@@ -251,8 +220,7 @@ struct Expect {
 
 Expect Fires(const std::string& type, const std::string& entity_id, Figures details = {});
 Expect Resolves(const std::string& type, const std::string& entity_id);
-Expect Command(const std::string& command, const std::string& alert_type, const std::string& entity_id,
-               Figures args);
+Expect Command(const std::string& command, const std::string& alert_type, const std::string& entity_id, Figures args);
 Expect DeadLetter(const std::string& qualified_table, std::string reason);
 
 struct StepCase {
