@@ -21,10 +21,6 @@ Status LoadFacts(ApplyContext* ctx, const std::string& id, TierFacts* t) {
   }
   WG_RETURN_IF_ERROR(Load(ctx->kv, EntityKind::kTier, id, &t->agg));
   t->event_args = Args("event_id", t->event_id);
-  const int64_t percent = ctx->thresholds->high_reserved_percent;
-  t->high_reserved = {
-      t->exists && t->reserved * 100 > percent * t->quantity,
-      Figures({{"reserved_quantity", t->reserved}, {"quantity", t->quantity}, {"threshold_percent", percent}}), ""};
   return Status::OK();
 }
 

@@ -9,7 +9,6 @@
 #include "core/entity_kind.h"
 #include "processors/aggregates.h"
 #include "processors/apply_context.h"
-#include "processors/rule_util.h"
 #include "util/status.h"
 #include "util/time.h"
 
@@ -23,7 +22,6 @@ struct TierFacts {
   int64_t quantity = 0, reserved = 0, issued = 0;
   TierAgg agg;
   std::string event_args;  // {"event_id":...}: the command args of most tier rules
-  Verdict high_reserved;   // still decided by the loader, as EvaluateTier did
 
   int64_t available() const { return quantity - reserved - issued; }
 };

@@ -28,8 +28,12 @@ Verdict TierIssuedDrift(const TierFacts& f, const Thresholds&) {
           Args("tier_id", f.id)};
 }
 
-Verdict HighReserved(const TierFacts& f, const Thresholds&) {
-  return f.high_reserved;
+Verdict HighReserved(const TierFacts& f, const Thresholds& t) {
+  return {f.exists && f.reserved * 100 > t.high_reserved_percent * f.quantity,
+          Figures({{"reserved_quantity", f.reserved},
+                   {"quantity", f.quantity},
+                   {"threshold_percent", t.high_reserved_percent}}),
+          ""};
 }
 
 Verdict FalseSoldOut(const TierFacts& f, const Thresholds& t) {
