@@ -1,7 +1,7 @@
 #include "config/config.h"
 
-#include <set>
 #include <toml++/toml.h>
+#include <set>
 
 namespace walguard {
 
@@ -28,14 +28,6 @@ class TableReader {
     int64_t v = *out;
     WG_RETURN_IF_ERROR(Read(key, &v));
     *out = static_cast<int>(v);
-    return Status::OK();
-  }
-
-  Status ReadSeconds(const char* key, Micros* out) {
-    int64_t seconds = *out / kMicrosPerSecond;
-    WG_RETURN_IF_ERROR(Read(key, &seconds));
-    if (seconds < 0) return Status::InvalidArgument("config: " + Name(key) + " must be >= 0");
-    *out = seconds * kMicrosPerSecond;
     return Status::OK();
   }
 
@@ -90,31 +82,21 @@ Status ReadKafka(TableReader* root, KafkaConfig* kafka) {
   return r.CheckUnknown();
 }
 
+// [rules.<section>] from the threshold table (config/thresholds.h).
 Status ReadRules(TableReader* root, Thresholds* t) {
   TableReader rules(root->Child("rules"), "rules");
-  TableReader r(rules.Child("ticketing"), "rules.ticketing");
-  WG_RETURN_IF_ERROR(r.ReadSeconds("stuck_hold_after_seconds", &t->stuck_hold_after));
-  WG_RETURN_IF_ERROR(r.Read("high_reserved_percent", &t->high_reserved_percent));
-  WG_RETURN_IF_ERROR(r.Read("false_sold_out_issued_percent", &t->false_sold_out_issued_percent));
-  WG_RETURN_IF_ERROR(r.ReadSeconds("stale_pending_after_seconds", &t->stale_pending_after));
-  WG_RETURN_IF_ERROR(r.ReadSeconds("paid_without_tickets_after_seconds", &t->paid_without_tickets_after));
-  WG_RETURN_IF_ERROR(r.Read("revenue_excess_percent", &t->revenue_excess_percent));
-  WG_RETURN_IF_ERROR(r.CheckUnknown());
-  TableReader v(rules.Child("reserve"), "rules.reserve");
-  WG_RETURN_IF_ERROR(v.ReadSeconds("payment_without_reservation_after_seconds", &t->payment_without_reservation_after));
-  WG_RETURN_IF_ERROR(v.ReadSeconds("stuck_payment_after_seconds", &t->stuck_payment_after));
-  WG_RETURN_IF_ERROR(v.ReadSeconds("pix_pending_after_seconds", &t->pix_pending_after));
-  WG_RETURN_IF_ERROR(v.ReadSeconds("payment_rate_window_seconds", &t->payment_rate_window));
-  WG_RETURN_IF_ERROR(v.Read("payment_rate_min_settled", &t->payment_rate_min_settled));
-  WG_RETURN_IF_ERROR(v.Read("payment_success_rate_percent", &t->payment_success_rate_percent));
-  WG_RETURN_IF_ERROR(v.ReadSeconds("webhook_window_seconds", &t->webhook_window));
-  WG_RETURN_IF_ERROR(v.Read("webhook_failures_threshold", &t->webhook_failures_threshold));
-  WG_RETURN_IF_ERROR(v.ReadSeconds("webhook_processing_after_seconds", &t->webhook_processing_after));
-  WG_RETURN_IF_ERROR(v.CheckUnknown());
-  TableReader w(rules.Child("walguard"), "rules.walguard");
-  WG_RETURN_IF_ERROR(w.Read("replication_lag_bytes", &t->replication_lag_bytes));
-  WG_RETURN_IF_ERROR(w.ReadSeconds("replication_lag_seconds", &t->replication_lag_after));
-  WG_RETURN_IF_ERROR(w.CheckUnknown());
+  for (const char* section : ThresholdSections()) {
+    TableReader r(rules.Child(section), std::string("rules.") + section);
+    for (const ThresholdDef& def : ThresholdDefs()) {
+      if (std::string_view(def.section) != section) continue;
+      int64_t written = WrittenValue(def, *t);
+      WG_RETURN_IF_ERROR(r.Read(def.key, &written));
+      Status bounds = CheckThreshold(def, written);
+      if (!bounds.ok()) return Status::InvalidArgument("config: " + bounds.message());
+      SetWrittenValue(def, written, t);
+    }
+    WG_RETURN_IF_ERROR(r.CheckUnknown());
+  }
   return rules.CheckUnknown();
 }
 
@@ -163,10 +145,7 @@ Status ValidateForRun(const Config& config) {
   if (config.postgres.monitor_interval_s < 0 || config.postgres.heartbeat_interval_s < 0) {
     return Status::InvalidArgument("postgres.monitor_interval_s and postgres.heartbeat_interval_s must be >= 0");
   }
-  if (config.thresholds.replication_lag_bytes < 0) {
-    return Status::InvalidArgument("rules.walguard.replication_lag_bytes must be >= 0");
-  }
-  return Status::OK();
+  return ValidateThresholds(config.thresholds);
 }
 
 }  // namespace walguard

@@ -4,9 +4,6 @@
 
 namespace walguard {
 
-const AlertType kReplicationLag = {"replication_lag", "P2", "slot", "walguard README: Operations, replication lag",
-                                   nullptr,           false};
-
 bool LagExceeded(const LagSample& sample, const Thresholds& t) {
   const bool bytes = t.replication_lag_bytes > 0 && sample.lag_bytes > static_cast<uint64_t>(t.replication_lag_bytes);
   const bool time = t.replication_lag_after > 0 && sample.LagTime() > t.replication_lag_after;

@@ -13,15 +13,15 @@
 #include <vector>
 
 #include "config/config.h"
-#include "processors/alerts.h"
 #include "core/kv.h"
 #include "core/output.h"
+#include "processors/alerts.h"
 #include "util/lsn.h"
 #include "util/time.h"
 
 namespace walguard {
 
-extern const AlertType kReplicationLag;
+extern const AlertType& kReplicationLag;  // its row: rule_registry.cc
 
 // One observation of the slot from the server's side.
 struct LagSample {

@@ -1,30 +1,38 @@
-// The ten Reserve Connect rules of contract section 3 (runbook 002),
-// evaluated for one entity at a time on the WAL clock.
+// The nine Reserve Connect rules of contract section 3 (runbook 002): one
+// predicate per rule over the facts of its entity (reserve_facts.h). Their
+// rows - type, severity, tables read, thresholds - are in rule_registry.cc.
 #pragma once
 
-#include <string>
-
+#include "config/thresholds.h"
 #include "processors/alerts.h"
-#include "processors/apply_context.h"
-#include "util/status.h"
+#include "processors/reserve_facts.h"
+#include "processors/rule_util.h"
 
 namespace walguard {
 
-extern const AlertType kLedgerImbalance;
-extern const AlertType kOverbooking;
-extern const AlertType kCalendarDrift;
-extern const AlertType kPaymentWithoutReservation;
-extern const AlertType kStuckPayment;
-extern const AlertType kPixPending;
-extern const AlertType kDoubleCharge;
-extern const AlertType kFailedPaymentRate;
-extern const AlertType kWebhookFailures;
+extern const AlertType& kLedgerImbalance;
+extern const AlertType& kOverbooking;
+extern const AlertType& kCalendarDrift;
+extern const AlertType& kPaymentWithoutReservation;
+extern const AlertType& kStuckPayment;
+extern const AlertType& kPixPending;
+extern const AlertType& kDoubleCharge;
+extern const AlertType& kFailedPaymentRate;
+extern const AlertType& kWebhookFailures;
 
-Status EvaluatePayment(ApplyContext* ctx, const std::string& payment_id);          // 3 payment rules
-Status EvaluateBookingIntent(ApplyContext* ctx, const std::string& intent_id);     // double_charge
-Status EvaluateUnit(ApplyContext* ctx, const std::string& unit_id);                // overbooking
-Status EvaluateUnitDate(ApplyContext* ctx, const std::string& unit_date_id);       // calendar_drift
-Status EvaluateProvider(ApplyContext* ctx, const std::string& provider);           // rate + webhooks
-Status EvaluateLedgerTransaction(ApplyContext* ctx, const std::string& txn_id);    // ledger_imbalance
+Verdict LedgerImbalance(const LedgerTransactionFacts& f, const Thresholds& t);
+
+Verdict PaymentWithoutReservation(const PaymentFacts& f, const Thresholds& t);
+Verdict StuckPayment(const PaymentFacts& f, const Thresholds& t);
+Verdict PixPending(const PaymentFacts& f, const Thresholds& t);
+
+Verdict DoubleCharge(const BookingIntentFacts& f, const Thresholds& t);
+
+Verdict Overbooking(const UnitFacts& f, const Thresholds& t);
+
+Verdict CalendarDrift(const UnitDateFacts& f, const Thresholds& t);
+
+Verdict FailedPaymentRate(const ProviderFacts& f, const Thresholds& t);
+Verdict WebhookFailures(const ProviderFacts& f, const Thresholds& t);
 
 }  // namespace walguard

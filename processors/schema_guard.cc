@@ -2,18 +2,16 @@
 
 #include <spdlog/spdlog.h>
 
+#include <array>
+#include <cassert>
 #include <cstdint>
 #include <string_view>
 
 #include "core/key_layout.h"
-#include "processors/reserve_rules.h"
-#include "processors/ticketing_rules.h"
+#include "processors/rule_registry.h"
 #include "util/json_writer.h"
 
 namespace walguard {
-
-const AlertType kRuleDisabled = {"rule_disabled", "P1", "rule", "walguard README: Schema changes and bad input",
-                                 nullptr,         false};
 
 namespace {
 
@@ -88,20 +86,17 @@ std::string DisabledDetails(const SchemaProblem& p, Lsn lsn) {
 }  // namespace
 
 const std::vector<const AlertType*>& RulesReading(TableId table) {
-  // Order matches TableId.
-  static const std::vector<std::vector<const AlertType*>> kRules = {
-      {&kStuckHolds, &kTierReservedDrift, &kTierIssuedDrift, &kHighReserved, &kFalseSoldOut, &kNegativeAvailable},
-      {&kStuckHolds, &kTierReservedDrift, &kFalseSoldOut},
-      {&kPaidWithoutTickets, &kOrderOverissued, &kRevenueMismatch, &kStalePendingOrders},
-      {&kOrderOverissued, &kRevenueMismatch},
-      {&kTierIssuedDrift, &kPaidWithoutTickets, &kOrderOverissued},
-      {&kPaymentWithoutReservation, &kStuckPayment, &kPixPending, &kDoubleCharge, &kFailedPaymentRate},
-      {&kPaymentWithoutReservation, &kOverbooking, &kCalendarDrift},
-      {&kLedgerImbalance},
-      {&kOverbooking, &kCalendarDrift},
-      {&kWebhookFailures},
-  };
-  return kRules[static_cast<size_t>(table)];
+  static const auto kByTable = [] {
+    std::array<std::vector<const AlertType*>, static_cast<size_t>(TableId::kCount)> by_table;
+    for (const Rule& rule : Rules()) {
+      for (const TableRead& read : rule.reads) {
+        if (read.table != TableId::kCount) by_table[static_cast<size_t>(read.table)].push_back(&rule.alert);
+      }
+    }
+    return by_table;
+  }();
+  assert(table < TableId::kCount);
+  return kByTable[static_cast<size_t>(table)];
 }
 
 std::string SchemaProblem::Reason() const {

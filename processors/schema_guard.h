@@ -19,21 +19,8 @@
 // `walguard run --resnapshot` (which wipes the state) is the way back, once
 // the schema is fixed.
 //
-// Which rules read which table (from ticketing_apply.cc, reserve_apply.cc and
-// the rules that consume their aggregates):
-//   ticket_tiers           stuck_holds, tier_reserved_drift, tier_issued_drift,
-//                          high_reserved, false_sold_out, negative_available
-//   ticket_holds           stuck_holds, tier_reserved_drift, false_sold_out
-//   orders                 paid_without_tickets, order_overissued,
-//                          revenue_mismatch, stale_pending_orders
-//   order_items            order_overissued, revenue_mismatch
-//   tickets                tier_issued_drift, paid_without_tickets, order_overissued
-//   payments               payment_without_reservation, stuck_payment,
-//                          pix_pending, double_charge, failed_payment_rate
-//   reservations           payment_without_reservation, overbooking, calendar_drift
-//   ledger_entries         ledger_imbalance
-//   availability_calendar  overbooking, calendar_drift
-//   processed_webhooks     webhook_failures
+// Which rules read which table: the `reads` of their rows in the rule
+// registry (rule_registry.cc; listed in docs/rules.md).
 //
 // State: 'D' | rule type -> the details of its rule_disabled alert.
 #pragma once
@@ -44,18 +31,18 @@
 #include <vector>
 
 #include "core/change.h"
+#include "core/kv.h"
 #include "processors/alerts.h"
 #include "processors/apply_context.h"
-#include "core/kv.h"
 #include "processors/monitored_tables.h"
 #include "processors/row_image.h"
 #include "util/status.h"
 
 namespace walguard {
 
-extern const AlertType kRuleDisabled;
+extern const AlertType& kRuleDisabled;  // its row: rule_registry.cc
 
-// The rules that read `table`'s rows (the map above).
+// The rules that read `table`'s rows, in registry order (rule_registry.h).
 const std::vector<const AlertType*>& RulesReading(TableId table);
 
 struct SchemaProblem {

@@ -1,30 +1,37 @@
-// The ten ticketing rules of contract section 3 (runbook 000), evaluated for
-// one entity at a time against its row image and aggregates, on the WAL clock.
+// The ticketing rules of contract section 3 (runbook 000): one predicate per
+// rule over the facts of its entity (ticketing_facts.h). Their rows - type,
+// severity, tables read, thresholds - are in rule_registry.cc.
 #pragma once
 
-#include <string>
-#include <vector>
-
+#include "config/thresholds.h"
 #include "processors/alerts.h"
-#include "processors/apply_context.h"
-#include "util/status.h"
+#include "processors/rule_util.h"
+#include "processors/ticketing_facts.h"
 
 namespace walguard {
 
-extern const AlertType kStuckHolds;
-extern const AlertType kTierReservedDrift;
-extern const AlertType kTierIssuedDrift;
-extern const AlertType kHighReserved;
-extern const AlertType kFalseSoldOut;
-extern const AlertType kNegativeAvailable;
-extern const AlertType kStalePendingOrders;
-extern const AlertType kPaidWithoutTickets;
-extern const AlertType kOrderOverissued;
-extern const AlertType kRevenueMismatch;
+extern const AlertType& kStuckHolds;
+extern const AlertType& kTierReservedDrift;
+extern const AlertType& kTierIssuedDrift;
+extern const AlertType& kHighReserved;
+extern const AlertType& kFalseSoldOut;
+extern const AlertType& kNegativeAvailable;
+extern const AlertType& kStalePendingOrders;
+extern const AlertType& kPaidWithoutTickets;
+extern const AlertType& kOrderOverissued;
+extern const AlertType& kRevenueMismatch;
 
-// Evaluates every rule of the entity and emits the transitions.
-Status EvaluateTier(ApplyContext* ctx, const std::string& tier_id);
-Status EvaluateOrder(ApplyContext* ctx, const std::string& order_id);
-Status EvaluateEvent(ApplyContext* ctx, const std::string& event_id);
+Verdict StuckHolds(const TierFacts& f, const Thresholds& t);
+Verdict TierReservedDrift(const TierFacts& f, const Thresholds& t);
+Verdict TierIssuedDrift(const TierFacts& f, const Thresholds& t);
+Verdict HighReserved(const TierFacts& f, const Thresholds& t);
+Verdict FalseSoldOut(const TierFacts& f, const Thresholds& t);
+Verdict NegativeAvailable(const TierFacts& f, const Thresholds& t);
+
+Verdict PaidWithoutTickets(const OrderFacts& f, const Thresholds& t);
+Verdict OrderOverissued(const OrderFacts& f, const Thresholds& t);
+Verdict RevenueMismatch(const OrderFacts& f, const Thresholds& t);
+
+Verdict StalePendingOrders(const EventFacts& f, const Thresholds& t);
 
 }  // namespace walguard

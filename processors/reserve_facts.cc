@@ -1,0 +1,120 @@
+#include "processors/reserve_facts.h"
+
+#include "processors/aggregates.h"
+#include "processors/monitored_tables.h"
+#include "processors/occupancy.h"
+#include "processors/row_image.h"
+#include "processors/rule_util.h"
+
+namespace walguard {
+
+Status LoadFacts(ApplyContext* ctx, const std::string& id, PaymentFacts* p) {
+  p->id = id;
+  p->now = ctx->now;
+  p->args = Args("payment_id", id);
+  RowImage img;
+  Status s = LoadImage(ctx->kv, TableId::kPayments, id, &img);
+  if (!s.ok() && !s.IsNotFound()) return s;
+  if (!s.ok()) return Status::OK();
+  const TableSpec& spec = Spec(TableId::kPayments);
+  p->exists = true;
+  p->status = CellText(img, payment_col::kStatus);
+  p->method = CellText(img, payment_col::kMethod);
+  bool no_created = true, no_succeeded = true;
+  WG_RETURN_IF_ERROR(CellTime(spec, img, payment_col::kCreatedAt, &p->created, &no_created));
+  WG_RETURN_IF_ERROR(CellTime(spec, img, payment_col::kSucceededAt, &p->succeeded, &no_succeeded));
+  p->has_created = !no_created;
+  p->has_succeeded = !no_succeeded;
+  IntentAgg intent;
+  WG_RETURN_IF_ERROR(Load(ctx->kv, EntityKind::kBookingIntent, CellText(img, payment_col::kIntentId), &intent));
+  p->intent_reservations = intent.v[IntentAgg::kReservations];
+  p->details = Texts({{"status", p->status},
+                      {"method", p->method},
+                      {"provider", CellText(img, payment_col::kProvider)},
+                      {"booking_intent_id", CellText(img, payment_col::kIntentId)},
+                      {"amount", CellText(img, payment_col::kAmount)},
+                      {"created_at", no_created ? "" : FormatTimestamp(p->created)},
+                      {"succeeded_at", no_succeeded ? "" : FormatTimestamp(p->succeeded)}});
+  return Status::OK();
+}
+
+Status LoadFacts(ApplyContext* ctx, const std::string& id, BookingIntentFacts* b) {
+  b->id = id;
+  const std::string prefix = PaymentIndexPrefix(id);
+  Micros latest_at = 0;
+  Status parse;
+  WG_RETURN_IF_ERROR(ScanPrefix(ctx->kv, prefix, [&](std::string_view key, std::string_view value) {
+    IndexedPayment p;
+    if (!DecodeIndexedPayment(value, &p)) parse = Status::Corruption("payment index entry");
+    if (!parse.ok() || p.status != "succeeded") return parse.ok();
+    Decimal amount;
+    parse = Decimal::Parse(p.amount, &amount);
+    b->total += amount;
+    ++b->succeeded;
+    std::string pid(key.substr(prefix.size()));
+    if (b->latest_id.empty() || p.succeeded_at > latest_at || (p.succeeded_at == latest_at && pid > b->latest_id)) {
+      b->latest_id = pid;
+      latest_at = p.succeeded_at;
+    }
+    return parse.ok();
+  }));
+  return parse;
+}
+
+Status LoadFacts(ApplyContext* ctx, const std::string& unit, UnitFacts* u) {
+  u->id = unit;
+  WG_RETURN_IF_ERROR(FirstOverbookedDate(ctx->kv, unit, &u->overbooked, &u->first_date));
+  if (!u->overbooked) return Status::OK();
+  WG_RETURN_IF_ERROR(LoadDateCount(ctx->kv, unit, u->first_date, &u->active));
+  RowImage cal;
+  if (LoadImage(ctx->kv, TableId::kAvailabilityCalendar, UnitDateId(unit, u->first_date), &cal).ok()) {
+    WG_RETURN_IF_ERROR(CellInt(Spec(TableId::kAvailabilityCalendar), cal, calendar_col::kAllotment, &u->allotment));
+  }
+  return Status::OK();
+}
+
+Status LoadFacts(ApplyContext* ctx, const std::string& id, UnitDateFacts* d) {
+  d->id = id;
+  const size_t slash = id.rfind('/');
+  if (slash == std::string::npos || !ParseDate(std::string_view(id).substr(slash + 1), &d->date)) {
+    return Status::Corruption("unit_date id " + id);
+  }
+  d->unit = id.substr(0, slash);
+  RowImage cal;
+  Status s = LoadImage(ctx->kv, TableId::kAvailabilityCalendar, id, &cal);
+  if (!s.ok() && !s.IsNotFound()) return s;
+  d->has_calendar = s.ok();
+  if (s.ok()) {
+    WG_RETURN_IF_ERROR(
+        CellInt(Spec(TableId::kAvailabilityCalendar), cal, calendar_col::kBookingsCount, &d->bookings_count));
+  }
+  return LoadDateCount(ctx->kv, d->unit, d->date, &d->active);
+}
+
+Status LoadFacts(ApplyContext* ctx, const std::string& provider, ProviderFacts* p) {
+  p->id = provider;
+  WG_RETURN_IF_ERROR(Load(ctx->kv, EntityKind::kProvider, provider, &p->payments));
+  return Load(ctx->kv, EntityKind::kProviderWebhooks, provider, &p->webhooks);
+}
+
+Status LoadFacts(ApplyContext* ctx, const std::string& txn_id, LedgerTransactionFacts* l) {
+  l->id = txn_id;
+  const std::string prefix = LedgerIndexPrefix(txn_id);
+  Status parse;
+  WG_RETURN_IF_ERROR(ScanPrefix(ctx->kv, prefix, [&](std::string_view key, std::string_view value) {
+    LedgerEntry x;
+    x.id.assign(key.substr(prefix.size()));
+    if (!DecodeIndexedLedgerEntry(value, &x.e)) parse = Status::Corruption("ledger index entry " + x.id);
+    if (parse.ok()) parse = Decimal::Parse(x.e.amount, &x.amount);
+    l->entries.push_back(std::move(x));
+    return parse.ok();
+  }));
+  WG_RETURN_IF_ERROR(parse);
+  for (const LedgerEntry& x : l->entries) {
+    if (x.e.direction == "debit") l->debit += x.amount;
+    if (x.e.direction == "credit") l->credit += x.amount;
+  }
+  return Status::OK();
+}
+
+}  // namespace walguard

@@ -1,0 +1,53 @@
+// What the ticketing rules (runbook 000) know of one entity: its row image
+// and aggregates, read once per evaluation by the entity's facts loader and
+// then handed to every rule of the entity (rule_registry.h).
+#pragma once
+
+#include <cstdint>
+#include <string>
+
+#include "core/entity_kind.h"
+#include "processors/aggregates.h"
+#include "processors/apply_context.h"
+#include "util/status.h"
+#include "util/time.h"
+
+namespace walguard {
+
+struct TierFacts {
+  static constexpr EntityKind kKind = EntityKind::kTier;
+  std::string id;
+  std::string event_id;  // "" while the tier row is unknown
+  bool exists = false;   // the tier row is stored; no rule fires without it
+  int64_t quantity = 0, reserved = 0, issued = 0;
+  TierAgg agg;
+  std::string event_args;  // {"event_id":...}: the command args of most tier rules
+
+  int64_t available() const { return quantity - reserved - issued; }
+};
+
+struct OrderFacts {
+  static constexpr EntityKind kKind = EntityKind::kOrder;
+  std::string id;
+  std::string event_id;
+  bool paid = false;
+  int64_t total_cents = 0;
+  // paid_at, else created_at: when paid_without_tickets starts counting.
+  bool has_since = false;
+  Micros since = 0;
+  Micros now = 0;  // the WAL clock
+  OrderAgg agg;
+};
+
+struct EventFacts {
+  static constexpr EntityKind kKind = EntityKind::kEvent;
+  std::string id;
+  std::string event_id;  // the id itself
+  EventAgg agg;
+};
+
+Status LoadFacts(ApplyContext* ctx, const std::string& id, TierFacts* out);
+Status LoadFacts(ApplyContext* ctx, const std::string& id, OrderFacts* out);
+Status LoadFacts(ApplyContext* ctx, const std::string& id, EventFacts* out);
+
+}  // namespace walguard
