@@ -1,4 +1,4 @@
-// Rule thresholds: the settings of the rules (contract section 3), and one
+// Rule thresholds: the settings of the rules (docs/reference.md section 3), and one
 // definition per setting that everything else derives from: the [rules.*]
 // sections LoadConfigFile reads, their bounds, the thresholds part of
 // config/walguard.example.toml and the thresholds column of docs/rules.md.

@@ -12,7 +12,7 @@ enum class Topic : uint8_t { kAlerts = 0, kCommands = 1, kDeadLetter = 2 };
 struct OutMessage {
   Topic topic = Topic::kAlerts;
   std::string key;      // fingerprint for alerts and commands
-  std::string payload;  // one JSON object (contract section 4)
+  std::string payload;  // one JSON object (docs/reference.md section 4)
 };
 
 }  // namespace walguard

@@ -1,4 +1,4 @@
-// The tables walguard reads (contract section 1) and the columns it keeps of
+// The tables walguard reads (docs/reference.md section 1) and the columns it keeps of
 // each. Other columns may exist and are ignored; only these are snapshotted
 // and stored in row images.
 #pragma once

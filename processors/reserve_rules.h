@@ -1,4 +1,4 @@
-// The nine Reserve Connect rules of contract section 3 (runbook 002): one
+// The nine Reserve Connect rules of docs/reference.md section 3 (runbook 002): one
 // predicate per rule over the facts of its entity (reserve_facts.h). Their
 // rows - type, severity, tables read, thresholds - are in rule_registry.cc.
 #pragma once

@@ -1,4 +1,4 @@
-// The ticketing rules of contract section 3 (runbook 000): one predicate per
+// The ticketing rules of docs/reference.md section 3 (runbook 000): one predicate per
 // rule over the facts of its entity (ticketing_facts.h). Their rows - type,
 // severity, tables read, thresholds - are in rule_registry.cc.
 #pragma once

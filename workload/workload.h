@@ -4,7 +4,7 @@
 //
 // Each worker thread owns one libpq connection and runs a loop of random
 // operations, one explicit transaction each. Healthy operations follow the
-// runbooks and keep every invariant of CONTRACT.md section 3 under
+// runbooks and keep every invariant of docs/reference.md section 3 under
 // concurrency (atomic counter updates, per-unit advisory locks, calendar
 // upserts and balanced ledgers in the same transaction as what they account
 // for). With probability `fault_rate` an operation is instead a fault: one

@@ -9,7 +9,7 @@ namespace walguard::testing {
 
 namespace {
 
-// Rules without a command on firing (CONTRACT.md section 3).
+// Rules without a command on firing (docs/reference.md section 3).
 const std::set<std::string> kRulesWithoutCommand = {"high_reserved",    "order_overissued",    "revenue_mismatch",
                                                     "ledger_imbalance", "failed_payment_rate", "webhook_failures"};
 

@@ -31,7 +31,7 @@ struct StreamSummary {
 // and an alert_id reused by a new firing or by another fingerprint are
 // violations. Every command must be caused_by a published firing of its own
 // key and carry the command_id derived from that alert_id, and every firing
-// of a rule with a command (CONTRACT.md section 3) must have its command.
+// of a rule with a command (docs/reference.md section 3) must have its command.
 std::string CheckPublished(const std::vector<Published>& all, StreamSummary* summary);
 
 // Every message keyed `fingerprint`, one line each, for failure reports.

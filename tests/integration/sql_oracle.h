@@ -4,7 +4,7 @@
 // status, the orphaned-payment and revenue queries; 002:
 // find_ledger_imbalances, overbooking_check, the double-charge, stuck
 // payment and webhook queries) rewritten for the contract schema, with the
-// exact semantics of contract section 3 and walguard's default thresholds.
+// exact semantics of docs/reference.md section 3 and walguard's default thresholds.
 //
 // All queries run in one REPEATABLE READ transaction, so they see one
 // snapshot and one now().

@@ -1,4 +1,4 @@
-// The per-payment Reserve Connect rules (contract section 3, runbook 002),
+// The per-payment Reserve Connect rules (docs/reference.md section 3, runbook 002),
 // table-driven like reserve_rules_test.cc: payment_without_reservation,
 // stuck_payment, pix_pending and double_charge, on the WAL clock and from rows
 // that are already overdue, plus their thresholds.
@@ -246,7 +246,7 @@ TEST(ReservePaymentRulesCoverage, EveryPaymentRuleFiresAndResolves) {
   }
 }
 
-// The refund of a duplicate charge waits for a human (contract section 3).
+// The refund of a duplicate charge waits for a human (docs/reference.md section 3).
 TEST(ReservePaymentRules, DoubleChargeRefundRequiresApproval) {
   RuleHarness h;
   h.Run(Txn(At(0), {InsResFor(1, B1), InsPay(1, {.status = "succeeded", .succeeded_at = At(0), .intent = B1})}));

@@ -1,4 +1,4 @@
-// Reserve Connect rules (contract section 3, runbook 002), table-driven:
+// Reserve Connect rules (docs/reference.md section 3, runbook 002), table-driven:
 // ledger_imbalance, overbooking, calendar_drift, and bad input to the
 // reserve tables. Payments are in reserve_payments_test.cc, the windowed
 // provider rules in reserve_windows_test.cc, the cost of occupancy updates in
@@ -6,7 +6,7 @@
 //
 // Each case is a sequence of steps (source transactions or WAL-clock ticks)
 // with the exact transitions, commands and dead letters each step must emit.
-// The harness also checks every message against contract sections 3-4
+// The harness also checks every message against docs/reference.md sections 3-4
 // (severity, entity kind, resolved repeats the firing's alert_id, ...), and
 // every case is replayed on fresh state, which must give identical messages.
 #include <gtest/gtest.h>

@@ -1,5 +1,5 @@
 // Reserve Connect rows that existed before walguard started (the initial
-// snapshot, contract section 5) count, are judged together once every table
+// snapshot, docs/reference.md section 5) count, are judged together once every table
 // has been read, and keep their deadlines across a restart.
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>

@@ -275,7 +275,7 @@ Step Clock(Micros now) {
 }
 
 // ---------------------------------------------------------------------------
-// Rules (contract section 3)
+// Rules (docs/reference.md section 3)
 
 const std::vector<RuleInfo>& TicketingRules() {
   static const std::vector<RuleInfo> kRules = {

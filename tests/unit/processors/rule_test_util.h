@@ -3,7 +3,7 @@
 // MemoryKv, and read back the emitted messages parsed.
 //
 // Every message the harness sees is also checked against the message
-// contract (CONTRACT.md section 4) and the alert lifecycle (section 3):
+// contract (docs/reference.md section 4) and the alert lifecycle (section 3):
 // fingerprint shape, severity and entity kind per type, no repeated firing,
 // a resolved message repeating its firing's alert_id, the command of a
 // firing with caused_by = alert_id, ... Breaches are collected in

@@ -1,4 +1,4 @@
-// The ten ticketing rules (contract section 3), table-driven: each case is a
+// The ten ticketing rules (docs/reference.md section 3), table-driven: each case is a
 // sequence of steps (source transactions or WAL-clock ticks) with the exact
 // alert transitions, commands and dead letters each step must emit.
 //
