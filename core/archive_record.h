@@ -1,0 +1,68 @@
+// ArchiveRecord: one step of processing as the archive keeps it, so that a
+// replay applies exactly the steps the live run applied, in the same order,
+// and derives the same alerts (docs/reference.md section 6).
+//
+// A step is what the engine applies atomically: a source transaction, a WAL
+// clock tick, or a snapshot in three parts (begin, rows, end). The encoding
+// is walguard's own binary format (util/coding.h), FROZEN like the state's
+// key layout: records outlive the binary that wrote them. A new field goes at
+// the end of a kind's encoding, and decoders ignore trailing bytes they do
+// not know; anything else is a new kArchiveFormatVersion.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "core/change.h"
+#include "core/firing_alert.h"
+#include "util/lsn.h"
+#include "util/status.h"
+#include "util/time.h"
+
+namespace walguard {
+
+inline constexpr int kArchiveFormatVersion = 1;
+
+// FROZEN: stored as the first byte of every record.
+enum class ArchiveRecordKind : char {
+  kTransaction = 'X',    // txn: a source transaction, applied at its commit
+  kClockTick = 'K',      // clock, lsn: the WAL clock moved by a keepalive while idle
+  kSnapshotBegin = 'B',  // clock, lsn (the slot's consistent point), handover: the
+                         // firing set of a replaced state (--resnapshot), may be empty
+  kSnapshotRow = 'R',    // row: one row read under the snapshot
+  kSnapshotEnd = 'E',    // lsn: every table read; the snapshot is evaluated here
+};
+
+struct ArchiveRecord {
+  ArchiveRecordKind kind = ArchiveRecordKind::kTransaction;
+  Transaction txn;                    // kTransaction
+  Change row;                         // kSnapshotRow
+  Micros clock = 0;                   // kClockTick, kSnapshotBegin
+  Lsn lsn = 0;                        // kClockTick, kSnapshotBegin, kSnapshotEnd (kTransaction: txn.end_lsn)
+  std::vector<FiringAlert> handover;  // kSnapshotBegin
+
+  // The position of the record in the WAL: a transaction's end LSN, a tick's
+  // last applied position, a snapshot's consistent point; 0 for a row.
+  Lsn Position() const { return kind == ArchiveRecordKind::kTransaction ? txn.end_lsn : lsn; }
+  // The WAL clock the record carries: commit time, tick time, snapshot time.
+  Micros Time() const { return kind == ArchiveRecordKind::kTransaction ? txn.commit_time : clock; }
+};
+
+// Appends the encoding of `record` to *out.
+void EncodeArchiveRecord(const ArchiveRecord& record, std::string* out);
+
+// Corruption when `in` is not one whole record.
+Status DecodeArchiveRecord(std::string_view in, ArchiveRecord* record);
+
+// The encodings of the steps, without building an ArchiveRecord first (the
+// live pipeline's hot path).
+void EncodeTransactionRecord(const Transaction& txn, std::string* out);
+void EncodeClockTickRecord(Micros clock, Lsn lsn, std::string* out);
+void EncodeSnapshotBeginRecord(Micros clock, Lsn consistent_point, const std::vector<FiringAlert>& handover,
+                               std::string* out);
+void EncodeSnapshotRowRecord(const Change& row, std::string* out);
+void EncodeSnapshotEndRecord(Lsn consistent_point, std::string* out);
+
+}  // namespace walguard

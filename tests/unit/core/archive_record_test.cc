@@ -1,0 +1,140 @@
+#include "core/archive_record.h"
+
+#include <gtest/gtest.h>
+
+#include <string>
+
+namespace walguard {
+namespace {
+
+Change SampleChange() {
+  Change c;
+  c.action = Action::kUpdate;
+  c.schema = "ticketing";
+  c.table = "ticket_tiers";
+  c.columns = {{"id", "7f0c", false, TypeFamily::kUuid},
+               {"quantity", "100", false, TypeFamily::kInteger},
+               {"status", "", true, TypeFamily::kText}};
+  c.identity = {{"id", "7f0c", false, TypeFamily::kUuid}};
+  c.lsn = 0x16B3748;
+  return c;
+}
+
+void ExpectSameChange(const Change& a, const Change& b) {
+  EXPECT_EQ(a.action, b.action);
+  EXPECT_EQ(a.schema, b.schema);
+  EXPECT_EQ(a.table, b.table);
+  ASSERT_EQ(a.columns.size(), b.columns.size());
+  for (size_t i = 0; i < a.columns.size(); ++i) {
+    EXPECT_EQ(a.columns[i].name, b.columns[i].name);
+    EXPECT_EQ(a.columns[i].text, b.columns[i].text);
+    EXPECT_EQ(a.columns[i].is_null, b.columns[i].is_null);
+    EXPECT_EQ(a.columns[i].type, b.columns[i].type);
+  }
+  ASSERT_EQ(a.identity.size(), b.identity.size());
+  EXPECT_EQ(a.lsn, b.lsn);
+  EXPECT_EQ(a.prefix, b.prefix);
+  EXPECT_EQ(a.content, b.content);
+  EXPECT_EQ(a.transactional, b.transactional);
+}
+
+TEST(ArchiveRecord, TransactionRoundTrips) {
+  Transaction txn;
+  txn.xid = 4242;
+  txn.begin_lsn = 0x100;
+  txn.end_lsn = 0x200;
+  txn.commit_time = -5;  // before 1970: the clock is signed
+  txn.changes = {SampleChange(), SampleChange()};
+  txn.changes[1].action = Action::kMessage;
+  txn.changes[1].prefix = "walguard.heartbeat";
+  txn.changes[1].content = "2026-12-03";
+  txn.changes[1].transactional = true;
+  std::string bytes;
+  EncodeTransactionRecord(txn, &bytes);
+  ArchiveRecord r;
+  ASSERT_TRUE(DecodeArchiveRecord(bytes, &r).ok());
+  EXPECT_EQ(r.kind, ArchiveRecordKind::kTransaction);
+  EXPECT_EQ(r.txn.xid, 4242u);
+  EXPECT_EQ(r.txn.begin_lsn, 0x100u);
+  EXPECT_EQ(r.Position(), 0x200u);
+  EXPECT_EQ(r.Time(), -5);
+  ASSERT_EQ(r.txn.changes.size(), 2u);
+  for (size_t i = 0; i < 2; ++i) ExpectSameChange(txn.changes[i], r.txn.changes[i]);
+}
+
+TEST(ArchiveRecord, SnapshotAndClockRecordsRoundTrip) {
+  std::string bytes;
+  EncodeSnapshotBeginRecord(1'700'000'000'000'000, 0x300, {{"stuck_holds:tier:a", "id-1"}}, &bytes);
+  ArchiveRecord r;
+  ASSERT_TRUE(DecodeArchiveRecord(bytes, &r).ok());
+  EXPECT_EQ(r.kind, ArchiveRecordKind::kSnapshotBegin);
+  EXPECT_EQ(r.Time(), 1'700'000'000'000'000);
+  EXPECT_EQ(r.Position(), 0x300u);
+  ASSERT_EQ(r.handover.size(), 1u);
+  EXPECT_EQ(r.handover[0].fingerprint, "stuck_holds:tier:a");
+  EXPECT_EQ(r.handover[0].alert_id, "id-1");
+
+  bytes.clear();
+  EncodeSnapshotRowRecord(SampleChange(), &bytes);
+  ASSERT_TRUE(DecodeArchiveRecord(bytes, &r).ok());
+  EXPECT_EQ(r.kind, ArchiveRecordKind::kSnapshotRow);
+  ExpectSameChange(SampleChange(), r.row);
+
+  bytes.clear();
+  EncodeSnapshotEndRecord(0x300, &bytes);
+  ASSERT_TRUE(DecodeArchiveRecord(bytes, &r).ok());
+  EXPECT_EQ(r.kind, ArchiveRecordKind::kSnapshotEnd);
+  EXPECT_EQ(r.Position(), 0x300u);
+
+  bytes.clear();
+  EncodeClockTickRecord(77, 0x400, &bytes);
+  ASSERT_TRUE(DecodeArchiveRecord(bytes, &r).ok());
+  EXPECT_EQ(r.kind, ArchiveRecordKind::kClockTick);
+  EXPECT_EQ(r.Time(), 77);
+  EXPECT_EQ(r.Position(), 0x400u);
+}
+
+TEST(ArchiveRecord, EncodeArchiveRecordMatchesTheStepEncoders) {
+  ArchiveRecord r;
+  r.kind = ArchiveRecordKind::kClockTick;
+  r.clock = 9;
+  r.lsn = 10;
+  std::string a, b;
+  EncodeArchiveRecord(r, &a);
+  EncodeClockTickRecord(9, 10, &b);
+  EXPECT_EQ(a, b);
+}
+
+TEST(ArchiveRecord, EveryTruncationIsCorruptionNeverACrash) {
+  Transaction txn;
+  txn.end_lsn = 0x200;
+  txn.changes = {SampleChange()};
+  std::string bytes;
+  EncodeTransactionRecord(txn, &bytes);
+  for (size_t n = 0; n < bytes.size(); ++n) {
+    ArchiveRecord r;
+    Status s = DecodeArchiveRecord(std::string_view(bytes).substr(0, n), &r);
+    EXPECT_FALSE(s.ok()) << "prefix of " << n << " bytes decoded";
+  }
+}
+
+TEST(ArchiveRecord, UnknownKindAndBadBytesAreCorruption) {
+  ArchiveRecord r;
+  EXPECT_EQ(DecodeArchiveRecord("Z", &r).code(), Status::Code::kCorruption);
+  std::string bytes;
+  EncodeSnapshotRowRecord(SampleChange(), &bytes);
+  bytes[1] = '?';  // not an Action
+  EXPECT_EQ(DecodeArchiveRecord(bytes, &r).code(), Status::Code::kCorruption);
+}
+
+TEST(ArchiveRecord, TrailingBytesOfALaterFormatAreIgnored) {
+  std::string bytes;
+  EncodeClockTickRecord(5, 6, &bytes);
+  bytes += "future field";
+  ArchiveRecord r;
+  ASSERT_TRUE(DecodeArchiveRecord(bytes, &r).ok());
+  EXPECT_EQ(r.Time(), 5);
+}
+
+}  // namespace
+}  // namespace walguard
