@@ -1,0 +1,76 @@
+// The archive on disk: walguard's own record of every processing step it
+// applied (core/archive_record.h), so that an engineer can replay and
+// inspect after an incident (docs/reference.md section 6) although a logical
+// slot cannot be rewound.
+//
+// Layout: one directory (`<state-dir>/archive/` by default) of segment files,
+// each a run of consecutive records:
+//   - written once, whole, and never rewritten (temp file, fsync, rename,
+//     fsync of the directory): a segment either exists complete or not at all;
+//   - compressed (zstd) and checksummed: a damaged segment is reported with
+//     its range and skipped, never silently read;
+//   - named by what it holds, so the directory listing is the index that
+//     replay and inspect seek with: the archive sequence numbers of its first
+//     and last record, its first and last WAL position, its first and last
+//     WAL clock time.
+// Sequence numbers are assigned by the live pipeline, consecutive from 1 for
+// the life of the state directory; a gap between two segments means
+// retention (or damage) cut the history there.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "util/lsn.h"
+#include "util/status.h"
+#include "util/time.h"
+
+namespace walguard {
+
+// What one segment holds, as its file name says.
+struct SegmentInfo {
+  std::string path;  // the file
+  uint64_t first_seq = 0, last_seq = 0;
+  Lsn first_lsn = 0, last_lsn = 0;  // smallest and largest non-zero record position
+  Micros first_time = 0, last_time = 0;
+  uint64_t file_bytes = 0;
+};
+
+// One record to write: its sequence number, position and time (for the
+// segment's name) and its encoding (core/archive_record.h).
+struct SegmentRecord {
+  uint64_t seq = 0;
+  Lsn lsn = 0;  // 0 for records without a position (snapshot rows)
+  Micros time = 0;
+  std::string_view bytes;
+};
+
+// Writes `records` (consecutive seqs, at least one) as one new segment in
+// `dir` (created 0700 if missing), durably. *info describes it.
+Status WriteSegment(const std::string& dir, const std::vector<SegmentRecord>& records, SegmentInfo* info);
+
+// The segments in `dir`, in sequence order, from their names alone (no file
+// is opened). Files that are not segments (a temp file left by a crash) are
+// ignored; an absent directory is an empty archive.
+Status ListSegments(const std::string& dir, std::vector<SegmentInfo>* segments);
+
+// Reads one segment, verifying its checksum before handing out anything, and
+// calls visit(seq, bytes) for each record in order. Corruption, naming the
+// file and its seq and LSN range, when the segment is damaged.
+Status ReadSegment(const SegmentInfo& segment,
+                   const std::function<Status(uint64_t seq, std::string_view bytes)>& visit);
+
+struct RetentionLimits {
+  Micros max_age = 7 * 24 * 3600 * kMicrosPerSecond;  // by last_time against `now`; 0: no limit
+  uint64_t max_bytes = uint64_t{10} << 30;             // total file bytes; 0: no limit
+};
+
+// Deletes the oldest segments while any limit is exceeded, never the newest
+// one. Appends what it deleted to *deleted.
+Status ApplyRetention(const std::string& dir, const RetentionLimits& limits, Micros now,
+                      std::vector<SegmentInfo>* deleted);
+
+}  // namespace walguard
