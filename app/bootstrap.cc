@@ -1,0 +1,94 @@
+#include "app/bootstrap.h"
+
+#include <spdlog/spdlog.h>
+
+#include "ingest/snapshot.h"
+#include "processors/alerts.h"
+#include "processors/monitored_tables.h"
+
+namespace walguard {
+
+namespace {
+// Snapshot rows per (unsynced) intermediate write.
+constexpr int kSnapshotChunk = 10000;
+
+// The alerts the old state published (--resnapshot) are continued, not fired
+// anew: kept across the wipe, taken over at the end of the snapshot.
+Status KeepHandover(StateStore* store, std::vector<FiringAlert>* handover) {
+  WG_RETURN_IF_ERROR(ListFiring(store->NewBatch().get(), handover));
+  if (!handover->empty()) return store->WriteHandover(*handover);
+  return store->ReadHandover(handover);  // left by a bootstrap that was cut short
+}
+
+Status RecreateSlot(ReplicationClient* repl, const std::string& slot, SlotInfo* info) {
+  bool exists = false;
+  WG_RETURN_IF_ERROR(repl->SlotExists(slot, &exists));
+  if (exists) {
+    spdlog::warn("bootstrap: dropping existing slot '{}' (left by an interrupted snapshot or --resnapshot)", slot);
+    WG_RETURN_IF_ERROR(repl->DropSlot(slot));
+  }
+  return repl->CreateSlot(slot, info);
+}
+}  // namespace
+
+Status Bootstrap(const BootstrapParts& parts, std::vector<OutboxEntry>* appended) {
+  const std::string& slot = parts.config.postgres.slot;
+  StateStore* store = parts.store;
+  Engine* engine = parts.engine;
+  spdlog::info("bootstrap: wiping local state, creating slot '{}' and reading a consistent snapshot", slot);
+  std::vector<FiringAlert> handover;
+  WG_RETURN_IF_ERROR(KeepHandover(store, &handover));
+  WG_RETURN_IF_ERROR(store->Wipe());
+  SlotInfo info;
+  WG_RETURN_IF_ERROR(RecreateSlot(parts.repl, slot, &info));
+  WG_RETURN_IF_ERROR(engine->Load(store->NewBatch().get()));
+  engine->BeginSnapshot(WallClockNow());
+
+  auto batch = store->NewBatch();
+  std::vector<OutMessage> out;
+  int64_t rows = 0;
+  Status s = ReadSnapshot(parts.config.postgres.conninfo, info.snapshot_name, MonitoredTables(), [&](Change&& row) {
+    WG_RETURN_IF_ERROR(engine->ApplySnapshotRow(row, batch.get(), &out));
+    if (++rows % kSnapshotChunk != 0) return Status::OK();
+    batch->AppendOutbox(out, appended);
+    out.clear();
+    return store->Commit(batch.get(), /*sync=*/false);  // no checkpoint yet: a crash restarts the snapshot
+  });
+  WG_RETURN_IF_ERROR(s.WithContext("snapshot"));
+  WG_RETURN_IF_ERROR(engine->CarryFiring(handover, info.consistent_point, batch.get(), WallClockNow(), &out));
+  WG_RETURN_IF_ERROR(engine->FinishSnapshot(info.consistent_point, batch.get(), WallClockNow(), &out));
+  batch->ClearHandover(handover);
+  batch->AppendOutbox(out, appended);
+  Checkpoint* checkpoint = parts.checkpoint;
+  checkpoint->lsn = info.consistent_point;
+  checkpoint->snapshot_done = true;
+  checkpoint->slot = slot;
+  batch->SetCheckpoint(*checkpoint);
+  WG_RETURN_IF_ERROR(store->Commit(batch.get(), /*sync=*/true));
+  spdlog::info(
+      "bootstrap: {} snapshot rows applied, {} alert(s) of the previous state continued or resolved, {} "
+      "message(s) emitted; streaming from {}",
+      rows, handover.size(), appended->size(), FormatLsn(info.consistent_point));
+  WG_RETURN_IF_ERROR(parts.outlet->Publish(std::move(*appended)));
+  appended->clear();
+  return Status::OK();
+}
+
+Status BootstrapWithRetry(const BootstrapParts& parts, Backoff* backoff, const std::function<Status()>& reconnect) {
+  std::vector<OutboxEntry> appended;
+  Status s = Bootstrap(parts, &appended);
+  while (s.IsUnavailable() && !backoff->stopped()) {
+    spdlog::warn("bootstrap: {}; starting over in {} ms", s.ToString(), backoff->next_ms());
+    parts.repl->Close();
+    // Entries the cut snapshot's chunks committed (dead letters) are in the
+    // outbox, which the wipe keeps: deliver them like any other.
+    WG_RETURN_IF_ERROR(parts.outlet->Publish(std::move(appended)));
+    appended.clear();
+    backoff->Sleep();
+    s = reconnect();
+    if (s.ok()) s = Bootstrap(parts, &appended);
+  }
+  return s;
+}
+
+}  // namespace walguard
