@@ -38,7 +38,7 @@ Pipeline::Pipeline(const Config& config, const std::atomic<bool>* stop)
 Pipeline::~Pipeline() = default;
 
 Status Pipeline::Run(bool resnapshot) {
-  WG_RETURN_IF_ERROR(Open());
+  WG_RETURN_IF_ERROR(Open(resnapshot));
   WG_RETURN_IF_ERROR(Connect());
   if (resnapshot || !checkpoint_.snapshot_done) {
     Backoff backoff(config_.postgres.reconnect_max_backoff_ms, stop_);
@@ -65,8 +65,9 @@ Status Pipeline::Run(bool resnapshot) {
   return Shutdown();
 }
 
-Status Pipeline::Open() {
-  WG_RETURN_IF_ERROR(StateStore::Open(config_.state_dir, &store_));
+Status Pipeline::Open(bool resnapshot) {
+  // --resnapshot rebuilds a state of another format instead of refusing it.
+  WG_RETURN_IF_ERROR(StateStore::Open(config_.state_dir, &store_, StateOpenOptions{.allow_other_format = resnapshot}));
   outlet_ = std::make_unique<Outlet>(config_, store_.get());
   WG_RETURN_IF_ERROR(outlet_->Open());
   const BatchLimits limits{config_.max_batch_transactions, config_.max_batch_ms};

@@ -48,7 +48,7 @@ class Pipeline {
   // Longest wait on the socket or the sink per loop turn.
   static constexpr int kPollMs = 100;
 
-  Status Open();
+  Status Open(bool resnapshot);
   Status Connect();
   Status StartStream();
   Status StreamOnce();
