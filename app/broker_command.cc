@@ -16,7 +16,9 @@ namespace {
 // demand, for trying what walguard and consumers do while Kafka is away.
 std::atomic<int> g_outage_request{0};  // 0 none, 1 down, 2 up
 
-void OnOutageSignal(int signo) { g_outage_request.store(signo == SIGUSR1 ? 1 : 2); }
+void OnOutageSignal(int signo) {
+  g_outage_request.store(signo == SIGUSR1 ? 1 : 2);
+}
 
 void InstallOutageSignals() {
   struct sigaction sa = {};
@@ -54,10 +56,11 @@ int BrokerCommand(const BrokerCommandOptions& options, const Config& config, con
   }
   std::printf("bootstrap=%s\n", broker.bootstrap_servers().c_str());
   std::fflush(stdout);
-  spdlog::info("embedded broker serving {} (topics {}, {}, {} with {} partitions); SIGINT/SIGTERM stops it, "
-               "SIGUSR1/SIGUSR2 take it down/up",
-               broker.bootstrap_servers(), config.kafka.alerts_topic, config.kafka.commands_topic,
-               config.kafka.deadletter_topic, options.partitions);
+  spdlog::info(
+      "embedded broker serving {} (topics {}, {}, {} with {} partitions); SIGINT/SIGTERM stops it, "
+      "SIGUSR1/SIGUSR2 take it down/up",
+      broker.bootstrap_servers(), config.kafka.alerts_topic, config.kafka.commands_topic, config.kafka.deadletter_topic,
+      options.partitions);
   InstallOutageSignals();
   // The mock cluster runs on its own thread; this one only waits for signals.
   while (!stop->load()) {

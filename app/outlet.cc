@@ -41,9 +41,12 @@ Status Outlet::Publish(std::vector<OutboxEntry>&& entries) {
 
 std::string Outlet::TopicName(Topic topic) const {
   switch (topic) {
-    case Topic::kAlerts: return config_.kafka.alerts_topic;
-    case Topic::kCommands: return config_.kafka.commands_topic;
-    case Topic::kDeadLetter: return config_.kafka.deadletter_topic;
+    case Topic::kAlerts:
+      return config_.kafka.alerts_topic;
+    case Topic::kCommands:
+      return config_.kafka.commands_topic;
+    case Topic::kDeadLetter:
+      return config_.kafka.deadletter_topic;
   }
   return config_.kafka.deadletter_topic;
 }
@@ -89,8 +92,9 @@ Status Outlet::Drain(int timeout_ms) {
   Status s = kafka_->Flush(timeout_ms, &delivered);
   WG_RETURN_IF_ERROR(Acknowledge(&delivered));
   if (!queue_.empty() || kafka_->in_flight() > 0) {
-    spdlog::warn("kafka: {} message(s) not yet delivered at stop; they stay in the outbox and are sent on the next start",
-                 queue_.size() + static_cast<size_t>(kafka_->in_flight()));
+    spdlog::warn(
+        "kafka: {} message(s) not yet delivered at stop; they stay in the outbox and are sent on the next start",
+        queue_.size() + static_cast<size_t>(kafka_->in_flight()));
   }
   return s;
 }

@@ -11,7 +11,11 @@ const Datum* FindIn(const std::vector<Datum>& data, std::string_view name) {
 }
 }  // namespace
 
-const Datum* Change::FindColumn(std::string_view name) const { return FindIn(columns, name); }
-const Datum* Change::FindIdentity(std::string_view name) const { return FindIn(identity, name); }
+const Datum* Change::FindColumn(std::string_view name) const {
+  return FindIn(columns, name);
+}
+const Datum* Change::FindIdentity(std::string_view name) const {
+  return FindIn(identity, name);
+}
 
 }  // namespace walguard

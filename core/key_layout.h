@@ -22,15 +22,15 @@ namespace walguard::keys {
 inline constexpr int kStateFormatVersion = 1;
 
 // ---- processor state (wiped by a fresh snapshot) ----
-inline constexpr char kAggregate = 'A';      // 'A' | EntityKind | entity id -> int64 counters
-inline constexpr char kDisabledRule = 'D';   // 'D' | rule type -> details of its rule_disabled alert
-inline constexpr char kFiring = 'F';         // 'F' | fingerprint -> alert_id
-inline constexpr char kLedgerIndex = 'L';    // 'L' | transaction id '/' entry id -> entry
-inline constexpr char kOverbooked = 'O';     // 'O' | unit '/' be32(date) -> "" while overbooked
-inline constexpr char kPaymentIndex = 'P';   // 'P' | intent id '/' payment id -> payment
-inline constexpr char kRowImage = 'R';       // 'R' | TableId | row key -> row image
-inline constexpr char kScalar = 'S';         // 'S' | name -> value ("Sclock": the WAL clock)
-inline constexpr char kTimer = 'T';          // 'T' | be64(deadline) | TableId | row key -> ""
+inline constexpr char kAggregate = 'A';     // 'A' | EntityKind | entity id -> int64 counters
+inline constexpr char kDisabledRule = 'D';  // 'D' | rule type -> details of its rule_disabled alert
+inline constexpr char kFiring = 'F';        // 'F' | fingerprint -> alert_id
+inline constexpr char kLedgerIndex = 'L';   // 'L' | transaction id '/' entry id -> entry
+inline constexpr char kOverbooked = 'O';    // 'O' | unit '/' be32(date) -> "" while overbooked
+inline constexpr char kPaymentIndex = 'P';  // 'P' | intent id '/' payment id -> payment
+inline constexpr char kRowImage = 'R';      // 'R' | TableId | row key -> row image
+inline constexpr char kScalar = 'S';        // 'S' | name -> value ("Sclock": the WAL clock)
+inline constexpr char kTimer = 'T';         // 'T' | be64(deadline) | TableId | row key -> ""
 
 // ---- owned by the state store ----
 inline constexpr std::string_view kCheckpoint = "~c";     // -> position, slot, system id, next outbox seq

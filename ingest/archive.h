@@ -65,7 +65,7 @@ Status ReadSegment(const SegmentInfo& segment,
 
 struct RetentionLimits {
   Micros max_age = 7 * 24 * 3600 * kMicrosPerSecond;  // by last_time against `now`; 0: no limit
-  uint64_t max_bytes = uint64_t{10} << 30;             // total file bytes; 0: no limit
+  uint64_t max_bytes = uint64_t{10} << 30;            // total file bytes; 0: no limit
 };
 
 // Deletes the oldest segments while any limit is exceeded, never the newest

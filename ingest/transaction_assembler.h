@@ -14,9 +14,9 @@ namespace walguard {
 class TransactionAssembler {
  public:
   enum class Event {
-    kNone,                 // record consumed, nothing complete yet
-    kTransaction,          // transaction() holds a complete transaction
-    kStandaloneMessage,    // message() holds a non-transactional logical message
+    kNone,               // record consumed, nothing complete yet
+    kTransaction,        // transaction() holds a complete transaction
+    kStandaloneMessage,  // message() holds a non-transactional logical message
   };
 
   // Consumes one decoded record. Errors (a C without a B, a B inside an open

@@ -9,8 +9,8 @@
 #include <string>
 #include <string_view>
 
-#include "processors/apply_context.h"
 #include "core/kv.h"
+#include "processors/apply_context.h"
 #include "util/status.h"
 
 namespace walguard {

@@ -19,7 +19,6 @@
 
 namespace walguard {
 
-
 // A change of active reservations on [from, to) (days since epoch) of one
 // unit. Collected per step and netted before they touch per-date state, so
 // moving a year-long stay by one day costs two dates, not 730.

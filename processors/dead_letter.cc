@@ -11,7 +11,10 @@ void WriteData(JsonWriter* w, const char* key, const std::vector<Datum>& data) {
   w->Key(key).BeginObject();
   for (const Datum& d : data) {
     w->Key(d.name);
-    if (d.is_null) w->Null(); else w->String(d.text);
+    if (d.is_null)
+      w->Null();
+    else
+      w->String(d.text);
   }
   w->EndObject();
 }

@@ -98,7 +98,6 @@ Status Engine::FinishSnapshot(Lsn consistent_point, KvTxn* kv, Micros detected_a
   return Status::OK();
 }
 
-
 Status Engine::CarryFiring(const std::vector<FiringAlert>& firing, Lsn consistent_point, KvTxn* kv, Micros detected_at,
                            std::vector<OutMessage>* out) {
   for (const FiringAlert& alert : firing) {

@@ -14,9 +14,9 @@
 
 #include "config/config.h"
 #include "core/change.h"
-#include "processors/apply_context.h"
 #include "core/kv.h"
 #include "core/output.h"
+#include "processors/apply_context.h"
 #include "processors/schema_guard.h"
 #include "util/status.h"
 

@@ -59,8 +59,10 @@ Status SetOverbooked(KvTxn* kv, std::string_view unit, int32_t date, bool overbo
   Status s = kv->Get(key, &ignored);
   if (!s.ok() && !s.IsNotFound()) return s;
   if (s.ok() == overbooked) return Status::OK();
-  if (overbooked) kv->Put(key, "");
-  else kv->Delete(key);
+  if (overbooked)
+    kv->Put(key, "");
+  else
+    kv->Delete(key);
   UnitOverbooked d;
   d.v[UnitOverbooked::kDates] = overbooked ? 1 : -1;
   return AddTo(kv, EntityKind::kUnit, unit, d);

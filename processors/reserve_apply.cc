@@ -35,8 +35,8 @@ Status TimeOf(TableId table, const RowImage& img, int col, Micros* t, bool* know
 
 Status DateOf(TableId table, const RowImage& img, int col, int32_t* date) {
   if (!ParseDate(CellText(img, col), date)) {
-    return Status::InvalidArgument("column " + Spec(table).columns[col] + " is not a date: " +
-                                   std::string(CellText(img, col)));
+    return Status::InvalidArgument("column " + Spec(table).columns[col] +
+                                   " is not a date: " + std::string(CellText(img, col)));
   }
   return Status::OK();
 }
@@ -71,8 +71,8 @@ Status AccountPayment(ApplyContext* ctx, const std::string& key, RowImage* img, 
   }
 
   const bool settled = status == "succeeded" || status == "failed";
-  const bool in_window = sign > 0 ? settled && has_created && ctx->now < created + t.payment_rate_window
-                                  : img->accounted != 0;
+  const bool in_window =
+      sign > 0 ? settled && has_created && ctx->now < created + t.payment_rate_window : img->accounted != 0;
   bool has_deadline = false;
   Micros deadline = 0;
   if (sign > 0) {
@@ -81,7 +81,8 @@ Status AccountPayment(ApplyContext* ctx, const std::string& key, RowImage* img, 
       Earliest(ctx->now, (has_succeeded ? succeeded : created) + t.payment_without_reservation_after, &has_deadline,
                &deadline);
     }
-    if (status == "processing" && has_created) Earliest(ctx->now, created + t.stuck_payment_after + 1, &has_deadline, &deadline);
+    if (status == "processing" && has_created)
+      Earliest(ctx->now, created + t.stuck_payment_after + 1, &has_deadline, &deadline);
     if (status == "pending" && has_created && CellText(*img, payment_col::kMethod) == "pix") {
       Earliest(ctx->now, created + t.pix_pending_after + 1, &has_deadline, &deadline);
     }
@@ -256,12 +257,18 @@ Status CheckReserveRow(TableId table, const RowImage& img) {
 
 Status AccountReserveRow(ApplyContext* ctx, TableId table, const std::string& key, RowImage* image, int sign) {
   switch (table) {
-    case TableId::kPayments: return AccountPayment(ctx, key, image, sign);
-    case TableId::kReservations: return AccountReservation(ctx, image, sign);
-    case TableId::kLedgerEntries: return AccountLedgerEntry(ctx, key, image, sign);
-    case TableId::kAvailabilityCalendar: return AccountCalendar(ctx, image, sign);
-    case TableId::kProcessedWebhooks: return AccountWebhook(ctx, key, image, sign);
-    default: return Status::InvalidArgument("not a reserve table");
+    case TableId::kPayments:
+      return AccountPayment(ctx, key, image, sign);
+    case TableId::kReservations:
+      return AccountReservation(ctx, image, sign);
+    case TableId::kLedgerEntries:
+      return AccountLedgerEntry(ctx, key, image, sign);
+    case TableId::kAvailabilityCalendar:
+      return AccountCalendar(ctx, image, sign);
+    case TableId::kProcessedWebhooks:
+      return AccountWebhook(ctx, key, image, sign);
+    default:
+      return Status::InvalidArgument("not a reserve table");
   }
 }
 

@@ -43,9 +43,12 @@ HoldPhase PhaseOf(const Hold& h, Micros now, const Thresholds& t) {
 // The first instant at which the hold's phase changes, if any.
 bool HoldDeadline(const Hold& h, HoldPhase phase, const Thresholds& t, Micros* deadline) {
   if (!h.has_expiry) return false;
-  if (phase == kUnexpired) *deadline = h.expires_at;
-  else if (phase == kExpired) *deadline = h.expires_at + t.stuck_hold_after + 1;
-  else return false;
+  if (phase == kUnexpired)
+    *deadline = h.expires_at;
+  else if (phase == kExpired)
+    *deadline = h.expires_at + t.stuck_hold_after + 1;
+  else
+    return false;
   return true;
 }
 
@@ -168,32 +171,45 @@ Status CheckTier(const RowImage& img) {
 
 Status CheckTicketingRow(TableId table, const RowImage& image) {
   switch (table) {
-    case TableId::kTicketTiers: return CheckTier(image);
-    case TableId::kTicketHolds: { Hold h; return ParseHold(image, &h); }
-    case TableId::kOrders: { Order o; return ParseOrder(image, &o); }
+    case TableId::kTicketTiers:
+      return CheckTier(image);
+    case TableId::kTicketHolds: {
+      Hold h;
+      return ParseHold(image, &h);
+    }
+    case TableId::kOrders: {
+      Order o;
+      return ParseOrder(image, &o);
+    }
     case TableId::kOrderItems: {
       int64_t v = 0;
       const TableSpec& spec = Spec(table);
       WG_RETURN_IF_ERROR(CellInt(spec, image, item_col::kQuantity, &v));
       return CellInt(spec, image, item_col::kUnitPriceCents, &v);
     }
-    case TableId::kTickets: return Status::OK();
-    default: break;
+    case TableId::kTickets:
+      return Status::OK();
+    default:
+      break;
   }
   return Status::InvalidArgument("not a ticketing table");
 }
 
-Status AccountTicketingRow(ApplyContext* ctx, TableId table, const std::string& key, RowImage* image,
-                           int sign) {
+Status AccountTicketingRow(ApplyContext* ctx, TableId table, const std::string& key, RowImage* image, int sign) {
   switch (table) {
     case TableId::kTicketTiers:
       ctx->Touch(EntityKind::kTier, key);
       return Status::OK();
-    case TableId::kTicketHolds: return AccountHold(ctx, key, image, sign);
-    case TableId::kOrders: return AccountOrder(ctx, key, image, sign);
-    case TableId::kOrderItems: return AccountItem(ctx, image, sign);
-    case TableId::kTickets: return AccountTicket(ctx, image, sign);
-    default: break;
+    case TableId::kTicketHolds:
+      return AccountHold(ctx, key, image, sign);
+    case TableId::kOrders:
+      return AccountOrder(ctx, key, image, sign);
+    case TableId::kOrderItems:
+      return AccountItem(ctx, image, sign);
+    case TableId::kTickets:
+      return AccountTicket(ctx, image, sign);
+    default:
+      break;
   }
   return Status::InvalidArgument("not a ticketing table");
 }

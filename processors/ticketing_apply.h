@@ -26,7 +26,6 @@ Status CheckTicketingRow(TableId table, const RowImage& image);
 // image->timer, sets the timer and adds the contribution. sign -1: clears
 // the timer and subtracts the contribution recorded in the image.
 // Marks the entities whose rules must be evaluated.
-Status AccountTicketingRow(ApplyContext* ctx, TableId table, const std::string& key, RowImage* image,
-                           int sign);
+Status AccountTicketingRow(ApplyContext* ctx, TableId table, const std::string& key, RowImage* image, int sign);
 
 }  // namespace walguard

@@ -14,7 +14,9 @@ constexpr size_t kHeader = 1 + 8 + 1;
 // Timers handled per scan: bounds the memory of one round.
 constexpr size_t kRoundSize = 1024;
 
-uint64_t Flip(Micros t) { return static_cast<uint64_t>(t) ^ (1ULL << 63); }
+uint64_t Flip(Micros t) {
+  return static_cast<uint64_t>(t) ^ (1ULL << 63);
+}
 }  // namespace
 
 std::string TimerKey(Micros deadline, TableId table, std::string_view row_key) {
@@ -47,8 +49,7 @@ Status FireDueTimers(KvTxn* kv, Micros after, Micros now,
     due.clear();
     WG_RETURN_IF_ERROR(kv->Scan(begin, end, [&](std::string_view key, std::string_view) {
       if (key.size() < kHeader) return true;  // not a timer key; cannot happen
-      due.push_back({std::string(key),
-                     {static_cast<TableId>(key[9]), std::string(key.substr(kHeader))}});
+      due.push_back({std::string(key), {static_cast<TableId>(key[9]), std::string(key.substr(kHeader))}});
       return due.size() < kRoundSize;
     }));
     if (due.empty()) return Status::OK();
@@ -62,8 +63,8 @@ Status FireDueTimers(KvTxn* kv, Micros after, Micros now,
   }
 }
 
-void UpdateRowTimer(KvTxn* kv, TableId table, std::string_view row_key, RowImage* image, int sign,
-                    bool has_deadline, Micros deadline) {
+void UpdateRowTimer(KvTxn* kv, TableId table, std::string_view row_key, RowImage* image, int sign, bool has_deadline,
+                    Micros deadline) {
   if (sign < 0) {
     if (image->has_timer) ClearTimer(kv, image->timer, table, row_key);
     return;

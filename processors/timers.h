@@ -31,8 +31,8 @@ Status FireDueTimers(KvTxn* kv, Micros after, Micros now,
 
 // Keeps a row's timer in step with its accounting: sign -1 clears the timer
 // the image records; sign +1 records and sets the new one, if any.
-void UpdateRowTimer(KvTxn* kv, TableId table, std::string_view row_key, RowImage* image, int sign,
-                    bool has_deadline, Micros deadline);
+void UpdateRowTimer(KvTxn* kv, TableId table, std::string_view row_key, RowImage* image, int sign, bool has_deadline,
+                    Micros deadline);
 
 // The earliest pending deadline, or false when there is none.
 bool NextTimer(KvTxn* kv, Micros* deadline);

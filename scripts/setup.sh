@@ -11,6 +11,7 @@ PACKAGES=(
   postgresql-15 postgresql-15-wal2json postgresql-client-15
   kcat jq
   clang-14 libclang-rt-14-dev  # the decoder fuzzer (libFuzzer, sanitizer runtimes)
+  clang-format clang-tidy-14   # scripts/lint.sh
 )
 
 missing=()

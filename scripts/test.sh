@@ -7,7 +7,9 @@
 #      same tests there; the `walguard` children the integration tests start
 #      are that sanitized binary too;
 #   3. builds the wal2json decoder fuzzer with clang and runs it for a while.
-# Any test failure, sanitizer report, leak, fuzzer crash or timeout fails it.
+# Before the build it checks the formatting (clang-format), after it the
+# production code with clang-tidy (scripts/lint.sh).
+# Any test failure, lint finding, sanitizer report, leak, fuzzer crash or timeout fails it.
 #
 # Environment (all optional):
 #   BUILD_DIR            normal build (default build); the others default to
@@ -52,11 +54,18 @@ begin setup
 bash scripts/setup.sh
 end
 
+begin format
+bash scripts/lint.sh format
+end
+
 # ---- 1. normal build and tests ----
 if [ "${WALGUARD_CI_NORMAL:-1}" != 0 ]; then
   begin build
   cmake -S . -B "$BUILD_DIR" -DCMAKE_BUILD_TYPE=RelWithDebInfo -DWALGUARD_WERROR=ON "${LAUNCHER[@]}" ${CMAKE_ARGS:-}
   cmake --build "$BUILD_DIR" -j"$JOBS"
+  end
+  begin clang-tidy
+  bash scripts/lint.sh tidy "$BUILD_DIR"
   end
   begin ctest
   (cd "$BUILD_DIR" && ctest --output-on-failure -j"$JOBS" "$@")

@@ -49,11 +49,9 @@ Status EmbeddedBroker::Start(const EmbeddedBrokerOptions& options) {
   // Replication factor 1 so every partition lives on one broker only; the
   // mock has no real replication anyway.
   for (const std::string& topic : options.topics) {
-    rd_kafka_resp_err_t err =
-        rd_kafka_mock_topic_create(impl_->mcluster, topic.c_str(), options.partitions, 1);
+    rd_kafka_resp_err_t err = rd_kafka_mock_topic_create(impl_->mcluster, topic.c_str(), options.partitions, 1);
     if (err != RD_KAFKA_RESP_ERR_NO_ERROR) {
-      return Status::InvalidArgument("embedded broker: create topic " + topic + ": " +
-                                     rd_kafka_err2str(err));
+      return Status::InvalidArgument("embedded broker: create topic " + topic + ": " + rd_kafka_err2str(err));
     }
   }
   return Status::OK();
@@ -69,11 +67,11 @@ Status EmbeddedBroker::SetDown(bool down) {
   // Broker ids run from 1 to `brokers`; toggled one by one so an error
   // names the broker.
   for (int32_t id = 1; id <= impl_->brokers; ++id) {
-    rd_kafka_resp_err_t err = down ? rd_kafka_mock_broker_set_down(impl_->mcluster, id)
-                                   : rd_kafka_mock_broker_set_up(impl_->mcluster, id);
+    rd_kafka_resp_err_t err =
+        down ? rd_kafka_mock_broker_set_down(impl_->mcluster, id) : rd_kafka_mock_broker_set_up(impl_->mcluster, id);
     if (err != RD_KAFKA_RESP_ERR_NO_ERROR) {
-      return Status::IOError("embedded broker: set broker " + std::to_string(id) +
-                             (down ? " down: " : " up: ") + rd_kafka_err2str(err));
+      return Status::IOError("embedded broker: set broker " + std::to_string(id) + (down ? " down: " : " up: ") +
+                             rd_kafka_err2str(err));
     }
   }
   return Status::OK();

@@ -13,7 +13,7 @@ namespace walguard {
 
 struct EmbeddedBrokerOptions {
   int brokers = 1;
-  int partitions = 3;  // partitions of each pre-created topic
+  int partitions = 3;               // partitions of each pre-created topic
   std::vector<std::string> topics;  // created up front; others are auto-created on produce
 };
 

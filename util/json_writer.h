@@ -16,8 +16,15 @@ class JsonWriter {
  public:
   explicit JsonWriter(std::string* out) : out_(out) {}
 
-  void BeginObject() { Separate(); out_->push_back('{'); first_ = true; }
-  void EndObject() { out_->push_back('}'); first_ = false; }
+  void BeginObject() {
+    Separate();
+    out_->push_back('{');
+    first_ = true;
+  }
+  void EndObject() {
+    out_->push_back('}');
+    first_ = false;
+  }
 
   JsonWriter& Key(std::string_view key) {
     Separate();
@@ -26,12 +33,27 @@ class JsonWriter {
     first_ = true;  // the value that follows needs no comma
     return *this;
   }
-  void String(std::string_view v) { Separate(); AppendJsonString(out_, v); }
-  void Int(int64_t v) { Separate(); out_->append(std::to_string(v)); }
-  void Bool(bool v) { Separate(); out_->append(v ? "true" : "false"); }
-  void Null() { Separate(); out_->append("null"); }
+  void String(std::string_view v) {
+    Separate();
+    AppendJsonString(out_, v);
+  }
+  void Int(int64_t v) {
+    Separate();
+    out_->append(std::to_string(v));
+  }
+  void Bool(bool v) {
+    Separate();
+    out_->append(v ? "true" : "false");
+  }
+  void Null() {
+    Separate();
+    out_->append("null");
+  }
   // A value that is already valid JSON (a nested object, an exact decimal number).
-  void Raw(std::string_view json) { Separate(); out_->append(json); }
+  void Raw(std::string_view json) {
+    Separate();
+    out_->append(json);
+  }
 
   void Field(std::string_view key, std::string_view v) { Key(key).String(v); }
   void Field(std::string_view key, const char* v) { Key(key).String(v); }

@@ -5,13 +5,20 @@ namespace walguard {
 namespace {
 const char* CodeName(Status::Code code) {
   switch (code) {
-    case Status::Code::kOk: return "OK";
-    case Status::Code::kInvalidArgument: return "Invalid argument";
-    case Status::Code::kNotFound: return "Not found";
-    case Status::Code::kCorruption: return "Corruption";
-    case Status::Code::kIOError: return "IO error";
-    case Status::Code::kUnavailable: return "Unavailable";
-    case Status::Code::kFatal: return "Fatal";
+    case Status::Code::kOk:
+      return "OK";
+    case Status::Code::kInvalidArgument:
+      return "Invalid argument";
+    case Status::Code::kNotFound:
+      return "Not found";
+    case Status::Code::kCorruption:
+      return "Corruption";
+    case Status::Code::kIOError:
+      return "IO error";
+    case Status::Code::kUnavailable:
+      return "Unavailable";
+    case Status::Code::kFatal:
+      return "Fatal";
   }
   return "Unknown";
 }

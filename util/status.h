@@ -55,8 +55,8 @@ class [[nodiscard]] Status {
 }  // namespace walguard
 
 // Returns early from the enclosing function when a Status is not OK.
-#define WG_RETURN_IF_ERROR(expr)              \
-  do {                                        \
-    ::walguard::Status _wg_s = (expr);        \
-    if (!_wg_s.ok()) return _wg_s;            \
+#define WG_RETURN_IF_ERROR(expr)       \
+  do {                                 \
+    ::walguard::Status _wg_s = (expr); \
+    if (!_wg_s.ok()) return _wg_s;     \
   } while (0)

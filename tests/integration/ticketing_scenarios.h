@@ -59,8 +59,8 @@ COMMIT;)SQL",
 };
 
 inline constexpr const char* kAllTicketingRules[] = {
-    "stuck_holds",          "tier_reserved_drift",  "tier_issued_drift", "high_reserved",    "false_sold_out",
-    "negative_available",   "stale_pending_orders", "paid_without_tickets", "order_overissued", "revenue_mismatch",
+    "stuck_holds",        "tier_reserved_drift",  "tier_issued_drift",    "high_reserved",    "false_sold_out",
+    "negative_available", "stale_pending_orders", "paid_without_tickets", "order_overissued", "revenue_mismatch",
 };
 
 }  // namespace walguard::testing

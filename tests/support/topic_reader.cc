@@ -99,8 +99,7 @@ Status TopicReader::Open(const std::string& brokers, const std::vector<std::stri
     s = WaitForPartitions(impl_->rk, topic, &count);
     if (!s.ok()) break;
     for (int p = 0; p < count; ++p) {
-      rd_kafka_topic_partition_list_add(parts, topic.c_str(), p)->offset =
-          RD_KAFKA_OFFSET_BEGINNING;
+      rd_kafka_topic_partition_list_add(parts, topic.c_str(), p)->offset = RD_KAFKA_OFFSET_BEGINNING;
     }
   }
   if (s.ok()) {
@@ -134,9 +133,8 @@ void TopicReader::PollFor(std::chrono::milliseconds timeout) {
   }
 }
 
-bool TopicReader::WaitUntil(
-    const std::function<bool(const std::vector<ConsumedMessage>&)>& done,
-    std::chrono::milliseconds timeout) {
+bool TopicReader::WaitUntil(const std::function<bool(const std::vector<ConsumedMessage>&)>& done,
+                            std::chrono::milliseconds timeout) {
   const auto deadline = Clock::now() + timeout;
   while (!done(messages_)) {
     auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Clock::now());

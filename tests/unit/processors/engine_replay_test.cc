@@ -7,9 +7,9 @@
 #include <vector>
 
 #include "processors/engine.h"
-#include "tests/support/memory_kv.h"
 #include "processors/monitored_tables.h"
 #include "processors/row_image.h"
+#include "tests/support/memory_kv.h"
 #include "tests/unit/processors/rule_test_util.h"
 
 namespace walguard::rule_test {
@@ -43,7 +43,7 @@ Step HoldStep() {
 std::vector<Step> Scenario() {
   return {
       HoldStep(),
-      Clock(At(16)),  // stuck_holds
+      Clock(At(16)),                                                                            // stuck_holds
       Txn(At(17), {Update("ticket_holds", {Col("id", HoldId(1)), Col("status", "expired")})}),  // drift, stuck resolves
       Txn(At(18), {Update("ticket_tiers", {Col("id", T1), Col("reserved_quantity", int64_t{0})})}),  // drift resolves
       Txn(At(19), {Insert("orders", OrderRow(OrderId(1), E1, "paid", 5000, At(18), At(18))),
@@ -82,9 +82,9 @@ TEST(EngineDeterminism, ANewFiringOfTheSameFingerprintGetsANewAlertId) {
   for (int n = 1; n <= 10; ++n) sold_out.push_back(Insert("tickets", TicketRow(TicketId(n), OrderId(1), T1, "issued")));
   ASSERT_THAT(h.Run(Txn(At(0), sold_out)), IsEmpty());
   std::vector<Message> first = h.Run(Txn(At(1), {quantity(9)}));
-  ASSERT_THAT(Summaries(first), ElementsAre("firing negative_available:tier:" + T1,
-                                            "command reconcile_event_tickets {event_id=" + E1 +
-                                                "} <- negative_available:tier:" + T1));
+  ASSERT_THAT(Summaries(first),
+              ElementsAre("firing negative_available:tier:" + T1,
+                          "command reconcile_event_tickets {event_id=" + E1 + "} <- negative_available:tier:" + T1));
   std::vector<Message> resolved = h.Run(Txn(At(2), {quantity(10)}));
   ASSERT_EQ(resolved.size(), 1u);
   EXPECT_EQ(resolved[0].json.Str("state"), "resolved");
@@ -308,8 +308,8 @@ TEST(EngineSnapshot, RowsThatExistedBeforeCountAndAreJudgedTogether) {
 TEST(RuleTestUtil, ParsesJsonWithEscapes) {
   Json j;
   std::string error;
-  ASSERT_TRUE(ParseJson(R"({"a":"x\"y\\z\u00e9\ud83d\ude00","n":-12.50,"o":{"b":[1,true,null]},"f":false})", &j,
-                        &error))
+  ASSERT_TRUE(
+      ParseJson(R"({"a":"x\"y\\z\u00e9\ud83d\ude00","n":-12.50,"o":{"b":[1,true,null]},"f":false})", &j, &error))
       << error;
   EXPECT_EQ(j.Str("a"), "x\"y\\z\xc3\xa9\xf0\x9f\x98\x80");
   EXPECT_EQ(j.Str("n"), "-12.50");

@@ -11,8 +11,8 @@
 #include <vector>
 
 #include "processors/engine.h"
-#include "tests/support/memory_kv.h"
 #include "processors/occupancy.h"
+#include "tests/support/memory_kv.h"
 #include "tests/unit/processors/rule_test_util.h"
 
 namespace walguard::rule_test {

@@ -44,10 +44,18 @@ using cases::StepCase;
 const std::string E1 = EventId(1);
 const std::string E2 = EventId(2);
 const std::string T1 = TierId(1);
-std::string H(int n) { return HoldId(n); }
-std::string O(int n) { return OrderId(n); }
-std::string I(int n) { return ItemId(n); }
-std::string K(int n) { return TicketId(n); }
+std::string H(int n) {
+  return HoldId(n);
+}
+std::string O(int n) {
+  return OrderId(n);
+}
+std::string I(int n) {
+  return ItemId(n);
+}
+std::string K(int n) {
+  return TicketId(n);
+}
 // Tickets whose order is not monitored here (tier accounting only).
 const std::string kOtherOrder = OrderId(999);
 
@@ -118,8 +126,7 @@ std::vector<RuleCase> StuckHoldsCases() {
             {Fires("stuck_holds", T1, {{"stuck_holds", "1"}, {"active_hold_quantity", "5"}}), cleanup}},
            {Txn(At(16), {TouchTier(At(16), 100, 5, 0)}), {}},  // unrelated change: no repeat
            {Clock(At(30)), {}},
-           {Txn(At(31), {SetHoldStatus(1, "expired"), SetTier("reserved_quantity", 0)}),
-            {Resolves("stuck_holds", T1)}},
+           {Txn(At(31), {SetHoldStatus(1, "expired"), SetTier("reserved_quantity", 0)}), {Resolves("stuck_holds", T1)}},
        }},
       {"StuckHolds_HoldWrittenOverdueFiresAtOnce",
        {
@@ -186,8 +193,7 @@ std::vector<RuleCase> ReservedDriftCases() {
             {Fires("stuck_holds", T1), cleanup}},
            {Txn(At(1), {Truncate("ticket_holds")}),
             {Resolves("stuck_holds", T1),
-             Fires("tier_reserved_drift", T1, {{"reserved_quantity", "5"}, {"active_hold_quantity", "0"}}),
-             reconcile}},
+             Fires("tier_reserved_drift", T1, {{"reserved_quantity", "5"}, {"active_hold_quantity", "0"}}), reconcile}},
            {Clock(At(61)), {}},  // the truncated hold's expiry no longer counts
            {Txn(At(62), {SetTier("reserved_quantity", 0)}), {Resolves("tier_reserved_drift", T1)}},
            // Counting starts again from zero.
@@ -206,8 +212,7 @@ std::vector<RuleCase> IssuedDriftCases() {
        {
            {Txn(At(0), Cat({{InsTier(100, 0, 2)}, InsTickets(1, 2, kOtherOrder)})), {}},
            {Txn(At(1), {SetTicketStatus(2, "void")}),
-            {Fires("tier_issued_drift", T1,
-                   {{"issued_quantity", "2"}, {"counting_tickets", "1"}, {"difference", "1"}}),
+            {Fires("tier_issued_drift", T1, {{"issued_quantity", "2"}, {"counting_tickets", "1"}, {"difference", "1"}}),
              reconcile}},
            {Txn(At(2), {TouchTier(At(2), 100, 0, 2)}), {}},
            {Txn(At(3), {SetTier("issued_quantity", 1)}), {Resolves("tier_issued_drift", T1)}},
@@ -232,8 +237,7 @@ std::vector<RuleCase> HighReservedCases() {
                    {{"reserved_quantity", "31"}, {"quantity", "100"}, {"threshold_percent", "30"}})}},
            {Txn(At(2), {InsHold(3, 4, At(60)), SetTier("reserved_quantity", 35)}), {}},
            {Txn(At(2, 30), {TouchTier(At(2, 30), 100, 35, 0)}), {}},
-           {Txn(At(3), {SetHoldStatus(2, "released"), SetHoldStatus(3, "released"),
-                        SetTier("reserved_quantity", 30)}),
+           {Txn(At(3), {SetHoldStatus(2, "released"), SetHoldStatus(3, "released"), SetTier("reserved_quantity", 30)}),
             {Resolves("high_reserved", T1)}},
        }},
       {"HighReserved_ThresholdFromConfig",
@@ -259,8 +263,11 @@ std::vector<RuleCase> FalseSoldOutCases() {
                             InsTickets(1, 15, kOtherOrder)})),
             {Fires("high_reserved", T1),
              Fires("false_sold_out", T1,
-                   {{"available", "0"}, {"quantity", "100"}, {"issued_quantity", "15"},
-                    {"reserved_quantity", "85"}, {"unexpired_hold_quantity", "0"}}),
+                   {{"available", "0"},
+                    {"quantity", "100"},
+                    {"issued_quantity", "15"},
+                    {"reserved_quantity", "85"},
+                    {"unexpired_hold_quantity", "0"}}),
              reconcile}},
            {Txn(At(1), {TouchTier(At(1), 100, 85, 15)}), {}},
            {Clock(At(2, 0, 1)), {Fires("stuck_holds", T1, {{"stuck_holds", "2"}}), cleanup}},
@@ -307,7 +314,7 @@ std::vector<RuleCase> NegativeAvailableCases() {
                    {{"available", "-2"}, {"quantity", "10"}, {"reserved_quantity", "0"}, {"issued_quantity", "12"}}),
              reconcile}},
            {Txn(At(1), {TouchTier(At(1), 10, 0, 12)}), {}},
-           {Txn(At(2), {SetTier("quantity", 12)}), {Resolves("negative_available", T1)}},  // available 0
+           {Txn(At(2), {SetTier("quantity", 12)}), {Resolves("negative_available", T1)}},          // available 0
            {Txn(At(3), {SetTier("quantity", 11)}), {Fires("negative_available", T1), reconcile}},  // a new firing
            {Txn(At(4), {Delete("ticket_tiers", Id(T1))}), {Resolves("negative_available", T1)}},
        }},
@@ -329,7 +336,8 @@ std::vector<RuleCase> StalePendingCases() {
        }},
       {"StalePendingOrders_WrittenStaleFiresAtOnce",
        {
-           {Txn(At(0), {InsOrder(1, "pending", 5000, At(-45)), InsOrder(2, "pending", 5000, At(-45), std::nullopt, E2)}),
+           {Txn(At(0),
+                {InsOrder(1, "pending", 5000, At(-45)), InsOrder(2, "pending", 5000, At(-45), std::nullopt, E2)}),
             {Fires("stale_pending_orders", E1), expire, Fires("stale_pending_orders", E2),
              Command("expire_pending_orders", "stale_pending_orders", E2, {{"event_id", E2}})}},
            {Txn(At(1), {Update("orders", OrderRow(O(1), E1, "paid", 5000, At(-45), At(1))), InsItem(1, 1, 1, 5000),
@@ -393,8 +401,8 @@ std::vector<RuleCase> OrderOverissuedCases() {
   return {
       {"OrderOverissued_MoreCountingTicketsThanItems",
        {
-           {Txn(At(0), Cat({{InsOrder(1, "paid", 10000, At(-5), At(0)), InsItem(1, 1, 2, 5000)},
-                            InsTickets(1, 2, O(1))})),
+           {Txn(At(0),
+                Cat({{InsOrder(1, "paid", 10000, At(-5), At(0)), InsItem(1, 1, 2, 5000)}, InsTickets(1, 2, O(1))})),
             {}},
            {Txn(At(1), {InsTicket(3, O(1))}),
             {Fires("order_overissued", O(1), {{"counting_tickets", "3"}, {"items_quantity", "2"}})}},
@@ -478,8 +486,9 @@ std::vector<RuleCase> DeadLetterCases() {
       {"DeadLetter_NonIntegerQuantityIsNeverAccounted",
        {
            // Without the dead letter, this tier would be at -2 available.
-           {Txn(At(0), Cat({{Insert("ticket_tiers", with(TierRow(T1, E1, 10, 0, 12), "quantity", Col("quantity", "9.5")))},
-                            InsTickets(1, 12, kOtherOrder)})),
+           {Txn(At(0),
+                Cat({{Insert("ticket_tiers", with(TierRow(T1, E1, 10, 0, 12), "quantity", Col("quantity", "9.5")))},
+                     InsTickets(1, 12, kOtherOrder)})),
             {DeadLetter(tiers, "quantity")}},
            // The rest of that transaction was applied, and processing goes on.
            {Txn(At(1), {InsTier(10, 0, 12)}),
@@ -497,14 +506,14 @@ std::vector<RuleCase> DeadLetterCases() {
        }},
       {"DeadLetter_NullQuantity",
        {
-           {Txn(At(0), {InsTier(100, 0, 0),
-                        Insert("ticket_holds", with(HoldRow(H(1), T1, 5, "active", At(60)), "quantity", NullCol("quantity")))}),
+           {Txn(At(0), {InsTier(100, 0, 0), Insert("ticket_holds", with(HoldRow(H(1), T1, 5, "active", At(60)),
+                                                                        "quantity", NullCol("quantity")))}),
             {DeadLetter(holds, "quantity")}},
        }},
       {"DeadLetter_MalformedTimestamp",
        {
            {Txn(At(0), {InsTier(100, 0, 0), Insert("ticket_holds", with(HoldRow(H(1), T1, 5, "active", At(60)),
-                                                                         "expires_at", Col("expires_at", "tomorrow")))}),
+                                                                        "expires_at", Col("expires_at", "tomorrow")))}),
             {DeadLetter(holds, "expires_at")}},
        }},
       {"DeadLetter_InsertMissingAColumn",

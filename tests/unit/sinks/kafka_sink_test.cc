@@ -143,8 +143,7 @@ TEST_F(KafkaSinkTest, DeliversEveryMessageOnceWithKeysAndOrder) {
   TopicReader reader;
   Status s = reader.Open(broker_->bootstrap_servers(), {"alerts.a", "alerts.b"});
   ASSERT_TRUE(s.ok()) << s.ToString();
-  ASSERT_TRUE(reader.WaitUntil([&](const auto& m) { return m.size() >= kCount; },
-                               milliseconds(10000)));
+  ASSERT_TRUE(reader.WaitUntil([&](const auto& m) { return m.size() >= kCount; }, milliseconds(10000)));
   reader.PollFor(milliseconds(200));  // no duplicates arrive late
   ASSERT_EQ(kCount, reader.messages().size());
   for (const ConsumedMessage& m : reader.messages()) {
@@ -200,8 +199,7 @@ TEST_F(KafkaSinkTest, BrokerOutageDelaysButLosesNothing) {
 
   TopicReader reader;
   ASSERT_TRUE(reader.Open(broker_->bootstrap_servers(), {"outage"}).ok());
-  ASSERT_TRUE(reader.WaitUntil([&](const auto& m) { return m.size() >= kCount; },
-                               milliseconds(10000)));
+  ASSERT_TRUE(reader.WaitUntil([&](const auto& m) { return m.size() >= kCount; }, milliseconds(10000)));
   EXPECT_EQ(kCount, reader.messages().size());
   ExpectPerKeyOrder(reader.messages());
 }
@@ -333,8 +331,7 @@ TEST_F(KafkaSinkErrorTest, SequenceDesyncIsFatal) {
 class JsonlSinkTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    path_ = std::filesystem::temp_directory_path() /
-            ("jsonl_sink_test_" + std::to_string(getpid()) + ".jsonl");
+    path_ = std::filesystem::temp_directory_path() / ("jsonl_sink_test_" + std::to_string(getpid()) + ".jsonl");
     std::filesystem::remove(path_);
   }
   void TearDown() override { std::filesystem::remove(path_); }
