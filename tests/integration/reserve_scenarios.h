@@ -47,8 +47,8 @@ VALUES ('stripe', 'evt-stuck', 'payment_intent.succeeded', 'processing', now() -
 
 inline constexpr const char* kReserveFixes[] = {
     "UPDATE reserve.reservations SET status = 'cancelled' WHERE id = '50000000-0000-4000-8000-0000000000a2';",
-    "UPDATE reserve.availability_calendar SET bookings_count = 0 WHERE unit_id = "
-    "'a2000000-0000-4000-8000-000000000002';",
+    R"SQL(UPDATE reserve.availability_calendar SET bookings_count = 0
+WHERE unit_id = 'a2000000-0000-4000-8000-000000000002';)SQL",
     R"SQL(INSERT INTO reserve.ledger_entries (transaction_id, account, direction, amount)
 VALUES ('1e100000-0000-4000-8000-000000000001', 'corrections', 'credit', 0.10);)SQL",
     "DELETE FROM reserve.ledger_entries WHERE id = '1d000000-0000-4000-8000-0000000000dd';",
