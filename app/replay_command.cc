@@ -191,7 +191,7 @@ RecordSource SourceOf(const std::string& archive, const std::string& input, std:
 
 namespace {
 
-Status SendToKafka(KafkaSink* sink, SinkMessage message) {
+Status SendToKafka(KafkaSink* sink, const SinkMessage& message) {
   std::vector<uint64_t> delivered;
   for (int wait = 0;; ++wait) {
     Status s = sink->Send(message);
