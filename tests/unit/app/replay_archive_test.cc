@@ -8,6 +8,7 @@
 #include <string>
 #include <vector>
 
+#include "app/inspect_command.h"
 #include "app/record_source.h"
 #include "app/replay_command.h"
 #include "ingest/archive.h"
@@ -84,6 +85,28 @@ TEST_F(ReplayArchive, ReplaysEverySegmentInOrder) {
   EXPECT_EQ(summary.source.records, 6u);
   EXPECT_FALSE(summary.source.history_cut);
   EXPECT_EQ(notes_.Read(), "");
+}
+
+TEST_F(ReplayArchive, InspectShowsTheSnapshotThenEveryCommitOfTheTier) {
+  std::vector<std::string> lines;
+  SourceReport report;
+  ASSERT_TRUE(Inspect(
+                  ArchiveSource(archive_, notes_.file()), Thresholds(), EntityKind::kTier, kTier, 0,
+                  [&](const InspectStep& step) {
+                    lines.push_back(InspectJson(step));
+                    return Status::OK();
+                  },
+                  &report)
+                  .ok());
+  ASSERT_EQ(lines.size(), 3u);
+  // The snapshot: no xid, its clock, the rows it read of the tier.
+  EXPECT_THAT(lines[0], HasSubstr(R"({"lsn":"0/5000000","xid":null,"commit_time":"2026-11-21T16:00:00.000000Z",)"
+                                  R"("changes":[{"table":"ticketing.ticket_tiers","action":"I",)"));
+  EXPECT_THAT(lines[0], HasSubstr(R"({"table":"ticketing.ticket_holds","action":"I")"));
+  EXPECT_THAT(lines[0], HasSubstr(R"("tier_reserved_drift":false)"));
+  EXPECT_THAT(lines[1], HasSubstr(R"({"lsn":"0/5100000","xid":950,)"));
+  EXPECT_THAT(lines[1], HasSubstr(R"("tier_reserved_drift":true)"));
+  EXPECT_THAT(lines[2], HasSubstr(R"("tier_reserved_drift":false)"));
 }
 
 TEST_F(ReplayArchive, ADamagedSegmentIsReportedWithItsRangeAndSkipped) {
