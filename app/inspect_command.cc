@@ -156,7 +156,7 @@ std::string InspectText(const InspectStep& step) {
   return text;
 }
 
-int InspectCommand(const InspectCommandOptions& options, const Config& config) {
+int InspectCommand(const InspectCommandOptions& options, const Config& config, const std::atomic<bool>* stop) {
   EntityKind kind;
   std::string id;
   if (!ParseEntity(options.entity, &kind, &id)) {
@@ -164,7 +164,7 @@ int InspectCommand(const InspectCommandOptions& options, const Config& config) {
                  options.entity.c_str());
     return 1;
   }
-  const RecordSource source = SourceOf(options.archive, options.input, stderr);
+  const RecordSource source = SourceOf(options.archive, options.input, stop, stderr);
   SourceReport report;
   uint64_t steps = 0;
   Status s = Inspect(

@@ -7,6 +7,7 @@
 //    "action":"I|U|D","row":{...}}],"figures":{...},"rules":{"<type>":bool}}
 #pragma once
 
+#include <atomic>
 #include <cstdint>
 #include <functional>
 #include <string>
@@ -57,6 +58,6 @@ struct InspectCommandOptions {
 };
 
 // `walguard inspect`: exit codes as ReplayCommand's (1 also for a bad --entity).
-int InspectCommand(const InspectCommandOptions& options, const Config& config);
+int InspectCommand(const InspectCommandOptions& options, const Config& config, const std::atomic<bool>* stop);
 
 }  // namespace walguard

@@ -122,7 +122,7 @@ CLI::App* AddInspectCommand(CLI::App* app, ForensicsFlags* f, std::string* confi
 int ForensicsCommand(ForensicsFlags f, bool inspect, const walguard::Config& config) {
   if (inspect) {
     if (!ParseLsnFlag("--until-lsn", f.inspect_until_lsn, &f.inspect.until_lsn)) return 1;
-    return walguard::InspectCommand(f.inspect, config);
+    return walguard::InspectCommand(f.inspect, config, &g_stop);
   }
   walguard::ReplayOptions& r = f.replay.replay;
   if (!ParseLsnFlag("--from-lsn", f.from_lsn, &r.from_lsn) || !ParseLsnFlag("--until-lsn", f.until_lsn, &r.until_lsn)) {
@@ -142,7 +142,7 @@ int ForensicsCommand(ForensicsFlags f, bool inspect, const walguard::Config& con
     }
     f.replay.baseline = baseline.thresholds;
   }
-  return walguard::ReplayCommand(f.replay, config);
+  return walguard::ReplayCommand(f.replay, config, &g_stop);
 }
 
 int Main(int argc, char** argv) {

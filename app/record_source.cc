@@ -186,4 +186,21 @@ RecordSource MemorySource(std::vector<ArchiveRecord> records) {
   };
 }
 
+RecordSource Interruptible(RecordSource source, const std::atomic<bool>* stop, std::FILE* notes) {
+  return [source = std::move(source), stop, notes](const RecordVisitor& visit, SourceReport* report) -> Status {
+    Lsn last = 0;
+    return source(
+        [&](const ArchiveRecord& record, bool* end) -> Status {
+          if (stop->load()) {
+            std::fprintf(notes, "interrupted after LSN %s: the output is incomplete\n", FormatLsn(last).c_str());
+            *end = true;
+            return Status::OK();
+          }
+          if (record.Position() != 0) last = record.Position();
+          return visit(record, end);
+        },
+        report);
+  };
+}
+
 }  // namespace walguard

@@ -7,6 +7,7 @@
 // line) are written to `notes` (stderr) and counted; reading goes on.
 #pragma once
 
+#include <atomic>
 #include <cstdint>
 #include <cstdio>
 #include <functional>
@@ -48,5 +49,9 @@ RecordSource InputSource(std::string path, std::FILE* notes);
 
 // Records held in memory (tests).
 RecordSource MemorySource(std::vector<ArchiveRecord> records);
+
+// `source`, ending cleanly before the next record once *stop is true
+// (SIGINT/SIGTERM), with a note saying where.
+RecordSource Interruptible(RecordSource source, const std::atomic<bool>* stop, std::FILE* notes);
 
 }  // namespace walguard

@@ -185,8 +185,9 @@ int ExitCodeOf(const Status& status) {
   return status.code() == Status::Code::kInvalidArgument ? 1 : 2;
 }
 
-RecordSource SourceOf(const std::string& archive, const std::string& input, std::FILE* notes) {
-  return archive.empty() ? InputSource(input, notes) : ArchiveSource(archive, notes);
+RecordSource SourceOf(const std::string& archive, const std::string& input, const std::atomic<bool>* stop,
+                      std::FILE* notes) {
+  return Interruptible(archive.empty() ? InputSource(input, notes) : ArchiveSource(archive, notes), stop, notes);
 }
 
 namespace {
@@ -258,8 +259,8 @@ Status ReplayToFile(const RecordSource& source, const ReplayCommandOptions& opti
 
 }  // namespace
 
-int ReplayCommand(const ReplayCommandOptions& options, const Config& config) {
-  const RecordSource source = SourceOf(options.archive, options.input, stderr);
+int ReplayCommand(const ReplayCommandOptions& options, const Config& config, const std::atomic<bool>* stop) {
+  const RecordSource source = SourceOf(options.archive, options.input, stop, stderr);
   ReplaySummary summary;
   Status s = options.brokers.empty() || options.diff ? ReplayToFile(source, options, config, &summary)
                                                      : ReplayToKafka(source, options, config, &summary);

@@ -8,6 +8,7 @@
 // transitions that happen in one run and not in the other.
 #pragma once
 
+#include <atomic>
 #include <cstdint>
 #include <cstdio>
 #include <functional>
@@ -79,12 +80,15 @@ struct ReplayCommandOptions {
 // archive), 2 when the archive was too damaged to replay anything or the
 // scratch state or Kafka failed. `config` gives the topic names and the
 // Kafka client properties (kafka.brokers is not used: only --brokers publishes).
-int ReplayCommand(const ReplayCommandOptions& options, const Config& config);
+// SIGINT/SIGTERM (*stop) end it cleanly, with exit 0 and a note that the
+// output is incomplete.
+int ReplayCommand(const ReplayCommandOptions& options, const Config& config, const std::atomic<bool>* stop);
 
 // The exit code of a failed replay or inspect (see ReplayCommand).
 int ExitCodeOf(const Status& status);
 
-// The source the options name: --archive or --input.
-RecordSource SourceOf(const std::string& archive, const std::string& input, std::FILE* notes);
+// The source the options name: --archive or --input, interruptible by *stop.
+RecordSource SourceOf(const std::string& archive, const std::string& input, const std::atomic<bool>* stop,
+                      std::FILE* notes);
 
 }  // namespace walguard

@@ -3,6 +3,7 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include <atomic>
 #include <chrono>
 #include <string>
 #include <vector>
@@ -27,7 +28,8 @@ TEST(ReplayKafka, PublishesEveryMessageUnderThePrefixedTopics) {
   options.input = dir.Write("wal.jsonl", kTierDriftWal);
   options.brokers = broker.bootstrap_servers();
   options.topic_prefix = "replay.";
-  ASSERT_EQ(ReplayCommand(options, Config()), 0);
+  const std::atomic<bool> stop{false};
+  ASSERT_EQ(ReplayCommand(options, Config(), &stop), 0);
 
   testing::TopicReader reader;
   ASSERT_TRUE(reader.Open(broker.bootstrap_servers(), broker_options.topics).ok());

@@ -3,6 +3,7 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include <atomic>
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
@@ -190,6 +191,31 @@ TEST(Inspect, ParsesKindColonId) {
   EXPECT_FALSE(ParseEntity("tier:", &kind, &id));
   EXPECT_FALSE(ParseEntity("galaxy:1", &kind, &id));
   EXPECT_FALSE(ParseEntity("tier", &kind, &id));
+}
+
+TEST(ReplayMemory, AStopRequestEndsTheReplayCleanlyAndSaysWhere) {
+  std::atomic<bool> stop{false};
+  Notes notes;
+  std::vector<OutMessage> out;
+  ReplaySummary summary;
+  const RecordSource source = Interruptible(MemorySource(SnapshotRecords(0x5000000, 9, {})), &stop, notes.file());
+  int seen = 0;
+  ASSERT_TRUE(Replay(
+                  source, ReplayOptions(),
+                  [&](const OutMessage&) {
+                    ++seen;
+                    return Status::OK();
+                  },
+                  &summary)
+                  .ok());
+  EXPECT_EQ(seen, 2);  // uninterrupted: firing + command
+  EXPECT_EQ(notes.Read(), "");
+
+  stop = true;
+  ASSERT_TRUE(Replay(source, ReplayOptions(), Collect(&out), &summary).ok());
+  EXPECT_THAT(out, IsEmpty());
+  EXPECT_EQ(summary.source.records, 0u);
+  EXPECT_THAT(notes.Read(), HasSubstr("interrupted after LSN 0/0: the output is incomplete"));
 }
 
 // A snapshot, as the archive records one: its rows are evaluated at its end,
