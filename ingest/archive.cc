@@ -1,17 +1,12 @@
 #include "ingest/archive.h"
 
-#include <fcntl.h>
-#include <sys/stat.h>
-#include <unistd.h>
 #include <xxhash.h>
 #include <zstd.h>
 
 #include <algorithm>
 #include <cassert>
-#include <cerrno>
 #include <cinttypes>
 #include <cstdio>
-#include <cstring>
 #include <filesystem>
 #include <limits>
 #include <memory>
@@ -20,6 +15,7 @@
 #include <utility>
 
 #include "core/archive_record.h"
+#include "ingest/durable_file.h"
 #include "util/coding.h"
 
 namespace walguard {
@@ -32,7 +28,6 @@ namespace {
 // went through a text-mode copy, as PNG's do.
 constexpr std::string_view kMagic("WGSEG\r\n\x1a", 8);
 constexpr std::string_view kSegmentSuffix = ".wgseg";
-constexpr std::string_view kTempSuffix = ".tmp";
 constexpr size_t kHeaderBytes = size_t{8} * 10;  // magic, version, count, 6 range fields, frame length
 constexpr size_t kTrailerBytes = 8;
 constexpr int kZstdLevel = 3;
@@ -49,10 +44,6 @@ uint64_t SortableTime(Micros t) {
 }
 Micros TimeFromSortable(uint64_t v) {
   return static_cast<Micros>(v ^ (uint64_t{1} << 63));
-}
-
-Status ErrnoStatus(const std::string& what) {
-  return Status::IOError("archive: " + what + ": " + std::strerror(errno));
 }
 
 bool ParseHex16(std::string_view text, uint64_t* v) {
@@ -145,100 +136,6 @@ Status EncodeSegment(const SegmentInfo& info, const std::vector<SegmentRecord>& 
   return Status::OK();
 }
 
-Status SyncDirectory(const std::string& dir) {
-  const int fd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-  if (fd < 0) return ErrnoStatus("open " + dir);
-  const int rc = ::fsync(fd);
-  const int saved = errno;
-  ::close(fd);
-  errno = saved;
-  return rc == 0 ? Status::OK() : ErrnoStatus("fsync " + dir);
-}
-
-// mkdir -p with mode 0700; a directory it creates is made durable in its parent.
-Status EnsureDirectory(const std::filesystem::path& dir, int depth = 0) {
-  // A path has far fewer components than this; the bound keeps a symlink loop finite.
-  if (depth > 64) return Status::IOError("archive: cannot create " + dir.string() + ": path too deep");
-  if (::mkdir(dir.c_str(), 0700) != 0) {
-    if (errno == ENOENT && dir.has_parent_path() && dir.parent_path() != dir) {
-      WG_RETURN_IF_ERROR(EnsureDirectory(dir.parent_path(), depth + 1));
-      if (::mkdir(dir.c_str(), 0700) == 0) return SyncDirectory(dir.parent_path().string());
-    }
-    if (errno != EEXIST) return ErrnoStatus("mkdir " + dir.string());
-    std::error_code ec;
-    if (!std::filesystem::is_directory(dir, ec))
-      return Status::IOError("archive: " + dir.string() + " is not a directory");
-    return Status::OK();
-  }
-  const std::filesystem::path parent = dir.has_parent_path() ? dir.parent_path() : std::filesystem::path(".");
-  return SyncDirectory(parent.string());
-}
-
-Status WriteFileSynced(const std::string& path, std::string_view data) {
-  const int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
-  if (fd < 0) return ErrnoStatus("open " + path);
-  Status status;
-  while (!data.empty()) {  // each pass writes at least one byte or is an EINTR
-    const ssize_t n = ::write(fd, data.data(), data.size());
-    if (n < 0 && errno == EINTR) continue;
-    if (n <= 0) {
-      status = ErrnoStatus("write " + path);
-      break;
-    }
-    data.remove_prefix(static_cast<size_t>(n));
-  }
-  if (status.ok() && ::fsync(fd) != 0) status = ErrnoStatus("fsync " + path);
-  if (::close(fd) != 0 && status.ok()) status = ErrnoStatus("close " + path);
-  return status;
-}
-
-// rename(2) that refuses to replace: a segment is never rewritten.
-Status RenameNoReplace(const std::string& from, const std::string& to) {
-  if (::renameat2(AT_FDCWD, from.c_str(), AT_FDCWD, to.c_str(), RENAME_NOREPLACE) == 0) return Status::OK();
-  if (errno == EEXIST) {
-    ::unlink(from.c_str());
-    return Status::IOError("archive: segment " + to + " exists already; a segment is never rewritten");
-  }
-  if (errno != EINVAL && errno != ENOSYS) return ErrnoStatus("rename " + from + " to " + to);
-  // A file system without RENAME_NOREPLACE: the archive has one writer, so
-  // checking first is enough.
-  if (::access(to.c_str(), F_OK) == 0) {
-    ::unlink(from.c_str());
-    return Status::IOError("archive: segment " + to + " exists already; a segment is never rewritten");
-  }
-  if (::rename(from.c_str(), to.c_str()) != 0) return ErrnoStatus("rename " + from + " to " + to);
-  return Status::OK();
-}
-
-// Reads all of `path`; Corruption when it is larger than any segment can be.
-Status ReadWholeFile(const std::string& path, std::string* out) {
-  const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
-  if (fd < 0) return ErrnoStatus("open " + path);
-  Status status;
-  struct stat st {};
-  if (::fstat(fd, &st) != 0) {
-    status = ErrnoStatus("stat " + path);
-  } else if (static_cast<uint64_t>(st.st_size) > kMaxFileBytes) {
-    status = Status::Corruption("the file has " + std::to_string(st.st_size) + " bytes, more than any segment");
-  } else {
-    out->resize(static_cast<size_t>(st.st_size));
-    size_t done = 0;
-    while (done < out->size()) {  // each pass reads at least one byte, or ends
-      const ssize_t n = ::read(fd, out->data() + done, out->size() - done);
-      if (n < 0 && errno == EINTR) continue;
-      if (n < 0) {
-        status = ErrnoStatus("read " + path);
-        break;
-      }
-      if (n == 0) break;  // shrank under us: the checks below see a truncated file
-      done += static_cast<size_t>(n);
-    }
-    out->resize(done);
-  }
-  ::close(fd);
-  return status;
-}
-
 std::string DescribeRange(const SegmentInfo& s) {
   return "seq " + std::to_string(s.first_seq) + ".." + std::to_string(s.last_seq) + ", LSN " + FormatLsn(s.first_lsn) +
          ".." + FormatLsn(s.last_lsn);
@@ -277,7 +174,9 @@ Status VerifyEnvelope(const SegmentInfo& segment, std::string_view file, std::st
   header.first_seq = range[0], header.last_seq = range[1], header.first_lsn = range[2], header.last_lsn = range[3];
   header.first_time = TimeFromSortable(range[4]), header.last_time = TimeFromSortable(range[5]);
   if (!SameRange(header, segment)) {
-    return Status::Corruption("its header holds " + DescribeRange(header) + ", not what its name says");
+    return Status::Corruption("its header holds " + DescribeRange(header) + ", time " +
+                              FormatTimestamp(header.first_time) + ".." + FormatTimestamp(header.last_time) +
+                              ", not what its name says");
   }
   if (*count != segment.last_seq - segment.first_seq + 1) {
     return Status::Corruption("its header counts " + std::to_string(*count) + " records");
@@ -365,13 +264,12 @@ Status WriteSegment(const std::string& dir, const std::vector<SegmentRecord>& re
   WG_RETURN_IF_ERROR(DescribeRecords(records, &segment));
   std::string file;
   WG_RETURN_IF_ERROR(EncodeSegment(segment, records, &file));
-  WG_RETURN_IF_ERROR(EnsureDirectory(dir));
-  segment.path = (std::filesystem::path(dir) / SegmentFileName(segment)).string();
+  const std::string name = SegmentFileName(segment);
+  Status status = EnsureDirectory(dir);
+  if (status.ok()) status = WriteNewFileDurably(dir, name, file);
+  if (!status.ok()) return status.WithContext("archive: write segment");
+  segment.path = (std::filesystem::path(dir) / name).string();
   segment.file_bytes = file.size();
-  const std::string temp = segment.path + std::string(kTempSuffix);
-  WG_RETURN_IF_ERROR(WriteFileSynced(temp, file));
-  WG_RETURN_IF_ERROR(RenameNoReplace(temp, segment.path));
-  WG_RETURN_IF_ERROR(SyncDirectory(dir));
   *info = std::move(segment);
   return Status::OK();
 }
@@ -403,7 +301,7 @@ Status ListSegments(const std::string& dir, std::vector<SegmentInfo>* segments) 
 Status ReadSegment(const SegmentInfo& segment,
                    const std::function<Status(uint64_t seq, std::string_view bytes)>& visit) {
   std::string file;
-  Status status = ReadWholeFile(segment.path, &file);
+  Status status = ReadWholeFile(segment.path, kMaxFileBytes, &file);
   std::string content;
   std::vector<std::string_view> records;
   if (status.ok()) {
@@ -417,7 +315,7 @@ Status ReadSegment(const SegmentInfo& segment,
     return Status::Corruption("archive segment " + segment.path + " (" + DescribeRange(segment) +
                               ") is damaged: " + status.message() + "; it is skipped");
   }
-  WG_RETURN_IF_ERROR(status);
+  if (!status.ok()) return status.WithContext("archive: read segment");
   for (size_t i = 0; i < records.size(); ++i) WG_RETURN_IF_ERROR(visit(segment.first_seq + i, records[i]));
   return Status::OK();
 }
@@ -437,12 +335,15 @@ Status ApplyRetention(const std::string& dir, const RetentionLimits& limits, Mic
     const bool too_old = limits.max_age > 0 && age_time < now - limits.max_age;
     const bool too_big = limits.max_bytes > 0 && total_bytes > limits.max_bytes;
     if (!too_old && !too_big) break;
-    if (::unlink(s.path.c_str()) != 0 && errno != ENOENT) return ErrnoStatus("delete " + s.path);
+    std::error_code ec;
+    std::filesystem::remove(s.path, ec);  // absent already: as good as deleted
+    if (ec) return Status::IOError("archive: delete " + s.path + ": " + ec.message());
     total_bytes -= s.file_bytes;
     any_deleted = true;
     deleted->push_back(s);
   }
-  return any_deleted ? SyncDirectory(dir) : Status::OK();
+  if (!any_deleted) return Status::OK();
+  return SyncDirectory(dir).WithContext("archive: retention");
 }
 
 }  // namespace walguard

@@ -215,6 +215,27 @@ TEST_F(ArchiveTest, WriteRefusesBadInputAndNeverRewrites) {
       << "no temp file is left behind";
 }
 
+TEST_F(ArchiveTest, ACrashBeforeTheRenameLeavesNothingInTheWay) {
+  // A crash between writing the temp file and renaming it: the same records
+  // are written again after the restart.
+  const std::string bytes = "step";
+  const std::vector<SegmentRecord> records = {{7, 0x70, kT0, bytes}};
+  ASSERT_TRUE(std::filesystem::create_directories(dir_));
+  const std::string temp = dir_ + "/" + SegmentFileName({"", 7, 7, 0x70, 0x70, kT0, kT0, 0}) + ".tmp";
+  WriteFile(temp, "half a segm");
+  std::vector<SegmentInfo> listed;
+  ASSERT_TRUE(ListSegments(dir_, &listed).ok());
+  EXPECT_TRUE(listed.empty());
+
+  SegmentInfo info;
+  ASSERT_TRUE(WriteSegment(dir_, records, &info).ok());
+  EXPECT_EQ(info.path + ".tmp", temp);
+  EXPECT_FALSE(std::filesystem::exists(temp));
+  std::vector<std::pair<uint64_t, std::string>> read;
+  ASSERT_TRUE(ReadAll(info, &read).ok());
+  EXPECT_EQ(read, (std::vector<std::pair<uint64_t, std::string>>{{7, "step"}}));
+}
+
 TEST_F(ArchiveTest, VisitorErrorStopsTheVisit) {
   const SegmentInfo info = Write(1, 10);
   int visits = 0;
