@@ -10,8 +10,12 @@
 #include <exception>
 
 #include "app/commands.h"
+#include "app/inspect_command.h"
+#include "app/replay_command.h"
 #include "config/config.h"
 #include "ingest/conninfo.h"
+#include "util/lsn.h"
+#include "util/time.h"
 
 namespace {
 
@@ -43,6 +47,102 @@ void SetupLogging(const std::string& level) {
 // user that happens to be named "password".
 bool HasPassword(const std::string& conninfo) {
   return walguard::ConninfoHasSecret(conninfo);
+}
+
+bool ParseLsnFlag(const char* flag, const std::string& text, walguard::Lsn* out) {
+  if (text.empty() || walguard::ParseLsn(text, out)) return true;
+  std::fprintf(stderr, "walguard: %s %s is not an LSN like 16/B374D848\n", flag, text.c_str());
+  return false;
+}
+
+// The flags of `walguard replay` and `walguard inspect` as CLI11 fills them.
+struct ForensicsFlags {
+  walguard::ReplayCommandOptions replay;
+  std::string from_lsn, until_lsn, until_time, baseline_path;
+  walguard::InspectCommandOptions inspect;
+  std::string inspect_until_lsn;
+};
+
+CLI::App* AddReplayCommand(CLI::App* app, ForensicsFlags* f, std::string* config_path) {
+  CLI::App* replay = app->add_subcommand(
+      "replay",
+      "Rebuild state from an archive (or a pg_recvlogical file) in a scratch directory and run the rules again, "
+      "with no Postgres and no broker. Writes every message the live run would have published as one JSON line "
+      "{\"topic\",\"key\",\"value\"}; a summary line (records, changes, messages, changes/s) goes to stderr. "
+      "Exit 0 when done, 1 for bad input, 2 when the archive was too damaged to replay or Kafka failed.");
+  auto* source = replay->add_option_group("source", "where the records come from");
+  source->add_option("--archive", f->replay.archive, "archive directory (<state-dir>/archive)");
+  source->add_option("--input", f->replay.input,
+                     "wal2json format-version 2 lines written by pg_recvlogical with walguard's options "
+                     "(README, Forensics); - for stdin. No snapshot: the state starts empty");
+  source->require_option(1);
+  replay->add_option("--config", *config_path, "TOML config file: thresholds (what-if) and topic names")
+      ->check(CLI::ExistingFile);
+  replay->add_option("--from-lsn", f->from_lsn,
+                     "write only the messages of steps at or after this LSN (state is still rebuilt from the start)");
+  auto* until_lsn = replay->add_option("--until-lsn", f->until_lsn, "stop before the first step past this LSN");
+  replay->add_option("--until-time", f->until_time, "stop before the first step later than this RFC 3339 time")
+      ->excludes(until_lsn);
+  replay->add_option("--out", f->replay.out, "output file, - for stdout (default -)");
+  replay->add_option("--brokers", f->replay.brokers, "publish to this Kafka cluster instead of writing lines");
+  replay->add_option("--topic-prefix", f->replay.topic_prefix,
+                     "with --brokers: prefix of the topic names (e.g. replay.)");
+  replay->add_flag("--diff", f->replay.diff,
+                   "also run with the baseline thresholds and print, instead of the messages, the alert "
+                   "transitions of one run missing from the other: {\"run\",\"fingerprint\",\"state\",\"lsn\"}");
+  replay
+      ->add_option("--baseline-config", f->baseline_path,
+                   "with --diff: the baseline thresholds (default: the defaults)")
+      ->check(CLI::ExistingFile);
+  return replay;
+}
+
+CLI::App* AddInspectCommand(CLI::App* app, ForensicsFlags* f, std::string* config_path) {
+  CLI::App* inspect = app->add_subcommand(
+      "inspect",
+      "Print an entity's timeline from an archive (or a pg_recvlogical file): after every step that evaluated it, "
+      "the lsn, xid, commit_time, the step's changes to rows naming it, the figures its rules read and which rules "
+      "held. Exit codes as replay's.");
+  auto* source = inspect->add_option_group("source", "where the records come from");
+  source->add_option("--archive", f->inspect.archive, "archive directory (<state-dir>/archive)");
+  source->add_option("--input", f->inspect.input, "wal2json format-version 2 lines, - for stdin");
+  source->require_option(1);
+  inspect
+      ->add_option("--entity", f->inspect.entity,
+                   "KIND:ID, KIND one of tier, event, order, ledger_transaction, unit, unit_date, payment, "
+                   "booking_intent, provider")
+      ->required();
+  inspect->add_option("--until-lsn", f->inspect_until_lsn, "stop before the first step past this LSN");
+  inspect->add_option("--config", *config_path, "TOML config file: thresholds")->check(CLI::ExistingFile);
+  inspect->add_flag("--json", f->inspect.json, "one JSON object per step instead of the readable table");
+  return inspect;
+}
+
+// `walguard replay` and `walguard inspect`: flags that need parsing, then the command.
+int ForensicsCommand(ForensicsFlags f, bool inspect, const walguard::Config& config) {
+  if (inspect) {
+    if (!ParseLsnFlag("--until-lsn", f.inspect_until_lsn, &f.inspect.until_lsn)) return 1;
+    return walguard::InspectCommand(f.inspect, config, &g_stop);
+  }
+  walguard::ReplayOptions& r = f.replay.replay;
+  if (!ParseLsnFlag("--from-lsn", f.from_lsn, &r.from_lsn) || !ParseLsnFlag("--until-lsn", f.until_lsn, &r.until_lsn)) {
+    return 1;
+  }
+  if (!f.until_time.empty() && !walguard::ParseTimestamp(f.until_time, &r.until_time)) {
+    std::fprintf(stderr, "walguard: --until-time %s is not an RFC 3339 time\n", f.until_time.c_str());
+    return 1;
+  }
+  r.thresholds = config.thresholds;
+  if (!f.baseline_path.empty()) {
+    walguard::Config baseline;
+    walguard::Status s = walguard::LoadConfigFile(f.baseline_path, &baseline);
+    if (!s.ok()) {
+      std::fprintf(stderr, "walguard: %s\n", s.message().c_str());
+      return 1;
+    }
+    f.replay.baseline = baseline.thresholds;
+  }
+  return walguard::ReplayCommand(f.replay, config, &g_stop);
 }
 
 int Main(int argc, char** argv) {
@@ -81,6 +181,9 @@ int Main(int argc, char** argv) {
   broker->add_option("--partitions", broker_options.partitions, "partitions of each walguard topic (default 3)");
   broker->add_option("--brokers", broker_options.brokers, "number of brokers in the cluster (default 1)");
 
+  ForensicsFlags forensics;
+  CLI::App* replay = AddReplayCommand(&app, &forensics, &config_path);
+  CLI::App* inspect = AddInspectCommand(&app, &forensics, &config_path);
   // A bad command line exits 1, like every other error (CLI11_PARSE would
   // return CLI11's own codes: 105, 106, 109, ...); --help and --version exit 0.
   try {
@@ -109,6 +212,7 @@ int Main(int argc, char** argv) {
   if (!log_level.empty()) config.log_level = log_level;
   SetupLogging(config.log_level);
   InstallSignalHandlers();
+  if (*replay || *inspect) return ForensicsCommand(forensics, inspect->parsed(), config);
 
   if (*run) {
     if (!pg.empty() && HasPassword(pg)) {

@@ -52,7 +52,8 @@ ApplyContext Engine::NewContext(KvTxn* kv, Lsn lsn, Micros commit_time, Micros d
   return ctx;
 }
 
-Status Engine::ApplyTransaction(const Transaction& txn, KvTxn* kv, Micros detected_at, std::vector<OutMessage>* out) {
+Status Engine::ApplyTransaction(const Transaction& txn, KvTxn* kv, Micros detected_at, std::vector<OutMessage>* out,
+                                TouchedEntities* touched) {
   const Micros previous = clock_;
   clock_ = std::max(clock_, txn.commit_time);
   ApplyContext ctx = NewContext(kv, txn.end_lsn, txn.commit_time, detected_at, out);
@@ -61,17 +62,20 @@ Status Engine::ApplyTransaction(const Transaction& txn, KvTxn* kv, Micros detect
     WG_RETURN_IF_ERROR(ApplyChange(&ctx, change, txn.xid));
   }
   WG_RETURN_IF_ERROR(FlushOccupancy(&ctx));
+  if (touched != nullptr) touched->insert(ctx.touched.begin(), ctx.touched.end());
   WG_RETURN_IF_ERROR(walguard::EvaluateTouched(&ctx));
   StoreClock(kv);
   return Status::OK();
 }
 
-Status Engine::AdvanceClock(Micros now, Lsn lsn, KvTxn* kv, Micros detected_at, std::vector<OutMessage>* out) {
+Status Engine::AdvanceClock(Micros now, Lsn lsn, KvTxn* kv, Micros detected_at, std::vector<OutMessage>* out,
+                            TouchedEntities* touched) {
   if (now <= clock_) return Status::OK();
   const Micros previous = clock_;
   clock_ = now;
   ApplyContext ctx = NewContext(kv, lsn, now, detected_at, out);
   WG_RETURN_IF_ERROR(FireTimers(&ctx, previous));
+  if (touched != nullptr) touched->insert(ctx.touched.begin(), ctx.touched.end());
   WG_RETURN_IF_ERROR(walguard::EvaluateTouched(&ctx));
   StoreClock(kv);
   return Status::OK();
@@ -90,9 +94,11 @@ Status Engine::ApplySnapshotRow(const Change& row, KvTxn* kv, std::vector<OutMes
   return Status::OK();
 }
 
-Status Engine::FinishSnapshot(Lsn consistent_point, KvTxn* kv, Micros detected_at, std::vector<OutMessage>* out) {
+Status Engine::FinishSnapshot(Lsn consistent_point, KvTxn* kv, Micros detected_at, std::vector<OutMessage>* out,
+                              TouchedEntities* touched) {
   ApplyContext ctx = NewContext(kv, consistent_point, clock_, detected_at, out);
   ctx.touched.swap(snapshot_touched_);
+  if (touched != nullptr) touched->insert(ctx.touched.begin(), ctx.touched.end());
   WG_RETURN_IF_ERROR(walguard::EvaluateTouched(&ctx));
   StoreClock(kv);
   return Status::OK();

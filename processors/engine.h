@@ -14,6 +14,7 @@
 
 #include "config/config.h"
 #include "core/change.h"
+#include "core/entity_kind.h"
 #include "core/kv.h"
 #include "core/output.h"
 #include "processors/apply_context.h"
@@ -21,6 +22,9 @@
 #include "util/status.h"
 
 namespace walguard {
+
+// The entities a step evaluated (for `walguard inspect`).
+using TouchedEntities = std::set<std::pair<EntityKind, std::string>>;
 
 class Engine {
  public:
@@ -32,18 +36,22 @@ class Engine {
   Micros clock() const { return clock_; }
 
   // Advances the clock to the commit time, fires due timers, applies the
-  // changes and evaluates every entity they touched.
-  Status ApplyTransaction(const Transaction& txn, KvTxn* kv, Micros detected_at, std::vector<OutMessage>* out);
+  // changes and evaluates every entity they touched. With `touched`, also
+  // appends those entities to it (the live pipeline passes nullptr).
+  Status ApplyTransaction(const Transaction& txn, KvTxn* kv, Micros detected_at, std::vector<OutMessage>* out,
+                          TouchedEntities* touched = nullptr);
 
   // Clock-only progress (keepalives while idle): fires due timers and
   // evaluates what they touched. `lsn` is the last applied position.
-  Status AdvanceClock(Micros now, Lsn lsn, KvTxn* kv, Micros detected_at, std::vector<OutMessage>* out);
+  Status AdvanceClock(Micros now, Lsn lsn, KvTxn* kv, Micros detected_at, std::vector<OutMessage>* out,
+                      TouchedEntities* touched = nullptr);
 
   // Snapshot rows are stored and accounted at `now`, and evaluated together
   // by FinishSnapshot, once every table has been read.
   void BeginSnapshot(Micros now);
   Status ApplySnapshotRow(const Change& row, KvTxn* kv, std::vector<OutMessage>* out);
-  Status FinishSnapshot(Lsn consistent_point, KvTxn* kv, Micros detected_at, std::vector<OutMessage>* out);
+  Status FinishSnapshot(Lsn consistent_point, KvTxn* kv, Micros detected_at, std::vector<OutMessage>* out,
+                        TouchedEntities* touched = nullptr);
   // Before FinishSnapshot of a state that replaces an older one
   // (--resnapshot): the older state's firing set is restored with its ids
   // and its entities are evaluated with the snapshot's, so an alert still

@@ -16,7 +16,9 @@
 #include <span>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <variant>
+#include <vector>
 
 #include "config/thresholds.h"
 #include "core/entity_kind.h"
@@ -71,5 +73,16 @@ std::optional<EntityKind> EvaluatedFor(const Rule& rule);
 // Loads the facts of entity (kind, id) once and reconciles every rule of the
 // kind with them, in registry order. Nothing for a kind without rules.
 Status EvaluateEntity(ApplyContext* ctx, EntityKind kind, const std::string& id);
+
+// What the rules of an entity read and conclude, for `walguard inspect`.
+struct EntityVerdicts {
+  std::string figures = "{}";                            // a JSON object: the numeric facts the rules read
+  std::vector<std::pair<const AlertType*, bool>> rules;  // every rule of the kind, in registry order: holds?
+};
+
+// Loads the facts of entity (kind, id) like EvaluateEntity and asks every
+// rule of the kind, but reconciles nothing: no alert fires or resolves, no
+// message is emitted. A rule the schema guard disabled is still asked.
+Status ExplainEntity(ApplyContext* ctx, EntityKind kind, const std::string& id, EntityVerdicts* out);
 
 }  // namespace walguard

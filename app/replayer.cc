@@ -1,0 +1,87 @@
+#include "app/replayer.h"
+
+#include <stdlib.h>
+
+#include <cassert>
+#include <filesystem>
+#include <system_error>
+
+#include "processors/apply_context.h"
+
+namespace walguard {
+
+Status Replayer::Open(const Thresholds& thresholds, std::unique_ptr<Replayer>* out) {
+  const char* tmp = std::getenv("TMPDIR");
+  std::string pattern = std::string(tmp != nullptr && *tmp != '\0' ? tmp : "/tmp") + "/walguard-replay-XXXXXX";
+  if (mkdtemp(pattern.data()) == nullptr) return Status::IOError("cannot create a scratch directory " + pattern);
+  std::unique_ptr<Replayer> replayer(new Replayer(thresholds));
+  replayer->dir_ = pattern;  // from here on the destructor removes it
+  WG_RETURN_IF_ERROR(StateStore::Open(replayer->dir_ + "/state", &replayer->store_));
+  replayer->batch_ = replayer->store_->NewBatch();
+  // A state that starts without a snapshot (--input) starts empty, as a
+  // fresh live state would.
+  WG_RETURN_IF_ERROR(replayer->engine_.Load(replayer->batch_.get()));
+  *out = std::move(replayer);
+  return Status::OK();
+}
+
+Replayer::~Replayer() {
+  batch_.reset();
+  store_.reset();
+  std::error_code ignored;
+  if (!dir_.empty()) std::filesystem::remove_all(dir_, ignored);
+}
+
+Status Replayer::Apply(const ArchiveRecord& record, std::vector<OutMessage>* out, TouchedEntities* touched) {
+  WG_RETURN_IF_ERROR(ApplyStep(record, out, touched));
+  return store_->Commit(batch_.get(), /*sync=*/false);
+}
+
+Status Replayer::ApplyStep(const ArchiveRecord& record, std::vector<OutMessage>* out, TouchedEntities* touched) {
+  switch (record.kind) {
+    case ArchiveRecordKind::kSnapshotBegin:
+      // As Bootstrap: wipe, reload, and keep the replaced state's firing set.
+      batch_.reset();
+      WG_RETURN_IF_ERROR(store_->Wipe());
+      batch_ = store_->NewBatch();
+      WG_RETURN_IF_ERROR(engine_.Load(batch_.get()));
+      engine_.BeginSnapshot(record.clock);
+      handover_ = record.handover;
+      snapshot_clock_ = record.clock;
+      return Status::OK();
+    case ArchiveRecordKind::kSnapshotRow:
+      return engine_.ApplySnapshotRow(record.row, batch_.get(), out);
+    case ArchiveRecordKind::kSnapshotEnd:
+      WG_RETURN_IF_ERROR(engine_.CarryFiring(handover_, record.lsn, batch_.get(), snapshot_clock_, out));
+      WG_RETURN_IF_ERROR(engine_.FinishSnapshot(record.lsn, batch_.get(), snapshot_clock_, out, touched));
+      handover_.clear();
+      return Status::OK();
+    case ArchiveRecordKind::kTransaction:
+      return engine_.ApplyTransaction(record.txn, batch_.get(), record.txn.commit_time, out, touched);
+    case ArchiveRecordKind::kClockTick:
+      return engine_.AdvanceClock(record.clock, record.lsn, batch_.get(), record.clock, out, touched);
+  }
+  return Status::Corruption("archive record of unknown kind");
+}
+
+Status Replayer::Explain(EntityKind kind, const std::string& id, EntityVerdicts* out) {
+  std::unique_ptr<StateBatch> view = store_->NewBatch();  // reads what Apply committed; written never
+  std::vector<OutMessage> none;
+  ApplyContext ctx;
+  ctx.kv = view.get();
+  ctx.thresholds = &thresholds_;
+  ctx.now = engine_.clock();
+  ctx.commit_time = engine_.clock();
+  ctx.out = &none;
+  WG_RETURN_IF_ERROR(ExplainEntity(&ctx, kind, id, out));
+  assert(none.empty());
+  return Status::OK();
+}
+
+bool BeyondLimits(const ArchiveRecord& record, Lsn until_lsn, Micros until_time) {
+  if (record.kind == ArchiveRecordKind::kSnapshotRow) return false;
+  if (until_lsn != 0 && record.Position() > until_lsn) return true;
+  return until_time != 0 && record.Time() > until_time;
+}
+
+}  // namespace walguard

@@ -1,0 +1,64 @@
+// Replayer: the engine of `walguard replay` and `walguard inspect` over a
+// scratch state. It applies archive records exactly as the live pipeline
+// applies the steps they record (app/pipeline.cc, app/bootstrap.cc), so the
+// same records under the same thresholds emit the same messages; only
+// detected_at differs, which is the record's own time here (deterministic).
+//
+// The scratch state is a StateStore in a fresh temporary directory, removed
+// when the Replayer goes away. Each record is one batch committed without
+// sync: a crash of a replay loses nothing worth keeping.
+#pragma once
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "config/thresholds.h"
+#include "core/archive_record.h"
+#include "core/entity_kind.h"
+#include "core/firing_alert.h"
+#include "core/output.h"
+#include "processors/engine.h"
+#include "processors/rule_registry.h"
+#include "state/state_store.h"
+#include "util/status.h"
+
+namespace walguard {
+
+class Replayer {
+ public:
+  // Creates the scratch directory under $TMPDIR (else /tmp) and opens it.
+  static Status Open(const Thresholds& thresholds, std::unique_ptr<Replayer>* out);
+  ~Replayer();
+  Replayer(const Replayer&) = delete;
+  Replayer& operator=(const Replayer&) = delete;
+
+  // Applies one record; appends what it emits to *out and, with `touched`,
+  // the entities it evaluated.
+  Status Apply(const ArchiveRecord& record, std::vector<OutMessage>* out, TouchedEntities* touched = nullptr);
+
+  // The figures and rule verdicts of an entity in the state as it stands
+  // after the last Apply (rule_registry.h, ExplainEntity).
+  Status Explain(EntityKind kind, const std::string& id, EntityVerdicts* out);
+
+  const std::string& dir() const { return dir_; }
+
+ private:
+  explicit Replayer(const Thresholds& thresholds) : thresholds_(thresholds), engine_(thresholds) {}
+  Status ApplyStep(const ArchiveRecord& record, std::vector<OutMessage>* out, TouchedEntities* touched);
+
+  Thresholds thresholds_;
+  Engine engine_;
+  std::string dir_;
+  std::unique_ptr<StateStore> store_;
+  std::unique_ptr<StateBatch> batch_;
+  // Of the snapshot in progress (between kSnapshotBegin and kSnapshotEnd).
+  std::vector<FiringAlert> handover_;
+  Micros snapshot_clock_ = 0;
+};
+
+// True when `record` lies beyond --until-lsn / --until-time (0: no limit).
+// Snapshot rows carry neither and are never beyond.
+bool BeyondLimits(const ArchiveRecord& record, Lsn until_lsn, Micros until_time);
+
+}  // namespace walguard
