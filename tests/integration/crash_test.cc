@@ -33,6 +33,7 @@
 #include "tests/integration/crash_checks.h"
 #include "tests/integration/environment.h"
 #include "tests/integration/firing_compare.h"
+#include "tests/integration/replay_compare.h"
 #include "tests/integration/sql_oracle.h"
 #include "tests/integration/walguard_harness.h"
 #include "tests/support/status_assert.h"
@@ -376,6 +377,14 @@ TEST(CrashTest, SigkillLoopMatchesOracleAndUninterruptedRun) {
             << std::endl;
   EXPECT_EQ(victim.StopWalguard(), 0);
   EXPECT_EQ(reference.StopWalguard(), 0);
+  // After every kill the archive held exactly the steps whose effects the
+  // state held: replaying it gives back what the victim published.
+  std::vector<Published> replayed;
+  EXPECT_OK(victim.Replay(&replayed));
+  size_t compared = 0;
+  const std::string diff = CompareReplayWithLive(victim.All(), replayed, &compared);
+  EXPECT_TRUE(diff.empty()) << "the victim's archive replays differently from what it published:\n" << diff;
+  std::cout << "  replay of the victim's archive: " << compared << " messages equal" << std::endl;
   EXPECT_OK(victim.DropSlot());
   EXPECT_OK(reference.DropSlot());
 }

@@ -25,6 +25,7 @@
 
 #include "tests/integration/environment.h"
 #include "tests/integration/firing_compare.h"
+#include "tests/integration/replay_compare.h"
 #include "tests/integration/sql_oracle.h"
 #include "tests/integration/walguard_harness.h"
 #include "tests/support/status_assert.h"
@@ -149,7 +150,17 @@ TEST(DifferentialTest, FiringSetMatchesSqlOracle) {
   std::cout << std::endl;
   EXPECT_GT(stats.total_faults(), 0u);
   EXPECT_TRUE(dead_letters.empty()) << "walguard dead-lettered records:\n" << dead_letters;
-  EXPECT_EQ(h.StopWalguard(), 0);
+  ASSERT_EQ(h.StopWalguard(), 0);
+
+  // Replay equals live: the archive the run recorded gives back every alert
+  // and command, field for field, in the same order per key.
+  std::vector<Published> replayed;
+  ASSERT_OK(h.Replay(&replayed));
+  size_t compared = 0;
+  const std::string diff = CompareReplayWithLive(h.All(), replayed, &compared);
+  EXPECT_TRUE(diff.empty()) << "walguard replay differs from the live run:\n" << diff;
+  EXPECT_GT(compared, 0u);
+  std::cout << "  replay: " << compared << " alert and command messages equal to the live run's" << std::endl;
 }
 
 TEST(DifferentialTest, HealthyTrafficFiresNothing) {

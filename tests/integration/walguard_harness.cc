@@ -227,6 +227,38 @@ std::vector<int64_t> CommitToAlertLatencies(const std::vector<Published>& all) {
   return out;
 }
 
+Status WalguardHarness::Replay(std::vector<Published>* out, const std::vector<std::string>& extra_flags) {
+  const std::string out_path = work_dir_ + "/replay.jsonl";
+  std::vector<std::string> argv = {
+      WalguardBinary(), "replay", "--archive", work_dir_ + "/state/archive", "--config", work_dir_ + "/walguard.toml",
+      "--out",          out_path};
+  argv.insert(argv.end(), extra_flags.begin(), extra_flags.end());
+  ChildProcess replay;
+  WG_RETURN_IF_ERROR(replay.Start(argv, work_dir_ + "/replay.log"));
+  const int code = replay.Wait(std::chrono::minutes(5));
+  if (code != 0) {
+    return Status::IOError("walguard replay exited " + std::to_string(code) + ":\n" +
+                           ReadFile(work_dir_ + "/replay.log"));
+  }
+  // One {"topic":...,"key":...,"value":{...}} per line.
+  std::ifstream in(out_path);
+  simdjson::ondemand::parser parser;
+  for (std::string line; std::getline(in, line);) {
+    simdjson::padded_string json(line);
+    simdjson::ondemand::document doc;
+    simdjson::ondemand::object obj;
+    if (parser.iterate(json).get(doc) != simdjson::SUCCESS || doc.get_object().get(obj) != simdjson::SUCCESS) {
+      return Status::Corruption("replay output line is not a JSON object: " + line);
+    }
+    ConsumedMessage m;
+    m.topic = Str(obj, "topic");
+    m.key = Str(obj, "key");
+    m.payload = Raw(obj, "value");
+    out->push_back(Parse(m));
+  }
+  return Status::OK();
+}
+
 Status WalguardHarness::LaunchWalguard(const std::vector<std::string>& flags, const std::string& extra_config) {
   std::string config_path = work_dir_ + "/walguard.toml";
   std::ofstream(config_path) << "progress_interval_s = 1\n" << extra_config << "\n";

@@ -82,6 +82,11 @@ class WalguardHarness {
   // per fingerprint the last message wins (Kafka keeps the order per key).
   std::map<std::string, Published> FiringSet() const;
 
+  // Runs `walguard replay` on the archive of this walguard's state directory
+  // with the same config file (stop walguard first: the archive's tail is
+  // sealed at a clean stop), and returns what it would have published.
+  Status Replay(std::vector<Published>* out, const std::vector<std::string>& extra_flags = {});
+
   // The replication slot walguard runs on (and CatchUp watches).
   std::string slot() const;
   // Drops the slot once no walsender holds it (call after stopping or
