@@ -48,8 +48,21 @@ struct SegmentRecord {
   std::string_view bytes;
 };
 
+// The file name that says what `segment` holds, fixed-width lower-case hex
+// so that names sort by sequence number:
+//   <first_seq>-<last_seq>_<first_lsn>-<last_lsn>_<first_time>-<last_time>.wgseg
+// Times are signed: stored with the sign bit flipped, so they sort too.
+std::string SegmentFileName(const SegmentInfo& segment);
+
+// The inverse, for a bare file name (no directory): fills every field but
+// path and file_bytes. False for a name that is not a segment's.
+bool ParseSegmentFileName(std::string_view name, SegmentInfo* segment);
+
 // Writes `records` (consecutive seqs, at least one) as one new segment in
-// `dir` (created 0700 if missing), durably. *info describes it.
+// `dir` (created 0700 if missing), durably. *info describes it. The segment's
+// LSN range spans its non-zero positions and its time range its non-zero
+// times (0 and 0 when it has none). IOError when a segment of that name
+// exists already: a segment is never rewritten.
 Status WriteSegment(const std::string& dir, const std::vector<SegmentRecord>& records, SegmentInfo* info);
 
 // The segments in `dir`, in sequence order, from their names alone (no file
@@ -64,12 +77,13 @@ Status ReadSegment(const SegmentInfo& segment,
                    const std::function<Status(uint64_t seq, std::string_view bytes)>& visit);
 
 struct RetentionLimits {
-  Micros max_age = 7 * 24 * 3600 * kMicrosPerSecond;  // by last_time against `now`; 0: no limit
-  uint64_t max_bytes = uint64_t{10} << 30;            // total file bytes; 0: no limit
+  Micros max_age = Micros{7} * 24 * 3600 * kMicrosPerSecond;  // by last_time against `now`; 0: no limit
+  uint64_t max_bytes = uint64_t{10} << 30;                    // total file bytes; 0: no limit
 };
 
 // Deletes the oldest segments while any limit is exceeded, never the newest
-// one. Appends what it deleted to *deleted.
+// one. Appends what it deleted to *deleted. A segment without a time (only
+// snapshot rows) is as old as the latest time before it in the archive.
 Status ApplyRetention(const std::string& dir, const RetentionLimits& limits, Micros now,
                       std::vector<SegmentInfo>* deleted);
 

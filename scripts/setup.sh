@@ -7,6 +7,7 @@ PACKAGES=(
   build-essential cmake pkg-config git
   libpq-dev librdkafka-dev libsimdjson-dev librocksdb-dev
   libspdlog-dev libfmt-dev libcli11-dev libtomlplusplus-dev
+  libzstd-dev libxxhash-dev  # the archive's segments: compression, checksum
   libgtest-dev libgmock-dev libbenchmark-dev
   postgresql-15 postgresql-15-wal2json postgresql-client-15
   kcat jq

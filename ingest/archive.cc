@@ -1,0 +1,448 @@
+#include "ingest/archive.h"
+
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#include <xxhash.h>
+#include <zstd.h>
+
+#include <algorithm>
+#include <cassert>
+#include <cerrno>
+#include <cinttypes>
+#include <cstdio>
+#include <cstring>
+#include <filesystem>
+#include <limits>
+#include <memory>
+#include <system_error>
+#include <tuple>
+#include <utility>
+
+#include "core/archive_record.h"
+#include "util/coding.h"
+
+namespace walguard {
+
+namespace {
+
+// The file, in order: a header of fixed-width big-endian fields, one zstd
+// frame (content checksum on) of length-prefixed records, and a trailer: the
+// XXH64 of everything before it. The magic's CR LF and ^Z catch a file that
+// went through a text-mode copy, as PNG's do.
+constexpr std::string_view kMagic("WGSEG\r\n\x1a", 8);
+constexpr std::string_view kSegmentSuffix = ".wgseg";
+constexpr std::string_view kTempSuffix = ".tmp";
+constexpr size_t kHeaderBytes = size_t{8} * 10;  // magic, version, count, 6 range fields, frame length
+constexpr size_t kTrailerBytes = 8;
+constexpr int kZstdLevel = 3;
+// Segments are a few MiB: a bound keeps a damaged length from allocating
+// the machine away.
+constexpr uint64_t kMaxContentBytes = uint64_t{1} << 30;
+constexpr uint64_t kMaxFileBytes = ZSTD_COMPRESSBOUND(kMaxContentBytes) + kHeaderBytes + kTrailerBytes;
+constexpr size_t kHexDigits = 16;
+constexpr size_t kNameBytes = 6 * kHexDigits + 5 + kSegmentSuffix.size();
+
+// Signed micros as unsigned with the sign bit flipped: the order is kept.
+uint64_t SortableTime(Micros t) {
+  return static_cast<uint64_t>(t) ^ (uint64_t{1} << 63);
+}
+Micros TimeFromSortable(uint64_t v) {
+  return static_cast<Micros>(v ^ (uint64_t{1} << 63));
+}
+
+Status ErrnoStatus(const std::string& what) {
+  return Status::IOError("archive: " + what + ": " + std::strerror(errno));
+}
+
+bool ParseHex16(std::string_view text, uint64_t* v) {
+  assert(text.size() == kHexDigits);
+  uint64_t result = 0;
+  for (char c : text) {
+    int digit = 0;
+    if (c >= '0' && c <= '9') {
+      digit = c - '0';
+    } else if (c >= 'a' && c <= 'f') {
+      digit = c - 'a' + 10;
+    } else {
+      return false;
+    }
+    result = (result << 4) | static_cast<uint64_t>(digit);
+  }
+  *v = result;
+  return true;
+}
+
+// The range of `records` (the fields a name carries); InvalidArgument when
+// they break WriteSegment's contract.
+Status DescribeRecords(const std::vector<SegmentRecord>& records, SegmentInfo* info) {
+  if (records.empty()) return Status::InvalidArgument("archive: a segment holds at least one record");
+  *info = SegmentInfo();
+  info->first_seq = records.front().seq;
+  info->last_seq = records.back().seq;
+  bool have_lsn = false, have_time = false;
+  for (size_t i = 0; i < records.size(); ++i) {
+    const SegmentRecord& r = records[i];
+    if (r.seq != info->first_seq + i) {
+      return Status::InvalidArgument("archive: segment records are not consecutive: seq " + std::to_string(r.seq) +
+                                     " after " + std::to_string(info->first_seq + i - 1));
+    }
+    if (r.lsn != 0) {
+      info->first_lsn = have_lsn ? std::min(info->first_lsn, r.lsn) : r.lsn;
+      info->last_lsn = have_lsn ? std::max(info->last_lsn, r.lsn) : r.lsn;
+      have_lsn = true;
+    }
+    if (r.time != 0) {
+      info->first_time = have_time ? std::min(info->first_time, r.time) : r.time;
+      info->last_time = have_time ? std::max(info->last_time, r.time) : r.time;
+      have_time = true;
+    }
+  }
+  return Status::OK();
+}
+
+void PutRange(const SegmentInfo& info, std::string* out) {
+  PutFixed64BE(out, info.first_seq);
+  PutFixed64BE(out, info.last_seq);
+  PutFixed64BE(out, info.first_lsn);
+  PutFixed64BE(out, info.last_lsn);
+  PutFixed64BE(out, SortableTime(info.first_time));
+  PutFixed64BE(out, SortableTime(info.last_time));
+}
+
+// header + frame + trailer, the frame compressed in place after the header.
+Status EncodeSegment(const SegmentInfo& info, const std::vector<SegmentRecord>& records, std::string* file) {
+  std::string content;
+  for (const SegmentRecord& r : records) PutLengthPrefixed(&content, r.bytes);
+  if (content.size() > kMaxContentBytes) {
+    return Status::InvalidArgument("archive: a segment of " + std::to_string(content.size()) +
+                                   " bytes is over the limit; write smaller segments");
+  }
+  std::unique_ptr<ZSTD_CCtx, decltype(&ZSTD_freeCCtx)> cctx(ZSTD_createCCtx(), &ZSTD_freeCCtx);
+  if (cctx == nullptr) return Status::IOError("archive: zstd: out of memory");
+  size_t rc = ZSTD_CCtx_setParameter(cctx.get(), ZSTD_c_compressionLevel, kZstdLevel);
+  if (!ZSTD_isError(rc)) rc = ZSTD_CCtx_setParameter(cctx.get(), ZSTD_c_checksumFlag, 1);
+  if (ZSTD_isError(rc)) return Status::IOError(std::string("archive: zstd: ") + ZSTD_getErrorName(rc));
+
+  file->clear();
+  file->append(kMagic);
+  PutFixed64BE(file, kArchiveFormatVersion);
+  PutFixed64BE(file, records.size());
+  PutRange(info, file);
+  PutFixed64BE(file, 0);  // the frame's length, set below
+  assert(file->size() == kHeaderBytes);
+  file->resize(kHeaderBytes + ZSTD_compressBound(content.size()));
+  const size_t frame_bytes = ZSTD_compress2(cctx.get(), file->data() + kHeaderBytes, file->size() - kHeaderBytes,
+                                            content.data(), content.size());
+  if (ZSTD_isError(frame_bytes)) {
+    return Status::IOError(std::string("archive: zstd: ") + ZSTD_getErrorName(frame_bytes));
+  }
+  file->resize(kHeaderBytes + frame_bytes);
+  std::string length;
+  PutFixed64BE(&length, frame_bytes);
+  file->replace(kHeaderBytes - 8, 8, length);
+  PutFixed64BE(file, XXH64(file->data(), file->size(), 0));
+  return Status::OK();
+}
+
+Status SyncDirectory(const std::string& dir) {
+  const int fd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (fd < 0) return ErrnoStatus("open " + dir);
+  const int rc = ::fsync(fd);
+  const int saved = errno;
+  ::close(fd);
+  errno = saved;
+  return rc == 0 ? Status::OK() : ErrnoStatus("fsync " + dir);
+}
+
+// mkdir -p with mode 0700; a directory it creates is made durable in its parent.
+Status EnsureDirectory(const std::filesystem::path& dir, int depth = 0) {
+  // A path has far fewer components than this; the bound keeps a symlink loop finite.
+  if (depth > 64) return Status::IOError("archive: cannot create " + dir.string() + ": path too deep");
+  if (::mkdir(dir.c_str(), 0700) != 0) {
+    if (errno == ENOENT && dir.has_parent_path() && dir.parent_path() != dir) {
+      WG_RETURN_IF_ERROR(EnsureDirectory(dir.parent_path(), depth + 1));
+      if (::mkdir(dir.c_str(), 0700) == 0) return SyncDirectory(dir.parent_path().string());
+    }
+    if (errno != EEXIST) return ErrnoStatus("mkdir " + dir.string());
+    std::error_code ec;
+    if (!std::filesystem::is_directory(dir, ec))
+      return Status::IOError("archive: " + dir.string() + " is not a directory");
+    return Status::OK();
+  }
+  const std::filesystem::path parent = dir.has_parent_path() ? dir.parent_path() : std::filesystem::path(".");
+  return SyncDirectory(parent.string());
+}
+
+Status WriteFileSynced(const std::string& path, std::string_view data) {
+  const int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+  if (fd < 0) return ErrnoStatus("open " + path);
+  Status status;
+  while (!data.empty()) {  // each pass writes at least one byte or is an EINTR
+    const ssize_t n = ::write(fd, data.data(), data.size());
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) {
+      status = ErrnoStatus("write " + path);
+      break;
+    }
+    data.remove_prefix(static_cast<size_t>(n));
+  }
+  if (status.ok() && ::fsync(fd) != 0) status = ErrnoStatus("fsync " + path);
+  if (::close(fd) != 0 && status.ok()) status = ErrnoStatus("close " + path);
+  return status;
+}
+
+// rename(2) that refuses to replace: a segment is never rewritten.
+Status RenameNoReplace(const std::string& from, const std::string& to) {
+  if (::renameat2(AT_FDCWD, from.c_str(), AT_FDCWD, to.c_str(), RENAME_NOREPLACE) == 0) return Status::OK();
+  if (errno == EEXIST) {
+    ::unlink(from.c_str());
+    return Status::IOError("archive: segment " + to + " exists already; a segment is never rewritten");
+  }
+  if (errno != EINVAL && errno != ENOSYS) return ErrnoStatus("rename " + from + " to " + to);
+  // A file system without RENAME_NOREPLACE: the archive has one writer, so
+  // checking first is enough.
+  if (::access(to.c_str(), F_OK) == 0) {
+    ::unlink(from.c_str());
+    return Status::IOError("archive: segment " + to + " exists already; a segment is never rewritten");
+  }
+  if (::rename(from.c_str(), to.c_str()) != 0) return ErrnoStatus("rename " + from + " to " + to);
+  return Status::OK();
+}
+
+// Reads all of `path`; Corruption when it is larger than any segment can be.
+Status ReadWholeFile(const std::string& path, std::string* out) {
+  const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return ErrnoStatus("open " + path);
+  Status status;
+  struct stat st {};
+  if (::fstat(fd, &st) != 0) {
+    status = ErrnoStatus("stat " + path);
+  } else if (static_cast<uint64_t>(st.st_size) > kMaxFileBytes) {
+    status = Status::Corruption("the file has " + std::to_string(st.st_size) + " bytes, more than any segment");
+  } else {
+    out->resize(static_cast<size_t>(st.st_size));
+    size_t done = 0;
+    while (done < out->size()) {  // each pass reads at least one byte, or ends
+      const ssize_t n = ::read(fd, out->data() + done, out->size() - done);
+      if (n < 0 && errno == EINTR) continue;
+      if (n < 0) {
+        status = ErrnoStatus("read " + path);
+        break;
+      }
+      if (n == 0) break;  // shrank under us: the checks below see a truncated file
+      done += static_cast<size_t>(n);
+    }
+    out->resize(done);
+  }
+  ::close(fd);
+  return status;
+}
+
+std::string DescribeRange(const SegmentInfo& s) {
+  return "seq " + std::to_string(s.first_seq) + ".." + std::to_string(s.last_seq) + ", LSN " + FormatLsn(s.first_lsn) +
+         ".." + FormatLsn(s.last_lsn);
+}
+
+bool SameRange(const SegmentInfo& a, const SegmentInfo& b) {
+  return a.first_seq == b.first_seq && a.last_seq == b.last_seq && a.first_lsn == b.first_lsn &&
+         a.last_lsn == b.last_lsn && a.first_time == b.first_time && a.last_time == b.last_time;
+}
+
+// Checks the trailer's checksum and the header against the name; *frame is
+// the compressed records, *count their number. Corruption(why) otherwise.
+Status VerifyEnvelope(const SegmentInfo& segment, std::string_view file, std::string_view* frame, uint64_t* count) {
+  if (file.size() < kHeaderBytes + kTrailerBytes) {
+    return Status::Corruption("it is truncated to " + std::to_string(file.size()) + " bytes");
+  }
+  std::string_view trailer = file.substr(file.size() - kTrailerBytes);
+  uint64_t stored = 0;
+  if (!GetFixed64BE(&trailer, &stored) || stored != XXH64(file.data(), file.size() - kTrailerBytes, 0)) {
+    return Status::Corruption("its checksum does not match (the file is truncated or altered)");
+  }
+  std::string_view in = file;
+  if (in.substr(0, kMagic.size()) != kMagic) return Status::Corruption("it does not start as a segment does");
+  in.remove_prefix(kMagic.size());
+  uint64_t version = 0, frame_bytes = 0;
+  uint64_t range[6] = {};
+  bool ok = GetFixed64BE(&in, &version) && GetFixed64BE(&in, count);
+  for (uint64_t& field : range) ok = ok && GetFixed64BE(&in, &field);
+  ok = ok && GetFixed64BE(&in, &frame_bytes);
+  assert(ok);  // the size check above covers the header
+  if (version != static_cast<uint64_t>(kArchiveFormatVersion)) {
+    return Status::Corruption("it is in archive format " + std::to_string(version) + ", this build reads " +
+                              std::to_string(kArchiveFormatVersion));
+  }
+  SegmentInfo header;
+  header.first_seq = range[0], header.last_seq = range[1], header.first_lsn = range[2], header.last_lsn = range[3];
+  header.first_time = TimeFromSortable(range[4]), header.last_time = TimeFromSortable(range[5]);
+  if (!SameRange(header, segment)) {
+    return Status::Corruption("its header holds " + DescribeRange(header) + ", not what its name says");
+  }
+  if (*count != segment.last_seq - segment.first_seq + 1) {
+    return Status::Corruption("its header counts " + std::to_string(*count) + " records");
+  }
+  if (frame_bytes != file.size() - kHeaderBytes - kTrailerBytes) {
+    return Status::Corruption("its header gives a frame of " + std::to_string(frame_bytes) + " bytes");
+  }
+  *frame = file.substr(kHeaderBytes, frame_bytes);
+  return Status::OK();
+}
+
+// True when `frame` starts as a zstd frame that carries a content checksum
+// (RFC 8878 3.1.1: the magic, then the descriptor, whose bit 2 is the flag).
+// zstd's stable API verifies a checksum that is present but does not say
+// whether one is.
+bool HasContentChecksum(std::string_view frame) {
+  if (frame.size() < 5) return false;
+  uint32_t magic = 0;
+  for (int i = 3; i >= 0; --i) magic = (magic << 8) | static_cast<uint8_t>(frame[i]);
+  return magic == ZSTD_MAGICNUMBER && (static_cast<uint8_t>(frame[4]) & 0x04) != 0;
+}
+
+// Decompresses the one frame, zstd verifying its content checksum.
+Status Decompress(std::string_view frame, std::string* content) {
+  const unsigned long long content_bytes = ZSTD_getFrameContentSize(frame.data(), frame.size());
+  if (!HasContentChecksum(frame) || content_bytes == ZSTD_CONTENTSIZE_UNKNOWN ||
+      content_bytes == ZSTD_CONTENTSIZE_ERROR || content_bytes > kMaxContentBytes ||
+      ZSTD_findFrameCompressedSize(frame.data(), frame.size()) != frame.size()) {
+    return Status::Corruption("its zstd frame is malformed");
+  }
+  content->resize(content_bytes);
+  const size_t n = ZSTD_decompress(content->data(), content->size(), frame.data(), frame.size());
+  if (ZSTD_isError(n)) return Status::Corruption(std::string("zstd: ") + ZSTD_getErrorName(n));
+  if (n != content->size()) return Status::Corruption("its zstd frame is shorter than it says");
+  return Status::OK();
+}
+
+Status SplitRecords(std::string_view content, uint64_t count, std::vector<std::string_view>* records) {
+  // Each record takes at least its one-byte length: a bound before reserving.
+  if (count > content.size()) return Status::Corruption("it counts more records than it has bytes");
+  records->reserve(count);
+  for (uint64_t i = 0; i < count; ++i) {
+    std::string_view bytes;
+    if (!GetLengthPrefixed(&content, &bytes)) return Status::Corruption("record " + std::to_string(i) + " is cut");
+    records->push_back(bytes);
+  }
+  if (!content.empty()) return Status::Corruption("bytes follow its last record");
+  return Status::OK();
+}
+
+}  // namespace
+
+std::string SegmentFileName(const SegmentInfo& s) {
+  char name[kNameBytes + 1];
+  const int n = std::snprintf(
+      name, sizeof(name), "%016" PRIx64 "-%016" PRIx64 "_%016" PRIx64 "-%016" PRIx64 "_%016" PRIx64 "-%016" PRIx64 "%s",
+      s.first_seq, s.last_seq, s.first_lsn, s.last_lsn, SortableTime(s.first_time), SortableTime(s.last_time),
+      kSegmentSuffix.data());
+  assert(n == static_cast<int>(kNameBytes));
+  (void)n;
+  return name;
+}
+
+bool ParseSegmentFileName(std::string_view name, SegmentInfo* segment) {
+  if (name.size() != kNameBytes || name.substr(6 * kHexDigits + 5) != kSegmentSuffix) return false;
+  uint64_t fields[6] = {};
+  for (size_t i = 0; i < 6; ++i) {
+    const size_t at = i * (kHexDigits + 1);
+    if (!ParseHex16(name.substr(at, kHexDigits), &fields[i])) return false;
+    const char separator = i % 2 == 0 ? '-' : '_';
+    if (i < 5 && name[at + kHexDigits] != separator) return false;
+  }
+  SegmentInfo info;
+  info.first_seq = fields[0], info.last_seq = fields[1], info.first_lsn = fields[2], info.last_lsn = fields[3];
+  info.first_time = TimeFromSortable(fields[4]), info.last_time = TimeFromSortable(fields[5]);
+  if (info.first_seq > info.last_seq || info.first_lsn > info.last_lsn || info.first_time > info.last_time) {
+    return false;
+  }
+  *segment = std::move(info);
+  return true;
+}
+
+Status WriteSegment(const std::string& dir, const std::vector<SegmentRecord>& records, SegmentInfo* info) {
+  SegmentInfo segment;
+  WG_RETURN_IF_ERROR(DescribeRecords(records, &segment));
+  std::string file;
+  WG_RETURN_IF_ERROR(EncodeSegment(segment, records, &file));
+  WG_RETURN_IF_ERROR(EnsureDirectory(dir));
+  segment.path = (std::filesystem::path(dir) / SegmentFileName(segment)).string();
+  segment.file_bytes = file.size();
+  const std::string temp = segment.path + std::string(kTempSuffix);
+  WG_RETURN_IF_ERROR(WriteFileSynced(temp, file));
+  WG_RETURN_IF_ERROR(RenameNoReplace(temp, segment.path));
+  WG_RETURN_IF_ERROR(SyncDirectory(dir));
+  *info = std::move(segment);
+  return Status::OK();
+}
+
+Status ListSegments(const std::string& dir, std::vector<SegmentInfo>* segments) {
+  segments->clear();
+  std::error_code ec;
+  std::filesystem::directory_iterator it(dir, ec);
+  if (ec == std::errc::no_such_file_or_directory) return Status::OK();
+  if (ec) return Status::IOError("archive: list " + dir + ": " + ec.message());
+  for (; it != std::filesystem::directory_iterator(); it.increment(ec)) {
+    if (ec) return Status::IOError("archive: list " + dir + ": " + ec.message());
+    SegmentInfo info;
+    if (!ParseSegmentFileName(it->path().filename().string(), &info)) continue;
+    if (!it->is_regular_file(ec)) continue;
+    info.file_bytes = it->file_size(ec);
+    if (ec == std::errc::no_such_file_or_directory) continue;  // deleted since the listing
+    if (ec) return Status::IOError("archive: stat " + it->path().string() + ": " + ec.message());
+    info.path = it->path().string();
+    segments->push_back(std::move(info));
+  }
+  if (ec) return Status::IOError("archive: list " + dir + ": " + ec.message());
+  std::sort(segments->begin(), segments->end(), [](const SegmentInfo& a, const SegmentInfo& b) {
+    return std::tie(a.first_seq, a.last_seq, a.path) < std::tie(b.first_seq, b.last_seq, b.path);
+  });
+  return Status::OK();
+}
+
+Status ReadSegment(const SegmentInfo& segment,
+                   const std::function<Status(uint64_t seq, std::string_view bytes)>& visit) {
+  std::string file;
+  Status status = ReadWholeFile(segment.path, &file);
+  std::string content;
+  std::vector<std::string_view> records;
+  if (status.ok()) {
+    std::string_view frame;
+    uint64_t count = 0;
+    status = VerifyEnvelope(segment, file, &frame, &count);
+    if (status.ok()) status = Decompress(frame, &content);
+    if (status.ok()) status = SplitRecords(content, count, &records);
+  }
+  if (status.code() == Status::Code::kCorruption) {
+    return Status::Corruption("archive segment " + segment.path + " (" + DescribeRange(segment) +
+                              ") is damaged: " + status.message() + "; it is skipped");
+  }
+  WG_RETURN_IF_ERROR(status);
+  for (size_t i = 0; i < records.size(); ++i) WG_RETURN_IF_ERROR(visit(segment.first_seq + i, records[i]));
+  return Status::OK();
+}
+
+Status ApplyRetention(const std::string& dir, const RetentionLimits& limits, Micros now,
+                      std::vector<SegmentInfo>* deleted) {
+  std::vector<SegmentInfo> segments;
+  WG_RETURN_IF_ERROR(ListSegments(dir, &segments));
+  uint64_t total_bytes = 0;
+  for (const SegmentInfo& s : segments) total_bytes += s.file_bytes;
+  Micros age_time = std::numeric_limits<Micros>::min();  // the latest time up to the segment
+  bool any_deleted = false;
+  for (size_t i = 0; i + 1 < segments.size(); ++i) {  // never the newest
+    const SegmentInfo& s = segments[i];
+    const bool timed = s.first_time != 0 || s.last_time != 0;
+    if (timed) age_time = std::max(age_time, s.last_time);
+    const bool too_old = limits.max_age > 0 && age_time < now - limits.max_age;
+    const bool too_big = limits.max_bytes > 0 && total_bytes > limits.max_bytes;
+    if (!too_old && !too_big) break;
+    if (::unlink(s.path.c_str()) != 0 && errno != ENOENT) return ErrnoStatus("delete " + s.path);
+    total_bytes -= s.file_bytes;
+    any_deleted = true;
+    deleted->push_back(s);
+  }
+  return any_deleted ? SyncDirectory(dir) : Status::OK();
+}
+
+}  // namespace walguard
