@@ -95,10 +95,10 @@ Status ReadArchive(TableReader* root, ArchiveConfig* archive) {
 
 Status ValidateArchive(const ArchiveConfig& a) {
   // Bounds that keep the arithmetic in microseconds and bytes far from overflow.
-  constexpr int64_t kMaxDays = 100 * 365;
+  constexpr int64_t kMaxDays = int64_t{100} * 365;
   constexpr int64_t kMinSegmentBytes = 4096;
   constexpr int64_t kMaxSegmentBytes = int64_t{1} << 30;
-  constexpr int64_t kMaxSealIntervalS = 24 * 3600;
+  constexpr int64_t kMaxSealIntervalS = int64_t{24} * 3600;
   if (a.max_age_days < 0 || a.max_age_days > kMaxDays) {
     return Status::InvalidArgument("archive.max_age_days must be between 0 (no limit) and " + std::to_string(kMaxDays));
   }
