@@ -42,21 +42,29 @@ Status Bootstrap(const BootstrapParts& parts, std::vector<OutboxEntry>* appended
   SlotInfo info;
   WG_RETURN_IF_ERROR(RecreateSlot(parts.repl, slot, &info));
   WG_RETURN_IF_ERROR(engine->Load(store->NewBatch().get()));
-  engine->BeginSnapshot(WallClockNow());
+  const Micros snapshot_clock = WallClockNow();
+  engine->BeginSnapshot(snapshot_clock);
 
+  Archiver* archiver = parts.archiver;
   auto batch = store->NewBatch();
+  archiver->RecordSnapshotBegin(snapshot_clock, info.consistent_point, handover, batch.get());
   std::vector<OutMessage> out;
   int64_t rows = 0;
   Status s = ReadSnapshot(parts.config.postgres.conninfo, info.snapshot_name, MonitoredTables(), [&](Change&& row) {
     WG_RETURN_IF_ERROR(engine->ApplySnapshotRow(row, batch.get(), &out));
+    archiver->RecordSnapshotRow(row, batch.get());
     if (++rows % kSnapshotChunk != 0) return Status::OK();
     batch->AppendOutbox(out, appended);
     out.clear();
-    return store->Commit(batch.get(), /*sync=*/false);  // no checkpoint yet: a crash restarts the snapshot
+    // No checkpoint yet: a crash restarts the snapshot. The archive keeps
+    // this one's records; a replay resets at the next kSnapshotBegin.
+    WG_RETURN_IF_ERROR(store->Commit(batch.get(), /*sync=*/false));
+    return archiver->SealIfDue(WallClockNow());
   });
   WG_RETURN_IF_ERROR(s.WithContext("snapshot"));
   WG_RETURN_IF_ERROR(engine->CarryFiring(handover, info.consistent_point, batch.get(), WallClockNow(), &out));
   WG_RETURN_IF_ERROR(engine->FinishSnapshot(info.consistent_point, batch.get(), WallClockNow(), &out));
+  archiver->RecordSnapshotEnd(info.consistent_point, batch.get());
   batch->ClearHandover(handover);
   batch->AppendOutbox(out, appended);
   Checkpoint* checkpoint = parts.checkpoint;
@@ -65,6 +73,7 @@ Status Bootstrap(const BootstrapParts& parts, std::vector<OutboxEntry>* appended
   checkpoint->slot = slot;
   batch->SetCheckpoint(*checkpoint);
   WG_RETURN_IF_ERROR(store->Commit(batch.get(), /*sync=*/true));
+  WG_RETURN_IF_ERROR(archiver->SealIfDue(WallClockNow()));
   spdlog::info(
       "bootstrap: {} snapshot rows applied, {} alert(s) of the previous state continued or resolved, {} "
       "message(s) emitted; streaming from {}",

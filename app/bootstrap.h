@@ -6,6 +6,7 @@
 
 #include <functional>
 
+#include "app/archiver.h"
 #include "app/backoff.h"
 #include "app/outlet.h"
 #include "config/config.h"
@@ -21,6 +22,7 @@ struct BootstrapParts {
   ReplicationClient* repl;
   StateStore* store;
   Engine* engine;
+  Archiver* archiver;  // records the snapshot (begin, rows, end) in the batches that apply it
   Outlet* outlet;
   Checkpoint* checkpoint;  // its identity is kept; lsn, slot and snapshot_done are set
 };

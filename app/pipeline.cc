@@ -42,7 +42,7 @@ Status Pipeline::Run(bool resnapshot) {
   WG_RETURN_IF_ERROR(Connect());
   if (resnapshot || !checkpoint_.snapshot_done) {
     Backoff backoff(config_.postgres.reconnect_max_backoff_ms, stop_);
-    const BootstrapParts parts{config_, &repl_, store_.get(), &engine_, outlet_.get(), &checkpoint_};
+    const BootstrapParts parts{config_, &repl_, store_.get(), &engine_, archiver_.get(), outlet_.get(), &checkpoint_};
     WG_RETURN_IF_ERROR(BootstrapWithRetry(parts, &backoff, [this] { return Connect(); }));
     cursor_.Restore(checkpoint_.lsn);
   }
@@ -72,6 +72,8 @@ Status Pipeline::Open(bool resnapshot) {
   WG_RETURN_IF_ERROR(outlet_->Open());
   const BatchLimits limits{config_.max_batch_transactions, config_.max_batch_ms};
   committer_ = std::make_unique<GroupCommitter>(limits, store_.get(), outlet_.get());
+  archiver_ = std::make_unique<Archiver>(ArchiverOptionsFromConfig(config_), store_.get());
+  WG_RETURN_IF_ERROR(archiver_->Open(WallClockNow()));
   Status cp = store_->ReadCheckpoint(&checkpoint_);
   if (!cp.ok() && !cp.IsNotFound()) return cp;
   if (cp.IsNotFound()) checkpoint_ = Checkpoint{};
@@ -135,6 +137,7 @@ Status Pipeline::StreamOnce() {
   if (committer_->open() && (committer_->Full(now) || msg.kind == StreamMessage::Kind::kNone)) {
     WG_RETURN_IF_ERROR(CommitBatch());
   }
+  WG_RETURN_IF_ERROR(archiver_->SealIfDue(now));
   WG_RETURN_IF_ERROR(outlet_->Poll(0));
   if (cursor_.IdleClockRequestDue(now, assembler_.in_transaction())) {
     WG_RETURN_IF_ERROR(SendStatus(true, /*reply_requested=*/true));
@@ -149,6 +152,7 @@ Status Pipeline::StreamOnce() {
 // sink is served until it confirms enough.
 Status Pipeline::WaitForSink() {
   WG_RETURN_IF_ERROR(CommitBatch());
+  WG_RETURN_IF_ERROR(archiver_->SealIfDue(WallClockNow()));
   WG_RETURN_IF_ERROR(outlet_->Poll(kPollMs));
   WG_RETURN_IF_ERROR(SendStatus(false));
   LogProgress(false);
@@ -199,6 +203,7 @@ Status Pipeline::ApplyTransaction(const Transaction& txn) {
   std::vector<OutMessage>* out = committer_->out();
   const size_t emitted = out->size();
   WG_RETURN_IF_ERROR(engine_.ApplyTransaction(txn, committer_->batch(), WallClockNow(), out));
+  archiver_->RecordTransaction(txn, committer_->batch());
   metrics_.dead_letters_total += dead_letters_.Log(*out, emitted, WallClockNow());
   cursor_.OnStaged(txn.end_lsn);
   committer_->CountTransaction();
@@ -215,8 +220,13 @@ Status Pipeline::HandleKeepalive(const StreamMessage& msg) {
       cursor_.OnKeepalive(msg, now, assembler_.in_transaction(), engine_.clock());
   if (verdict.move_clock) {
     EnsureBatch();
+    const Micros clock_before = engine_.clock();
     WG_RETURN_IF_ERROR(
         engine_.AdvanceClock(msg.send_time, cursor_.applied_lsn(), committer_->batch(), now, committer_->out()));
+    // A tick that left the clock where it was changed nothing a replay needs.
+    if (engine_.clock() != clock_before) {
+      archiver_->RecordClockTick(msg.send_time, cursor_.applied_lsn(), committer_->batch());
+    }
   }
   if (verdict.reply_now) {
     WG_RETURN_IF_ERROR(CommitBatch());
@@ -279,6 +289,7 @@ void Pipeline::LogProgress(bool force) {
 Status Pipeline::Shutdown() {
   spdlog::info("stopping: committing staged work and draining the sink");
   Status s = CommitBatch();
+  if (s.ok()) s = archiver_->Flush(WallClockNow());
   Status drained = outlet_->Drain(5000);
   if (!drained.ok()) spdlog::warn("sink drain: {}", drained.ToString());
   if (repl_.connected()) {

@@ -8,6 +8,7 @@
 //
 //   StreamCursor     what may be acked, when a keepalive moves the WAL clock
 //   GroupCommitter   the open batch, its limits, commit then publish
+//   Archiver         every applied step recorded in the same batch, sealed into segments
 //   Bootstrap        wipe + handover + slot + snapshot, with its retry
 //   Backoff          the waits of every retry loop
 //   OutboxBound      backpressure: no WAL reading while the sink is behind
@@ -18,6 +19,7 @@
 #include <atomic>
 #include <memory>
 
+#include "app/archiver.h"
 #include "app/backoff.h"
 #include "app/dead_letter_log.h"
 #include "app/group_committer.h"
@@ -70,6 +72,7 @@ class Pipeline {
   std::unique_ptr<StateStore> store_;
   std::unique_ptr<Outlet> outlet_;
   std::unique_ptr<GroupCommitter> committer_;
+  std::unique_ptr<Archiver> archiver_;
   Engine engine_;
   ReplicationClient repl_;
   Wal2JsonDecoder decoder_;

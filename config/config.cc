@@ -82,6 +82,41 @@ Status ReadKafka(TableReader* root, KafkaConfig* kafka) {
   return r.CheckUnknown();
 }
 
+Status ReadArchive(TableReader* root, ArchiveConfig* archive) {
+  TableReader r(root->Child("archive"), "archive");
+  WG_RETURN_IF_ERROR(r.Read("enabled", &archive->enabled));
+  WG_RETURN_IF_ERROR(r.Read("dir", &archive->dir));
+  WG_RETURN_IF_ERROR(r.Read("max_age_days", &archive->max_age_days));
+  WG_RETURN_IF_ERROR(r.Read("max_bytes", &archive->max_bytes));
+  WG_RETURN_IF_ERROR(r.Read("segment_bytes", &archive->segment_bytes));
+  WG_RETURN_IF_ERROR(r.Read("seal_interval_s", &archive->seal_interval_s));
+  return r.CheckUnknown();
+}
+
+Status ValidateArchive(const ArchiveConfig& a) {
+  // Bounds that keep the arithmetic in microseconds and bytes far from overflow.
+  constexpr int64_t kMaxDays = int64_t{100} * 365;
+  constexpr int64_t kMinSegmentBytes = 4096;
+  constexpr int64_t kMaxSegmentBytes = int64_t{1} << 30;
+  constexpr int64_t kMaxSealIntervalS = int64_t{24} * 3600;
+  if (a.max_age_days < 0 || a.max_age_days > kMaxDays) {
+    return Status::InvalidArgument("archive.max_age_days must be between 0 (no limit) and " + std::to_string(kMaxDays));
+  }
+  if (a.max_bytes < 0) return Status::InvalidArgument("archive.max_bytes must be >= 0 (0: no limit)");
+  if (a.segment_bytes < kMinSegmentBytes || a.segment_bytes > kMaxSegmentBytes) {
+    return Status::InvalidArgument("archive.segment_bytes must be between " + std::to_string(kMinSegmentBytes) +
+                                   " and " + std::to_string(kMaxSegmentBytes));
+  }
+  if (a.max_bytes != 0 && a.max_bytes < a.segment_bytes) {
+    return Status::InvalidArgument("archive.max_bytes must be 0 (no limit) or at least archive.segment_bytes");
+  }
+  if (a.seal_interval_s < 1 || a.seal_interval_s > kMaxSealIntervalS) {
+    return Status::InvalidArgument("archive.seal_interval_s must be between 1 and " +
+                                   std::to_string(kMaxSealIntervalS));
+  }
+  return Status::OK();
+}
+
 // [rules.<section>] from the threshold table (config/thresholds.h).
 Status ReadRules(TableReader* root, Thresholds* t) {
   TableReader rules(root->Child("rules"), "rules");
@@ -122,6 +157,7 @@ Status LoadConfigFile(const std::string& path, Config* config) {
   WG_RETURN_IF_ERROR(root.Read("log_level", &config->log_level));
   WG_RETURN_IF_ERROR(ReadPostgres(&root, &config->postgres));
   WG_RETURN_IF_ERROR(ReadKafka(&root, &config->kafka));
+  WG_RETURN_IF_ERROR(ReadArchive(&root, &config->archive));
   WG_RETURN_IF_ERROR(ReadRules(&root, &config->thresholds));
   return root.CheckUnknown();
 }
@@ -145,6 +181,7 @@ Status ValidateForRun(const Config& config) {
   if (config.postgres.monitor_interval_s < 0 || config.postgres.heartbeat_interval_s < 0) {
     return Status::InvalidArgument("postgres.monitor_interval_s and postgres.heartbeat_interval_s must be >= 0");
   }
+  WG_RETURN_IF_ERROR(ValidateArchive(config.archive));
   return ValidateThresholds(config.thresholds);
 }
 

@@ -37,9 +37,25 @@ struct KafkaConfig {
   std::map<std::string, std::string> properties;
 };
 
+// The archive of every applied step, for replay and inspect (CONTRACT.md
+// section 6; app/archiver.h).
+struct ArchiveConfig {
+  bool enabled = true;
+  std::string dir;  // empty: <state_dir>/archive
+  // Retention: segments older than this, or past this total, are deleted
+  // (oldest first, never the newest); 0: no limit.
+  int64_t max_age_days = 7;
+  int64_t max_bytes = int64_t{10} << 30;
+  // A segment is sealed once this many record bytes are buffered, or once
+  // the oldest buffered record waited seal_interval_s.
+  int64_t segment_bytes = int64_t{8} << 20;
+  int64_t seal_interval_s = 60;
+};
+
 struct Config {
   PostgresConfig postgres;
   KafkaConfig kafka;
+  ArchiveConfig archive;
   // "kafka" or "jsonl"; jsonl writes to jsonl_path ("-" = stdout) instead of Kafka.
   std::string sink = "kafka";
   std::string jsonl_path = "-";

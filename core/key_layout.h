@@ -33,17 +33,22 @@ inline constexpr char kScalar = 'S';        // 'S' | name -> value ("Sclock": th
 inline constexpr char kTimer = 'T';         // 'T' | be64(deadline) | TableId | row key -> ""
 
 // ---- owned by the state store ----
+// The archive's records not yet sealed into a segment (ingest/archive.h),
+// written in the same batch as the step's effects.
+inline constexpr std::string_view kArchiveBuffer = "~a";  // '~a' | be64(seq) -> be64(lsn), be64(time), record
 inline constexpr std::string_view kCheckpoint = "~c";     // -> position, slot, system id, next outbox seq
 inline constexpr std::string_view kHandover = "~h";       // '~h' | fingerprint -> alert_id (--resnapshot)
 inline constexpr std::string_view kOutbox = "~o";         // '~o' | be64(seq) -> topic, key, payload
+inline constexpr std::string_view kArchiveSeq = "~s";     // -> be64(the next archive seq)
 inline constexpr std::string_view kFormatVersion = "~v";  // -> kStateFormatVersion, decimal text
 
 // The key of a scalar: "S" + name.
 inline constexpr std::string_view kClockKey = "Sclock";
 
 // What a fresh snapshot keeps (StateStore::Wipe deletes every other key):
+// recorded history stays recorded (the archive buffer and its seq counter),
 // committed messages still go out, the old firing set is handed over, and
 // the directory stays marked with its format. Sorted.
-inline constexpr std::string_view kKeptByWipe[] = {kHandover, kOutbox, kFormatVersion};
+inline constexpr std::string_view kKeptByWipe[] = {kArchiveBuffer, kHandover, kOutbox, kArchiveSeq, kFormatVersion};
 
 }  // namespace walguard::keys

@@ -12,9 +12,9 @@
 #include <rocksdb/db.h>
 #include <rocksdb/filter_policy.h>
 #include <rocksdb/table.h>
-#include <rocksdb/utilities/write_batch_with_index.h>
 
 #include "core/key_layout.h"
+#include "state/state_batch_impl.h"
 #include "util/coding.h"
 
 namespace walguard {
@@ -73,13 +73,6 @@ std::string OutboxKey(uint64_t seq) {
   return key;
 }
 
-Status FromRocks(const rocksdb::Status& s, std::string_view what) {
-  if (s.ok()) return Status::OK();
-  if (s.IsNotFound()) return Status::NotFound(std::string(what));
-  if (s.IsCorruption()) return Status::Corruption(std::string(what) + ": " + s.ToString());
-  return Status::IOError(std::string(what) + ": " + s.ToString());
-}
-
 std::string EncodeCheckpoint(const Checkpoint& cp, uint64_t next_seq) {
   std::string v;
   PutVarint64(&v, 1);  // format version
@@ -117,14 +110,6 @@ bool DecodeOutbox(std::string_view key, std::string_view value, OutboxEntry* e) 
 }
 
 }  // namespace
-
-struct StateBatch::Impl {
-  StateStore* store = nullptr;
-  rocksdb::WriteBatchWithIndex batch{rocksdb::BytewiseComparator(), 0, /*overwrite_key=*/true};
-  uint64_t appended = 0;
-  bool has_checkpoint = false;
-  Checkpoint checkpoint;
-};
 
 StateBatch::StateBatch(StateStore* store) : impl_(std::make_unique<Impl>()) {
   impl_->store = store;
@@ -235,8 +220,10 @@ Status StateStore::Open(const std::string& dir, std::unique_ptr<StateStore>* out
     if (GetFixed64BE(&key, &seq)) store->next_seq_ = std::max(store->next_seq_, seq + 1);
     ++store->outbox_count_;
   }
+  WG_RETURN_IF_ERROR(FromRocks(it->status(), "state outbox scan"));
+  WG_RETURN_IF_ERROR(store->LoadArchiveBuffer());
   *out = std::move(store);
-  return FromRocks(it->status(), "state outbox scan");
+  return Status::OK();
 }
 
 Status StateStore::CheckFormat(const std::string& dir, const StateOpenOptions& open_options) {
@@ -291,14 +278,24 @@ std::unique_ptr<StateBatch> StateStore::NewBatch() {
 Status StateStore::Commit(StateBatch* batch, bool sync) {
   StateBatch::Impl& b = *batch->impl_;
   if (b.has_checkpoint) b.batch.Put(std::string(kCheckpointKey), EncodeCheckpoint(b.checkpoint, next_seq_));
+  WG_RETURN_IF_ERROR(StageArchiveCounter(&b));
   rocksdb::WriteOptions wo;
   wo.sync = sync;
   WG_RETURN_IF_ERROR(FromRocks(db_->Write(wo, b.batch.GetWriteBatch()), "state commit"));
   outbox_count_ += b.appended;
+  if (b.archive_first != 0) {
+    next_archive_seq_ = b.archive_next;
+    archive_buffer_bytes_ += b.archive_bytes;
+  }
   b.batch.Clear();
   b.appended = 0;
   b.has_checkpoint = false;
+  b.archive_first = b.archive_next = b.archive_bytes = 0;
   return Status::OK();
+}
+
+Status StateStore::SyncWal() {
+  return FromRocks(db_->FlushWAL(/*sync=*/true), "state sync");
 }
 
 Status StateStore::ReadOutbox(uint64_t after_seq, size_t limit, std::vector<OutboxEntry>* out) {

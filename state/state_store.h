@@ -11,6 +11,7 @@
 #include <cstdint>
 #include <memory>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "core/firing_alert.h"
@@ -18,6 +19,7 @@
 #include "core/output.h"
 #include "util/lsn.h"
 #include "util/status.h"
+#include "util/time.h"
 
 namespace rocksdb {
 class DB;
@@ -37,6 +39,15 @@ struct OutboxEntry {
   Topic topic = Topic::kAlerts;
   std::string key;
   std::string payload;
+};
+
+// One record of the archive buffer: a processing step's encoding
+// (core/archive_record.h) not yet sealed into a segment (ingest/archive.h).
+struct ArchiveBufferEntry {
+  uint64_t seq = 0;
+  Lsn lsn = 0;  // the record's position; 0 for a snapshot row
+  Micros time = 0;
+  std::string bytes;
 };
 
 class StateStore;
@@ -64,6 +75,12 @@ class StateBatch : public KvTxn {
   // Drops the handover (StateStore::WriteHandover) once this batch's state
   // has taken it over.
   void ClearHandover(const std::vector<FiringAlert>& handover);
+  // Records a processing step in the archive buffer, in this batch: the step
+  // and its effects are committed together or not at all. Seqs are
+  // consecutive from 1 for the life of the directory, with no gap left by a
+  // batch that is discarded. At most one batch with archive records may be
+  // open at a time (Commit refuses the second).
+  void AppendArchive(Lsn lsn, Micros time, std::string_view bytes);
 
   size_t ApproximateSize() const;
 
@@ -99,6 +116,23 @@ class StateStore {
   Status DeleteOutbox(const std::vector<uint64_t>& seqs);
   uint64_t outbox_count() const { return outbox_count_; }
 
+  // Archive buffer entries in seq order, starting after `after_seq`, until
+  // their record bytes reach `max_bytes` (at least one entry when any).
+  Status ReadArchiveBuffer(uint64_t after_seq, uint64_t max_bytes, std::vector<ArchiveBufferEntry>* out);
+  // Removes the entries up to and including `through_seq`, once sealed into
+  // a segment (not synced: a lost delete is reconciled against the segments).
+  Status DeleteArchiveBuffer(uint64_t through_seq);
+  // The record bytes buffered, committed only.
+  uint64_t archive_buffer_bytes() const { return archive_buffer_bytes_; }
+  // The seq the next committed archive record gets.
+  uint64_t next_archive_seq() const { return next_archive_seq_; }
+  // Moves the archive counter forward to `next` (durably), leaving a gap in
+  // the seqs: the archive says there that history is missing.
+  Status SkipArchiveSeqs(uint64_t next);
+
+  // Makes every committed batch durable, also those committed with sync=false.
+  Status SyncWal();
+
   // Deletes every key but keys::kKeptByWipe (the outbox: messages already
   // committed still go out; the handover; the format version, rewritten as
   // this binary's): used before a fresh snapshot.
@@ -114,10 +148,14 @@ class StateStore {
   friend class StateBatch;
   StateStore() = default;
   Status CheckFormat(const std::string& dir, const StateOpenOptions& open_options);
+  Status LoadArchiveBuffer();
+  Status StageArchiveCounter(StateBatch::Impl* batch);
 
   std::unique_ptr<rocksdb::DB> db_;
   uint64_t next_seq_ = 1;
   uint64_t outbox_count_ = 0;
+  uint64_t next_archive_seq_ = 1;
+  uint64_t archive_buffer_bytes_ = 0;
 };
 
 }  // namespace walguard

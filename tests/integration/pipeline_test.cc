@@ -2,12 +2,15 @@
 // Kafka broker -> a real consumer. Each test has its own database, slot,
 // broker and state directory.
 #include <gtest/gtest.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <iostream>
 #include <set>
 #include <thread>
 
+#include "core/archive_record.h"
+#include "ingest/archive.h"
 #include "tests/integration/ticketing_scenarios.h"
 #include "tests/integration/walguard_harness.h"
 #include "tests/support/status_assert.h"
@@ -98,6 +101,32 @@ TEST(PipelineTest, RowsWrittenBeforeTheFirstStartAreSeenThroughTheSnapshot) {
   EXPECT_EQ(h.StopWalguard(), 0);
 }
 
+// The archive a clean stop leaves under <state_dir>/archive (the harness's
+// state dir is <its work dir>/state): segments that read and decode, whose
+// seqs run from 1 without gap or repeat across restarts, starting with the
+// snapshot.
+void ExpectArchiveOfCleanRuns(const WalguardHarness& h) {
+  const std::string dir = "/tmp/walguard-it-" + h.db() + "-" + std::to_string(getpid()) + "/state/archive";
+  std::vector<SegmentInfo> segments;
+  ASSERT_OK(ListSegments(dir, &segments));
+  ASSERT_FALSE(segments.empty()) << "no segment in " << dir;
+  uint64_t next_seq = 1;
+  std::vector<ArchiveRecordKind> kinds;
+  for (const SegmentInfo& segment : segments) {
+    ASSERT_OK(ReadSegment(segment, [&](uint64_t seq, std::string_view bytes) {
+      EXPECT_EQ(seq, next_seq++);
+      ArchiveRecord record;
+      WG_RETURN_IF_ERROR(DecodeArchiveRecord(bytes, &record));
+      kinds.push_back(record.kind);
+      return Status::OK();
+    }));
+  }
+  ASSERT_FALSE(kinds.empty());
+  EXPECT_EQ(kinds.front(), ArchiveRecordKind::kSnapshotBegin);
+  EXPECT_EQ(std::count(kinds.begin(), kinds.end(), ArchiveRecordKind::kSnapshotEnd), 1);
+  EXPECT_GE(std::count(kinds.begin(), kinds.end(), ArchiveRecordKind::kTransaction), 2);
+}
+
 TEST(PipelineTest, RestartResumesFromTheCheckpointAndRepeatsNothing) {
   WalguardHarness h;
   ASSERT_OK(h.SetUp());
@@ -118,6 +147,7 @@ TEST(PipelineTest, RestartResumesFromTheCheckpointAndRepeatsNothing) {
   }
   EXPECT_NE(h.WalguardLog().find("streaming from slot"), std::string::npos);
   EXPECT_EQ(h.StopWalguard(), 0);
+  ExpectArchiveOfCleanRuns(h);
 }
 
 TEST(PipelineTest, KillNineThenRestartNeverChangesAnAlertId) {

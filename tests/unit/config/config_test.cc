@@ -1,5 +1,6 @@
 #include "config/config.h"
 
+#include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
 #include <cstdio>
@@ -113,6 +114,67 @@ replication_lag_seconds = 0
   EXPECT_TRUE(ValidateForRun(config).ok());
   config.outbox_max_messages = 0;
   EXPECT_NE(ValidateForRun(config).message().find("outbox_max_messages"), std::string::npos);
+  std::remove(path.c_str());
+}
+
+TEST(ConfigTest, ArchiveSettingsDefaultOnAndLoad) {
+  Config defaults;
+  EXPECT_TRUE(defaults.archive.enabled);
+  EXPECT_EQ(defaults.archive.dir, "");
+  EXPECT_EQ(defaults.archive.max_age_days, 7);
+  EXPECT_EQ(defaults.archive.max_bytes, 10737418240);
+  EXPECT_EQ(defaults.archive.segment_bytes, 8388608);
+  EXPECT_EQ(defaults.archive.seal_interval_s, 60);
+  Config example;
+  ASSERT_TRUE(LoadConfigFile(std::string(WALGUARD_SOURCE_DIR) + "/config/walguard.example.toml", &example).ok());
+  EXPECT_TRUE(example.archive.enabled);
+  EXPECT_EQ(example.archive.max_bytes, defaults.archive.max_bytes);
+  EXPECT_EQ(example.archive.segment_bytes, defaults.archive.segment_bytes);
+  std::string path = WriteTemp(R"(
+[archive]
+enabled = false
+dir = "/var/lib/walguard-archive"
+max_age_days = 0
+max_bytes = 0
+segment_bytes = 65536
+seal_interval_s = 5
+)");
+  Config config;
+  ASSERT_TRUE(LoadConfigFile(path, &config).ok());
+  EXPECT_FALSE(config.archive.enabled);
+  EXPECT_EQ(config.archive.dir, "/var/lib/walguard-archive");
+  EXPECT_EQ(config.archive.max_age_days, 0);
+  EXPECT_EQ(config.archive.max_bytes, 0);
+  EXPECT_EQ(config.archive.segment_bytes, 65536);
+  EXPECT_EQ(config.archive.seal_interval_s, 5);
+  config.postgres.conninfo = "dbname=app";
+  config.kafka.brokers = "k:9092";
+  EXPECT_TRUE(ValidateForRun(config).ok());
+  std::remove(path.c_str());
+}
+
+TEST(ConfigTest, ArchiveSettingsAreValidatedByName) {
+  Config base;
+  base.postgres.conninfo = "dbname=app";
+  base.kafka.brokers = "k:9092";
+  auto message = [&](auto change) {
+    Config config = base;
+    change(&config.archive);
+    return ValidateForRun(config).message();
+  };
+  using ::testing::HasSubstr;
+  EXPECT_THAT(message([](ArchiveConfig* a) { a->max_age_days = -1; }), HasSubstr("archive.max_age_days"));
+  EXPECT_THAT(message([](ArchiveConfig* a) { a->max_bytes = -1; }), HasSubstr("archive.max_bytes"));
+  EXPECT_THAT(message([](ArchiveConfig* a) { a->segment_bytes = 0; }), HasSubstr("archive.segment_bytes"));
+  EXPECT_THAT(message([](ArchiveConfig* a) { a->max_bytes = 1000; }), HasSubstr("archive.max_bytes"));
+  EXPECT_THAT(message([](ArchiveConfig* a) { a->seal_interval_s = 0; }), HasSubstr("archive.seal_interval_s"));
+  EXPECT_EQ(message([](ArchiveConfig* a) { a->max_bytes = 0; }), "");
+}
+
+TEST(ConfigTest, UnknownArchiveKeyIsAnError) {
+  std::string path = WriteTemp("[archive]\nsegment_size = 1\n");
+  Config config;
+  EXPECT_NE(LoadConfigFile(path, &config).message().find("archive.segment_size"), std::string::npos);
   std::remove(path.c_str());
 }
 

@@ -13,6 +13,7 @@
 
 #include "core/key_layout.h"
 #include "state/state_store.h"
+#include "util/coding.h"
 
 namespace walguard {
 namespace {
@@ -196,19 +197,23 @@ TEST_F(StateFormatTest, TheRebuildOptionLeavesAStateOfThisVersionAlone) {
 // and after them: Wipe keeps exactly keys::kKeptByWipe.
 TEST_F(StateFormatTest, WipeKeepsExactlyTheKeptPrefixes) {
   Open();
-  std::vector<std::string> all = {std::string(1, '\0'), "0", "~", "~a", "~z", "\x7f", std::string(6, '\xff')};
+  std::vector<std::string> all = {std::string(1, '\0'), "0", "~", "~b", "~z", "\x7f", std::string(6, '\xff')};
   for (char tag : {keys::kAggregate, keys::kDisabledRule, keys::kFiring, keys::kLedgerIndex, keys::kOverbooked,
                    keys::kPaymentIndex, keys::kRowImage, keys::kScalar, keys::kTimer}) {
     all.push_back(std::string(1, tag) + "key");
   }
   all.push_back(std::string(keys::kClockKey));
-  for (std::string_view tag : {keys::kCheckpoint, keys::kHandover, keys::kOutbox}) {
+  for (std::string_view tag :
+       {keys::kArchiveBuffer, keys::kCheckpoint, keys::kHandover, keys::kOutbox, keys::kArchiveSeq}) {
     all.push_back(std::string(tag));
     all.push_back(std::string(tag) + "key");
     all.push_back(std::string(tag) + std::string(3, '\xff'));
   }
   for (const std::string& key : all) Write(key, "v");
   Write(keys::kFormatVersion, kCurrent);
+  std::string next_archive_seq;  // the reopen below reads the counter
+  PutFixed64BE(&next_archive_seq, 1);
+  Write(keys::kArchiveSeq, next_archive_seq);
 
   ASSERT_TRUE(store_->Wipe().ok());
   std::vector<std::string> kept;

@@ -1,0 +1,161 @@
+#include "app/archiver.h"
+
+#include <spdlog/spdlog.h>
+
+#include <cassert>
+#include <filesystem>
+
+#include "core/archive_record.h"
+
+namespace walguard {
+
+ArchiverOptions ArchiverOptionsFromConfig(const Config& config) {
+  const ArchiveConfig& a = config.archive;
+  ArchiverOptions options;
+  options.enabled = a.enabled;
+  options.dir = a.dir.empty() ? (std::filesystem::path(config.state_dir) / "archive").string() : a.dir;
+  options.segment_bytes = static_cast<uint64_t>(a.segment_bytes);
+  options.seal_interval = a.seal_interval_s * kMicrosPerSecond;
+  options.retention.max_age = a.max_age_days * 24 * 3600 * kMicrosPerSecond;
+  options.retention.max_bytes = static_cast<uint64_t>(a.max_bytes);
+  return options;
+}
+
+Status Archiver::Open(Micros now) {
+  if (!options_.enabled) {
+    // Steps applied now go unrecorded: a gap in the seqs says so to a replay
+    // of an archive that is enabled again later.
+    if (store_->next_archive_seq() == 1) return Status::OK();
+    return store_->SkipArchiveSeqs(store_->next_archive_seq() + 1);
+  }
+  WG_RETURN_IF_ERROR(Reconcile());
+  if (store_->archive_buffer_bytes() > 0) buffered_since_ = now;
+  return Status::OK();
+}
+
+Status Archiver::Reconcile() {
+  std::vector<SegmentInfo> segments;
+  WG_RETURN_IF_ERROR(ListSegments(options_.dir, &segments).WithContext("archive " + options_.dir));
+  if (segments.empty()) return Status::OK();
+  const uint64_t sealed_through = segments.back().last_seq;
+  if (sealed_through >= store_->next_archive_seq()) {
+    // Segments numbered past this state's counter: the archive outlived its
+    // state directory (removed, or a fresh one). Its history stays; the new
+    // state's continues after it, behind its own snapshot.
+    if (store_->archive_buffer_bytes() > 0) {
+      return Status::Fatal("the archive in " + options_.dir + " holds records up to seq " +
+                           std::to_string(sealed_through) + ", past the state's own (" +
+                           std::to_string(store_->next_archive_seq() - 1) +
+                           "): it belongs to another state directory; move it aside or set archive.dir");
+    }
+    spdlog::warn("archive: {} holds records up to seq {} from an earlier state directory; continuing after them",
+                 options_.dir, sealed_through);
+    return store_->SkipArchiveSeqs(sealed_through + 1);
+  }
+  // A stop between a segment's rename and the buffer's delete: the segment
+  // holds those records already.
+  const uint64_t before = store_->archive_buffer_bytes();
+  WG_RETURN_IF_ERROR(store_->DeleteArchiveBuffer(sealed_through));
+  if (store_->archive_buffer_bytes() != before) {
+    spdlog::info("archive: {} bytes of buffered records were already sealed (through seq {}); dropped from the buffer",
+                 before - store_->archive_buffer_bytes(), sealed_through);
+  }
+  return Status::OK();
+}
+
+void Archiver::Append(Lsn lsn, Micros time, StateBatch* batch) {
+  batch->AppendArchive(lsn, time, scratch_);
+  scratch_.clear();
+}
+
+void Archiver::RecordTransaction(const Transaction& txn, StateBatch* batch) {
+  if (!options_.enabled) return;
+  EncodeTransactionRecord(txn, &scratch_);
+  Append(txn.end_lsn, txn.commit_time, batch);
+}
+
+void Archiver::RecordClockTick(Micros clock, Lsn lsn, StateBatch* batch) {
+  if (!options_.enabled) return;
+  EncodeClockTickRecord(clock, lsn, &scratch_);
+  Append(lsn, clock, batch);
+}
+
+// A snapshot's records ride in its chunks, which commit without a checkpoint:
+// a bootstrap cut short leaves a begin and some rows in the archive, and the
+// next attempt records a new begin. That is harmless, as a replay resets its
+// state at every kSnapshotBegin.
+void Archiver::RecordSnapshotBegin(Micros clock, Lsn consistent_point, const std::vector<FiringAlert>& handover,
+                                   StateBatch* batch) {
+  if (!options_.enabled) return;
+  snapshot_clock_ = clock;
+  EncodeSnapshotBeginRecord(clock, consistent_point, handover, &scratch_);
+  Append(consistent_point, clock, batch);
+}
+
+void Archiver::RecordSnapshotRow(const Change& row, StateBatch* batch) {
+  if (!options_.enabled) return;
+  EncodeSnapshotRowRecord(row, &scratch_);
+  Append(0, snapshot_clock_, batch);
+}
+
+void Archiver::RecordSnapshotEnd(Lsn consistent_point, StateBatch* batch) {
+  if (!options_.enabled) return;
+  EncodeSnapshotEndRecord(consistent_point, &scratch_);
+  Append(consistent_point, snapshot_clock_, batch);
+}
+
+Status Archiver::SealIfDue(Micros now) {
+  if (!options_.enabled) return Status::OK();
+  if (store_->archive_buffer_bytes() == 0) return Status::OK();
+  if (buffered_since_ == 0) buffered_since_ = now;
+  const bool aged = now - buffered_since_ >= options_.seal_interval;
+  if (!aged && store_->archive_buffer_bytes() < options_.segment_bytes) return Status::OK();
+  return SealWhile(now, aged);
+}
+
+Status Archiver::Flush(Micros now) {
+  if (!options_.enabled) return Status::OK();
+  return SealWhile(now, /*all=*/true);
+}
+
+// Seals segments while a full one is buffered, or (all) while anything is.
+Status Archiver::SealWhile(Micros now, bool all) {
+  for (int i = 0; i < kMaxSealsPerCall; ++i) {
+    const uint64_t buffered = store_->archive_buffer_bytes();
+    if (buffered == 0 || (!all && buffered < options_.segment_bytes)) break;
+    WG_RETURN_IF_ERROR(SealOne(now));
+    assert(store_->archive_buffer_bytes() < buffered);
+  }
+  buffered_since_ = store_->archive_buffer_bytes() > 0 ? now : 0;
+  return Status::OK();
+}
+
+Status Archiver::SealOne(Micros now) {
+  // Records committed unsynced (snapshot chunks) become durable first: a
+  // segment never holds a step the state could still lose.
+  WG_RETURN_IF_ERROR(store_->SyncWal());
+  std::vector<ArchiveBufferEntry> entries;
+  WG_RETURN_IF_ERROR(store_->ReadArchiveBuffer(0, options_.segment_bytes, &entries));
+  if (entries.empty()) return Status::Corruption("archive buffer counted bytes but holds no record");
+  std::vector<SegmentRecord> records;
+  records.reserve(entries.size());
+  uint64_t bytes = 0;
+  for (const ArchiveBufferEntry& e : entries) {
+    records.push_back({e.seq, e.lsn, e.time, e.bytes});
+    bytes += e.bytes.size();
+  }
+  SegmentInfo info;
+  WG_RETURN_IF_ERROR(WriteSegment(options_.dir, records, &info).WithContext("archive " + options_.dir));
+  WG_RETURN_IF_ERROR(store_->DeleteArchiveBuffer(entries.back().seq));
+  spdlog::info("archive: sealed {} record(s), {} bytes, seq {}..{}, LSN {}..{} into {}", entries.size(), bytes,
+               info.first_seq, info.last_seq, FormatLsn(info.first_lsn), FormatLsn(info.last_lsn), info.path);
+  std::vector<SegmentInfo> deleted;
+  WG_RETURN_IF_ERROR(ApplyRetention(options_.dir, options_.retention, now, &deleted).WithContext("archive retention"));
+  for (const SegmentInfo& d : deleted) {
+    spdlog::warn("archive: retention deleted {} (seq {}..{}, LSN {}..{}); replay starts after it", d.path, d.first_seq,
+                 d.last_seq, FormatLsn(d.first_lsn), FormatLsn(d.last_lsn));
+  }
+  return Status::OK();
+}
+
+}  // namespace walguard

@@ -1,0 +1,261 @@
+// Archiver: steps recorded in the state's batch, sealed into segments by
+// size, by age and at a stop, with no record archived twice after a crash
+// between a segment's rename and the buffer's delete.
+#include "app/archiver.h"
+
+#include <gtest/gtest.h>
+#include <sys/stat.h>
+
+#include <cstdlib>
+#include <filesystem>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "core/archive_record.h"
+#include "ingest/archive.h"
+#include "state/state_store.h"
+
+namespace walguard {
+namespace {
+
+constexpr Micros kT0 = 1'700'000'000 * kMicrosPerSecond;
+
+Transaction SampleTransaction(int i) {
+  Transaction txn;
+  txn.xid = static_cast<uint32_t>(700 + i);
+  txn.begin_lsn = static_cast<Lsn>(0x1000 + 0x100 * i);
+  txn.end_lsn = txn.begin_lsn + 0x40;
+  txn.commit_time = kT0 + i * kMicrosPerSecond;
+  Change c;
+  c.action = Action::kInsert;
+  c.schema = "ticketing";
+  c.table = "ticket_holds";
+  c.columns = {{"id", std::to_string(i), false, TypeFamily::kInteger}};
+  txn.changes.push_back(c);
+  return txn;
+}
+
+class ArchiverTest : public testing::Test {
+ protected:
+  void SetUp() override {
+    std::string templ = (std::filesystem::temp_directory_path() / "wg-archiver-XXXXXX").string();
+    ASSERT_NE(::mkdtemp(templ.data()), nullptr);
+    root_ = templ;
+    options_.dir = root_ + "/archive";
+    options_.segment_bytes = 1 << 20;
+    options_.seal_interval = 60 * kMicrosPerSecond;
+    OpenStore();
+  }
+
+  void TearDown() override {
+    archiver_.reset();
+    store_.reset();
+    std::error_code ec;
+    std::filesystem::remove_all(root_, ec);
+  }
+
+  void OpenStore() {
+    archiver_.reset();
+    store_.reset();
+    Status s = StateStore::Open(root_ + "/state", &store_);
+    ASSERT_TRUE(s.ok()) << s.ToString();
+  }
+
+  void OpenArchiver(Micros now = kT0) {
+    archiver_ = std::make_unique<Archiver>(options_, store_.get());
+    Status s = archiver_->Open(now);
+    ASSERT_TRUE(s.ok()) << s.ToString();
+  }
+
+  // Applies transactions [first, first + count) as one committed batch.
+  void CommitTransactions(int first, int count) {
+    auto batch = store_->NewBatch();
+    for (int i = first; i < first + count; ++i) archiver_->RecordTransaction(SampleTransaction(i), batch.get());
+    Status s = store_->Commit(batch.get(), /*sync=*/true);
+    ASSERT_TRUE(s.ok()) << s.ToString();
+  }
+
+  std::vector<SegmentInfo> Segments() {
+    std::vector<SegmentInfo> segments;
+    Status s = ListSegments(options_.dir, &segments);
+    EXPECT_TRUE(s.ok()) << s.ToString();
+    return segments;
+  }
+
+  // Every archived seq, segments first, then the buffer, with each record
+  // decoded; transactions' xids go to *xids.
+  std::vector<uint64_t> ArchivedSeqs(std::vector<uint32_t>* xids = nullptr) {
+    std::vector<uint64_t> seqs;
+    auto take = [&](uint64_t seq, std::string_view bytes) {
+      seqs.push_back(seq);
+      ArchiveRecord record;
+      Status decoded = DecodeArchiveRecord(bytes, &record);
+      EXPECT_TRUE(decoded.ok()) << decoded.ToString();
+      if (xids != nullptr && record.kind == ArchiveRecordKind::kTransaction) xids->push_back(record.txn.xid);
+      return Status::OK();
+    };
+    for (const SegmentInfo& segment : Segments()) {
+      Status s = ReadSegment(segment, take);
+      EXPECT_TRUE(s.ok()) << s.ToString();
+    }
+    std::vector<ArchiveBufferEntry> buffered;
+    EXPECT_TRUE(store_->ReadArchiveBuffer(0, uint64_t{1} << 30, &buffered).ok());
+    for (const ArchiveBufferEntry& e : buffered) EXPECT_TRUE(take(e.seq, e.bytes).ok());
+    return seqs;
+  }
+
+  static std::vector<uint64_t> Range(uint64_t first, uint64_t last) {
+    std::vector<uint64_t> seqs;
+    for (uint64_t s = first; s <= last; ++s) seqs.push_back(s);
+    return seqs;
+  }
+
+  std::string root_;
+  ArchiverOptions options_;
+  std::unique_ptr<StateStore> store_;
+  std::unique_ptr<Archiver> archiver_;
+};
+
+TEST_F(ArchiverTest, SealsBySizeIntoOneSegmentOfConsecutiveRecords) {
+  OpenArchiver();
+  CommitTransactions(1, 3);
+  options_.segment_bytes = store_->archive_buffer_bytes();  // exactly three records make a segment
+  OpenArchiver();
+  ASSERT_TRUE(archiver_->SealIfDue(kT0).ok());
+  std::vector<SegmentInfo> segments = Segments();
+  ASSERT_EQ(segments.size(), 1u);
+  EXPECT_EQ(segments[0].first_seq, 1u);
+  EXPECT_EQ(segments[0].last_seq, 3u);
+  EXPECT_EQ(segments[0].first_lsn, SampleTransaction(1).end_lsn);
+  EXPECT_EQ(segments[0].last_lsn, SampleTransaction(3).end_lsn);
+  EXPECT_EQ(store_->archive_buffer_bytes(), 0u);
+
+  CommitTransactions(4, 1);  // under the size, and young: stays buffered
+  ASSERT_TRUE(archiver_->SealIfDue(kT0 + kMicrosPerSecond).ok());
+  EXPECT_EQ(Segments().size(), 1u);
+  std::vector<uint32_t> xids;
+  EXPECT_EQ(ArchivedSeqs(&xids), Range(1, 4));
+  EXPECT_EQ(xids, (std::vector<uint32_t>{701, 702, 703, 704}));
+}
+
+TEST_F(ArchiverTest, SealsByAgeOfTheOldestBufferedRecord) {
+  OpenArchiver();
+  CommitTransactions(1, 1);
+  ASSERT_TRUE(archiver_->SealIfDue(kT0).ok());
+  CommitTransactions(2, 1);
+  ASSERT_TRUE(archiver_->SealIfDue(kT0 + options_.seal_interval - 1).ok());
+  EXPECT_TRUE(Segments().empty());
+  ASSERT_TRUE(archiver_->SealIfDue(kT0 + options_.seal_interval).ok());
+  ASSERT_EQ(Segments().size(), 1u);
+  EXPECT_EQ(Segments()[0].last_seq, 2u);
+  EXPECT_EQ(store_->archive_buffer_bytes(), 0u);
+}
+
+TEST_F(ArchiverTest, FlushSealsEverythingAndAReopenContinuesTheSeqs) {
+  OpenArchiver();
+  CommitTransactions(1, 2);
+  ASSERT_TRUE(archiver_->Flush(kT0).ok());
+  ASSERT_EQ(Segments().size(), 1u);
+  OpenStore();
+  OpenArchiver();
+  CommitTransactions(3, 2);
+  ASSERT_TRUE(archiver_->Flush(kT0).ok());
+  ASSERT_EQ(Segments().size(), 2u);
+  EXPECT_EQ(Segments()[1].first_seq, 3u);
+  EXPECT_EQ(ArchivedSeqs(), Range(1, 4));
+}
+
+// A crash after a segment's rename, before the buffer's delete: the records
+// are in both; the next open drops them from the buffer.
+TEST_F(ArchiverTest, ReconcileAfterACrashBetweenRenameAndDeleteArchivesNothingTwice) {
+  OpenArchiver();
+  CommitTransactions(1, 3);
+  std::vector<ArchiveBufferEntry> entries;
+  ASSERT_TRUE(store_->ReadArchiveBuffer(0, 1 << 20, &entries).ok());
+  std::vector<SegmentRecord> records;
+  for (const ArchiveBufferEntry& e : entries) records.push_back({e.seq, e.lsn, e.time, e.bytes});
+  SegmentInfo written;
+  ASSERT_TRUE(WriteSegment(options_.dir, records, &written).ok());  // the seal, cut before its delete
+  CommitTransactions(4, 1);                                         // a step buffered after it, not sealed
+
+  OpenStore();
+  OpenArchiver();
+  std::vector<uint32_t> xids;
+  EXPECT_EQ(ArchivedSeqs(&xids), Range(1, 4));
+  EXPECT_EQ(xids, (std::vector<uint32_t>{701, 702, 703, 704}));
+  ASSERT_TRUE(archiver_->Flush(kT0).ok());
+  ASSERT_EQ(Segments().size(), 2u);
+  EXPECT_EQ(Segments()[1].first_seq, 4u);
+  EXPECT_EQ(ArchivedSeqs(), Range(1, 4));
+}
+
+TEST_F(ArchiverTest, SnapshotRecordsDecodeInOrder) {
+  OpenArchiver();
+  auto batch = store_->NewBatch();
+  archiver_->RecordSnapshotBegin(kT0, 0x5000, {{"fp", "id-1"}}, batch.get());
+  archiver_->RecordSnapshotRow(SampleTransaction(1).changes[0], batch.get());
+  archiver_->RecordSnapshotEnd(0x5000, batch.get());
+  archiver_->RecordClockTick(kT0 + kMicrosPerSecond, 0x5000, batch.get());
+  ASSERT_TRUE(store_->Commit(batch.get(), true).ok());
+  ASSERT_TRUE(archiver_->Flush(kT0).ok());
+  std::vector<ArchiveRecordKind> kinds;
+  ASSERT_EQ(Segments().size(), 1u);
+  ASSERT_TRUE(ReadSegment(Segments()[0], [&](uint64_t, std::string_view bytes) {
+                ArchiveRecord record;
+                WG_RETURN_IF_ERROR(DecodeArchiveRecord(bytes, &record));
+                kinds.push_back(record.kind);
+                if (record.kind == ArchiveRecordKind::kSnapshotBegin) {
+                  EXPECT_EQ(record.handover.size(), 1u);
+                }
+                return Status::OK();
+              }).ok());
+  EXPECT_EQ(kinds, (std::vector<ArchiveRecordKind>{ArchiveRecordKind::kSnapshotBegin, ArchiveRecordKind::kSnapshotRow,
+                                                   ArchiveRecordKind::kSnapshotEnd, ArchiveRecordKind::kClockTick}));
+  EXPECT_EQ(Segments()[0].first_lsn, 0x5000u);
+}
+
+TEST_F(ArchiverTest, DisabledRecordsNothingAndLeavesAGapInTheSeqs) {
+  OpenArchiver();
+  CommitTransactions(1, 1);
+  ASSERT_TRUE(archiver_->Flush(kT0).ok());
+  options_.enabled = false;
+  OpenArchiver();
+  CommitTransactions(2, 1);
+  EXPECT_EQ(store_->archive_buffer_bytes(), 0u);
+  ASSERT_TRUE(archiver_->Flush(kT0).ok());
+  options_.enabled = true;
+  OpenArchiver();
+  CommitTransactions(3, 1);
+  ASSERT_TRUE(archiver_->Flush(kT0).ok());
+  EXPECT_EQ(ArchivedSeqs(), (std::vector<uint64_t>{1, 3}));
+}
+
+TEST_F(ArchiverTest, AnArchiveThatOutlivedItsStateIsContinuedAfter) {
+  OpenArchiver();
+  CommitTransactions(1, 2);
+  ASSERT_TRUE(archiver_->Flush(kT0).ok());
+  archiver_.reset();
+  store_.reset();
+  std::filesystem::remove_all(root_ + "/state");
+  OpenStore();
+  OpenArchiver();
+  EXPECT_EQ(store_->next_archive_seq(), 3u);
+  CommitTransactions(3, 1);
+  ASSERT_TRUE(archiver_->Flush(kT0).ok());
+  EXPECT_EQ(ArchivedSeqs(), Range(1, 3));
+}
+
+TEST(ArchiverOptionsTest, DirectoryDefaultsUnderTheStateDir) {
+  Config config;
+  config.state_dir = "/var/lib/walguard";
+  EXPECT_EQ(ArchiverOptionsFromConfig(config).dir, "/var/lib/walguard/archive");
+  EXPECT_EQ(ArchiverOptionsFromConfig(config).retention.max_age, 7 * 24 * 3600 * kMicrosPerSecond);
+  config.archive.dir = "/srv/archive";
+  config.archive.seal_interval_s = 5;
+  EXPECT_EQ(ArchiverOptionsFromConfig(config).dir, "/srv/archive");
+  EXPECT_EQ(ArchiverOptionsFromConfig(config).seal_interval, 5 * kMicrosPerSecond);
+}
+
+}  // namespace
+}  // namespace walguard
