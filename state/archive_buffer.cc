@@ -126,6 +126,7 @@ Status StateStore::ReadArchiveBuffer(uint64_t after_seq, uint64_t max_bytes, std
 }
 
 Status StateStore::DeleteArchiveBuffer(uint64_t through_seq) {
+  WG_RETURN_IF_ERROR(RefuseIfReadOnly("archive buffer delete"));
   uint64_t deleted_bytes = 0;
   WG_RETURN_IF_ERROR(VisitBuffer(db_.get(), 0, [&](ArchiveBufferEntry&& e) {
     if (e.seq > through_seq) return false;
@@ -144,6 +145,7 @@ Status StateStore::DeleteArchiveBuffer(uint64_t through_seq) {
 }
 
 Status StateStore::SkipArchiveSeqs(uint64_t next) {
+  WG_RETURN_IF_ERROR(RefuseIfReadOnly("archive seq skip"));
   if (next <= next_archive_seq_) return Status::OK();
   rocksdb::WriteOptions wo;
   wo.sync = true;

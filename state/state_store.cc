@@ -125,10 +125,12 @@ Status StateBatch::Get(std::string_view key, std::string* value) {
 }
 
 void StateBatch::Put(std::string_view key, std::string_view value) {
+  assert(!impl_->store->read_only_ && "a write through a read-only state");
   impl_->batch.Put(rocksdb::Slice(key.data(), key.size()), rocksdb::Slice(value.data(), value.size()));
 }
 
 void StateBatch::Delete(std::string_view key) {
+  assert(!impl_->store->read_only_ && "a write through a read-only state");
   impl_->batch.Delete(rocksdb::Slice(key.data(), key.size()));
 }
 
@@ -206,24 +208,27 @@ Status StateStore::Open(const std::string& dir, std::unique_ptr<StateStore>* out
   store->db_.reset(db);
   // Before anything is read: the checkpoint of another format may not decode.
   WG_RETURN_IF_ERROR(store->CheckFormat(dir, open_options));
+  WG_RETURN_IF_ERROR(store->LoadCounters());
+  *out = std::move(store);
+  return Status::OK();
+}
 
+Status StateStore::LoadCounters() {
   Checkpoint cp;
-  Status read = store->ReadCheckpoint(&cp);
+  Status read = ReadCheckpoint(&cp);
   if (!read.ok() && !read.IsNotFound()) return read;
   // Count the outbox and continue after its last seq: a commit without a
   // checkpoint may have appended past the checkpoint's counter.
-  std::unique_ptr<rocksdb::Iterator> it(db->NewIterator(rocksdb::ReadOptions()));
+  std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(rocksdb::ReadOptions()));
   for (it->Seek(std::string(kOutboxPrefix)); it->Valid() && it->key().starts_with(std::string(kOutboxPrefix));
        it->Next()) {
     std::string_view key(it->key().data() + kOutboxPrefix.size(), it->key().size() - kOutboxPrefix.size());
     uint64_t seq = 0;
-    if (GetFixed64BE(&key, &seq)) store->next_seq_ = std::max(store->next_seq_, seq + 1);
-    ++store->outbox_count_;
+    if (GetFixed64BE(&key, &seq)) next_seq_ = std::max(next_seq_, seq + 1);
+    ++outbox_count_;
   }
   WG_RETURN_IF_ERROR(FromRocks(it->status(), "state outbox scan"));
-  WG_RETURN_IF_ERROR(store->LoadArchiveBuffer());
-  *out = std::move(store);
-  return Status::OK();
+  return LoadArchiveBuffer();
 }
 
 Status StateStore::CheckFormat(const std::string& dir, const StateOpenOptions& open_options) {
@@ -245,14 +250,14 @@ Status StateStore::CheckFormat(const std::string& dir, const StateOpenOptions& o
     readable = ParseFormatVersion(text, &version);
   }
   if (readable && version == keys::kStateFormatVersion) {
-    if (!text.empty()) return Status::OK();
+    if (!text.empty() || read_only_) return Status::OK();
     rocksdb::WriteOptions wo;
     wo.sync = true;
     return FromRocks(db_->Put(wo, key, FormatVersionText(version)), "write state format version");
   }
   // Outbox entries and the handover keep their encoding across format
   // versions, so the rebuild keeps them: committed messages still go out.
-  if (open_options.allow_other_format) return Wipe();
+  if (open_options.allow_other_format && !read_only_) return Wipe();
   const std::string held =
       readable ? "format version " + FormatVersionText(version) : "an unreadable format version \"" + text + "\"";
   return Status::Fatal("the state in " + dir + " has " + held + ", but this walguard reads format version " +
@@ -277,6 +282,7 @@ std::unique_ptr<StateBatch> StateStore::NewBatch() {
 
 Status StateStore::Commit(StateBatch* batch, bool sync) {
   StateBatch::Impl& b = *batch->impl_;
+  WG_RETURN_IF_ERROR(RefuseIfReadOnly("commit"));
   if (b.has_checkpoint) b.batch.Put(std::string(kCheckpointKey), EncodeCheckpoint(b.checkpoint, next_seq_));
   WG_RETURN_IF_ERROR(StageArchiveCounter(&b));
   rocksdb::WriteOptions wo;
@@ -295,6 +301,7 @@ Status StateStore::Commit(StateBatch* batch, bool sync) {
 }
 
 Status StateStore::SyncWal() {
+  WG_RETURN_IF_ERROR(RefuseIfReadOnly("sync"));
   return FromRocks(db_->FlushWAL(/*sync=*/true), "state sync");
 }
 
@@ -313,6 +320,7 @@ Status StateStore::ReadOutbox(uint64_t after_seq, size_t limit, std::vector<Outb
 }
 
 Status StateStore::DeleteOutbox(const std::vector<uint64_t>& seqs) {
+  WG_RETURN_IF_ERROR(RefuseIfReadOnly("outbox delete"));
   if (seqs.empty()) return Status::OK();
   rocksdb::WriteBatch batch;
   uint64_t present = 0;
@@ -330,6 +338,7 @@ Status StateStore::DeleteOutbox(const std::vector<uint64_t>& seqs) {
 }
 
 Status StateStore::Wipe() {
+  WG_RETURN_IF_ERROR(RefuseIfReadOnly("wipe"));
   rocksdb::WriteBatch batch;
   rocksdb::ColumnFamilyHandle* cf = db_->DefaultColumnFamily();
   for (const KeyRange& range : WipedRanges()) {
@@ -357,6 +366,7 @@ Status StateStore::Wipe() {
 }
 
 Status StateStore::WriteHandover(const std::vector<FiringAlert>& firing) {
+  WG_RETURN_IF_ERROR(RefuseIfReadOnly("handover write"));
   rocksdb::WriteBatch batch;
   WG_RETURN_IF_ERROR(
       FromRocks(batch.DeleteRange(db_->DefaultColumnFamily(), std::string(kHandoverPrefix), PrefixEnd(kHandoverPrefix)),

@@ -103,6 +103,20 @@ class StateStore {
   static Status Open(const std::string& dir, std::unique_ptr<StateStore>* out,
                      const StateOpenOptions& open_options = {});
 
+  // Opens the database in `dir` for reading only, also while a walguard holds
+  // it open (`walguard state`): a RocksDB secondary instance, which takes no
+  // lock and keeps its own files (an info log) in `scratch_dir`, an existing
+  // directory the caller removes afterwards. It sees the commits made before
+  // it opened, and those made since after CatchUp. The format check is
+  // Open's, with nothing written: another version is refused with Fatal.
+  // InvalidArgument when `dir` holds no state. Nothing is ever written
+  // through it: StateBatch::Put and Delete assert, and Commit and every
+  // other writer return InvalidArgument.
+  static Status OpenReadOnly(const std::string& dir, const std::string& scratch_dir, std::unique_ptr<StateStore>* out);
+  // Read-only stores: moves the view to the primary's latest commit.
+  Status CatchUp();
+  bool read_only() const { return read_only_; }
+
   // NotFound on a fresh store.
   Status ReadCheckpoint(Checkpoint* out);
 
@@ -150,12 +164,16 @@ class StateStore {
   Status CheckFormat(const std::string& dir, const StateOpenOptions& open_options);
   Status LoadArchiveBuffer();
   Status StageArchiveCounter(StateBatch::Impl* batch);
+  Status LoadCounters();
+  // InvalidArgument naming `what` on a read-only store.
+  Status RefuseIfReadOnly(std::string_view what) const;
 
   std::unique_ptr<rocksdb::DB> db_;
   uint64_t next_seq_ = 1;
   uint64_t outbox_count_ = 0;
   uint64_t next_archive_seq_ = 1;
   uint64_t archive_buffer_bytes_ = 0;
+  bool read_only_ = false;
 };
 
 }  // namespace walguard
