@@ -12,6 +12,7 @@
 #include "app/commands.h"
 #include "app/inspect_command.h"
 #include "app/replay_command.h"
+#include "app/state_command.h"
 #include "config/config.h"
 #include "ingest/conninfo.h"
 #include "util/lsn.h"
@@ -55,12 +56,13 @@ bool ParseLsnFlag(const char* flag, const std::string& text, walguard::Lsn* out)
   return false;
 }
 
-// The flags of `walguard replay` and `walguard inspect` as CLI11 fills them.
+// The flags of `walguard replay`, `inspect` and `state` as CLI11 fills them.
 struct ForensicsFlags {
   walguard::ReplayCommandOptions replay;
   std::string from_lsn, until_lsn, until_time, baseline_path;
   walguard::InspectCommandOptions inspect;
   std::string inspect_until_lsn;
+  walguard::StateCommandOptions state;
 };
 
 CLI::App* AddReplayCommand(CLI::App* app, ForensicsFlags* f, std::string* config_path) {
@@ -118,8 +120,30 @@ CLI::App* AddInspectCommand(CLI::App* app, ForensicsFlags* f, std::string* confi
   return inspect;
 }
 
-// `walguard replay` and `walguard inspect`: flags that need parsing, then the command.
-int ForensicsCommand(ForensicsFlags f, bool inspect, const walguard::Config& config) {
+CLI::App* AddStateCommand(CLI::App* app, walguard::StateCommandOptions* options, std::string* config_path) {
+  CLI::App* state = app->add_subcommand(
+      "state",
+      "Print what a walguard's state holds now, read without stopping it (a RocksDB secondary instance: no lock "
+      "taken, nothing written): the checkpoint LSN, the WAL clock and the alerts firing (type, entity, alert_id; "
+      "their age is not stored), or with --entity the entity's figures, its rules' verdicts and its firing alerts. "
+      "Exit 0 when printed, 1 for bad flags or no state in the directory, 2 for a damaged state or one of another "
+      "format version.");
+  state->add_option("--state-dir", options->state_dir, "the state directory of the walguard to read")->required();
+  auto* firing = state->add_flag_callback(
+      "--firing", [] {}, "the alerts firing now (the default without --entity)");
+  state
+      ->add_option("--entity", options->entity,
+                   "KIND:ID: the entity's current figures and rule verdicts; KIND as inspect's --entity")
+      ->excludes(firing);
+  state->add_option("--config", *config_path, "TOML config file: the thresholds the verdicts are asked under")
+      ->check(CLI::ExistingFile);
+  state->add_flag("--json", options->json, "one JSON object instead of the readable table");
+  return state;
+}
+
+// `walguard replay`, `inspect` and `state`: flags that need parsing, then the command.
+int ForensicsCommand(ForensicsFlags f, bool inspect, bool state, const walguard::Config& config) {
+  if (state) return walguard::StateCommand(f.state, config, stdout, stderr);
   if (inspect) {
     if (!ParseLsnFlag("--until-lsn", f.inspect_until_lsn, &f.inspect.until_lsn)) return 1;
     return walguard::InspectCommand(f.inspect, config, &g_stop);
@@ -184,6 +208,7 @@ int Main(int argc, char** argv) {
   ForensicsFlags forensics;
   CLI::App* replay = AddReplayCommand(&app, &forensics, &config_path);
   CLI::App* inspect = AddInspectCommand(&app, &forensics, &config_path);
+  CLI::App* state = AddStateCommand(&app, &forensics.state, &config_path);
   // A bad command line exits 1, like every other error (CLI11_PARSE would
   // return CLI11's own codes: 105, 106, 109, ...); --help and --version exit 0.
   try {
@@ -212,7 +237,7 @@ int Main(int argc, char** argv) {
   if (!log_level.empty()) config.log_level = log_level;
   SetupLogging(config.log_level);
   InstallSignalHandlers();
-  if (*replay || *inspect) return ForensicsCommand(forensics, inspect->parsed(), config);
+  if (*replay || *inspect || *state) return ForensicsCommand(forensics, inspect->parsed(), state->parsed(), config);
 
   if (*run) {
     if (!pg.empty() && HasPassword(pg)) {
