@@ -6,6 +6,7 @@
 #include <gtest/gtest.h>
 
 #include <atomic>
+#include <chrono>
 #include <memory>
 #include <string>
 #include <vector>
@@ -15,6 +16,7 @@
 #include "app/state_command.h"
 #include "core/key_layout.h"
 #include "state/state_store.h"
+#include "tests/support/process.h"
 #include "tests/unit/app/replay_fixture.h"
 #include "util/time.h"
 
@@ -158,6 +160,35 @@ TEST_F(StateCommandTest, ExitCodes) {
   foreign.state_dir = other_dir;
   EXPECT_EQ(Run(foreign), 2);
   EXPECT_THAT(err_, HasSubstr("has format version 99, but this walguard reads format version"));
+}
+
+// Through the binary, while the Replayer still holds the state open: the
+// flags main.cc parses reach the command.
+TEST_F(StateCommandTest, TheBinaryReadsAStateHeldOpen) {
+  BuildState(902);
+  const auto run = [&](const std::vector<std::string>& args, std::vector<std::string>* lines) {
+    std::vector<std::string> argv = {testing::WalguardBinary(), "state"};
+    argv.insert(argv.end(), args.begin(), args.end());
+    testing::ChildProcess child;
+    Status s = child.Start(argv, dir_.path() + "/stderr");
+    EXPECT_TRUE(s.ok()) << s.ToString();
+    std::string line;
+    while (child.ReadLine(std::chrono::seconds(20), &line).ok()) lines->push_back(line);
+    return child.Wait(std::chrono::seconds(20));
+  };
+  const std::string state_dir = replayer_->dir() + "/state";
+  std::vector<std::string> lines;
+  ASSERT_EQ(run({"--state-dir", state_dir, "--json"}, &lines), 0);
+  ASSERT_EQ(lines.size(), 1u);
+  EXPECT_THAT(lines[0], HasSubstr(R"("fingerprint":"tier_reserved_drift:tier:)" + kTier));
+  lines.clear();
+  ASSERT_EQ(run({"--state-dir", state_dir, "--entity", "tier:" + kTier, "--json"}, &lines), 0);
+  ASSERT_EQ(lines.size(), 1u);
+  EXPECT_THAT(lines[0], HasSubstr(R"("tier_reserved_drift":true)"));
+  lines.clear();
+  EXPECT_EQ(run({"--state-dir", state_dir, "--firing", "--entity", "tier:" + kTier}, &lines), 1);
+  EXPECT_EQ(run({"--entity", "tier:" + kTier}, &lines), 1);  // no --state-dir
+  EXPECT_TRUE(lines.empty());
 }
 
 }  // namespace
