@@ -16,6 +16,8 @@
 #include "ingest/archive.h"
 #include "state/state_store.h"
 
+#include "tests/support/temp_dir.h"
+
 namespace walguard {
 namespace {
 
@@ -39,9 +41,6 @@ Transaction SampleTransaction(int i) {
 class ArchiverTest : public testing::Test {
  protected:
   void SetUp() override {
-    std::string templ = (std::filesystem::temp_directory_path() / "wg-archiver-XXXXXX").string();
-    ASSERT_NE(::mkdtemp(templ.data()), nullptr);
-    root_ = templ;
     options_.dir = root_ + "/archive";
     options_.segment_bytes = 1 << 20;
     options_.seal_interval = 60 * kMicrosPerSecond;
@@ -51,8 +50,6 @@ class ArchiverTest : public testing::Test {
   void TearDown() override {
     archiver_.reset();
     store_.reset();
-    std::error_code ec;
-    std::filesystem::remove_all(root_, ec);
   }
 
   void OpenStore() {
@@ -111,7 +108,8 @@ class ArchiverTest : public testing::Test {
     return seqs;
   }
 
-  std::string root_;
+  TempDir tmp_{"wg-archiver"};
+  const std::string root_ = tmp_.path();
   ArchiverOptions options_;
   std::unique_ptr<StateStore> store_;
   std::unique_ptr<Archiver> archiver_;

@@ -17,6 +17,7 @@
 #include "core/key_layout.h"
 #include "state/state_store.h"
 #include "tests/support/process.h"
+#include "tests/support/temp_dir.h"
 
 namespace walguard {
 namespace {
@@ -25,17 +26,6 @@ using ::testing::HasSubstr;
 
 class CliTest : public ::testing::Test {
  protected:
-  void SetUp() override {
-    std::string templ = (std::filesystem::temp_directory_path() / "wg-cli-test-XXXXXX").string();
-    ASSERT_NE(::mkdtemp(templ.data()), nullptr);
-    root_ = templ;
-  }
-
-  void TearDown() override {
-    std::error_code ec;
-    std::filesystem::remove_all(root_, ec);
-  }
-
   // Runs walguard with `args`; returns its exit code, with its first stdout
   // line and its stderr in stdout_line_ and stderr_.
   int Run(const std::vector<std::string>& args) {
@@ -55,7 +45,8 @@ class CliTest : public ::testing::Test {
     return code;
   }
 
-  std::string root_;
+  TempDir tmp_{"wg-cli-test"};
+  const std::string root_ = tmp_.path();
   int runs_ = 0;
   std::string stdout_line_;
   std::string stderr_;

@@ -11,24 +11,19 @@
 
 #include "state/state_store.h"
 
+#include "tests/support/temp_dir.h"
+
 namespace walguard {
 namespace {
 
 class ArchiveBufferTest : public testing::Test {
  protected:
   void SetUp() override {
-    std::string templ = (std::filesystem::temp_directory_path() / "wg-archive-buffer-XXXXXX").string();
-    ASSERT_NE(::mkdtemp(templ.data()), nullptr);
-    root_ = templ;
     dir_ = root_ + "/state";
     Open();
   }
 
-  void TearDown() override {
-    store_.reset();
-    std::error_code ec;
-    std::filesystem::remove_all(root_, ec);
-  }
+  void TearDown() override { store_.reset(); }
 
   void Open() {
     store_.reset();
@@ -60,7 +55,9 @@ class ArchiveBufferTest : public testing::Test {
     return seqs;
   }
 
-  std::string root_, dir_;
+  TempDir tmp_{"wg-archive-buffer"};
+  const std::string root_ = tmp_.path();
+  std::string dir_;
   std::unique_ptr<StateStore> store_;
 };
 

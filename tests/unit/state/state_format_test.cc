@@ -15,6 +15,8 @@
 #include "state/state_store.h"
 #include "util/coding.h"
 
+#include "tests/support/temp_dir.h"
+
 namespace walguard {
 namespace {
 
@@ -25,18 +27,9 @@ const std::string kCurrent = std::to_string(keys::kStateFormatVersion);
 
 class StateFormatTest : public testing::Test {
  protected:
-  void SetUp() override {
-    std::string templ = (std::filesystem::temp_directory_path() / "wg-format-test-XXXXXX").string();
-    ASSERT_NE(::mkdtemp(templ.data()), nullptr);
-    root_ = templ;
-    dir_ = root_ + "/state";
-  }
+  void SetUp() override { dir_ = root_ + "/state"; }
 
-  void TearDown() override {
-    store_.reset();
-    std::error_code ec;
-    std::filesystem::remove_all(root_, ec);
-  }
+  void TearDown() override { store_.reset(); }
 
   void Open(const StateOpenOptions& options = {}) {
     store_.reset();  // RocksDB allows one open handle per directory
@@ -103,7 +96,8 @@ class StateFormatTest : public testing::Test {
     return out;
   }
 
-  std::string root_;
+  TempDir tmp_{"wg-format-test"};
+  const std::string root_ = tmp_.path();
   std::string dir_;
   std::unique_ptr<StateStore> store_;
 };

@@ -12,15 +12,14 @@
 #include "core/key_layout.h"
 #include "state/state_store.h"
 
+#include "tests/support/temp_dir.h"
+
 namespace walguard {
 namespace {
 
 class StateReadOnlyTest : public testing::Test {
  protected:
   void SetUp() override {
-    std::string templ = (std::filesystem::temp_directory_path() / "wg-readonly-test-XXXXXX").string();
-    ASSERT_NE(::mkdtemp(templ.data()), nullptr);
-    root_ = templ;
     dir_ = root_ + "/state";
     scratch_ = root_ + "/scratch";
     std::filesystem::create_directory(scratch_);
@@ -29,8 +28,6 @@ class StateReadOnlyTest : public testing::Test {
   void TearDown() override {
     reader_.reset();
     writer_.reset();
-    std::error_code ec;
-    std::filesystem::remove_all(root_, ec);
   }
 
   void OpenWriter() {
@@ -59,7 +56,9 @@ class StateReadOnlyTest : public testing::Test {
     return value;
   }
 
-  std::string root_, dir_, scratch_;
+  TempDir tmp_{"wg-readonly-test"};
+  const std::string root_ = tmp_.path();
+  std::string dir_, scratch_;
   std::unique_ptr<StateStore> writer_, reader_;
 };
 

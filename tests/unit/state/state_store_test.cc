@@ -16,6 +16,7 @@
 #include "core/key_layout.h"
 #include "processors/engine.h"
 #include "tests/support/memory_kv.h"
+#include "tests/support/temp_dir.h"
 #include "util/time.h"
 
 namespace walguard {
@@ -27,18 +28,9 @@ using KV = std::pair<std::string, std::string>;
 
 class StateStoreTest : public testing::Test {
  protected:
-  void SetUp() override {
-    std::string templ = (std::filesystem::temp_directory_path() / "wg-state-test-XXXXXX").string();
-    ASSERT_NE(::mkdtemp(templ.data()), nullptr);
-    root_ = templ;
-    dir_ = root_ + "/state";
-  }
+  void SetUp() override { dir_ = root_ + "/state"; }
 
-  void TearDown() override {
-    store_.reset();
-    std::error_code ec;
-    std::filesystem::remove_all(root_, ec);
-  }
+  void TearDown() override { store_.reset(); }
 
   void Open() {
     store_.reset();  // RocksDB allows one open handle per directory
@@ -99,7 +91,8 @@ class StateStoreTest : public testing::Test {
     return appended;
   }
 
-  std::string root_;
+  TempDir tmp_{"wg-state-test"};
+  const std::string root_ = tmp_.path();
   std::string dir_;
   std::unique_ptr<StateStore> store_;
 };
