@@ -164,6 +164,35 @@ std::map<std::string, std::vector<std::string>> AlertSteps(const std::vector<Pub
   return steps;
 }
 
+constexpr const char* kPgRecvLogical = "/usr/lib/postgresql/15/bin/pg_recvlogical";
+// The plugin options `walguard run` streams with (README "Forensics").
+constexpr const char* kPluginOptions[] = {
+    "format-version=2",
+    "include-xids=1",
+    "include-timestamp=1",
+    "include-lsn=1",
+    "include-pk=1",
+    "include-types=0",
+    "include-type-oids=1",
+    "add-msg-prefixes=walguard.heartbeat",
+    "add-tables=ticketing.ticket_tiers,ticketing.ticket_holds,ticketing.orders,ticketing.order_items,"
+    "ticketing.tickets,reserve.payments,reserve.reservations,reserve.ledger_entries,reserve.availability_calendar,"
+    "reserve.processed_webhooks",
+};
+
+// Drops a slot at scope exit, even when an assertion ends the test early: a
+// slot left behind pins WAL on the shared cluster.
+struct SlotDropper {
+  WalguardHarness* h;
+  std::string slot;
+  ~SlotDropper() {
+    Status s =
+        h->Sql("SELECT count(pg_drop_replication_slot(slot_name)) FROM pg_replication_slots WHERE slot_name = '" +
+               slot + "' AND NOT active");
+    EXPECT_OK(s);
+  }
+};
+
 TEST(Forensics, InputCaptureEqualsLive) {
   WalguardHarness h;
   ASSERT_OK(h.SetUp());
@@ -171,6 +200,7 @@ TEST(Forensics, InputCaptureEqualsLive) {
   // has no snapshot, so it must see every row from its creation.
   const std::string capture_slot = "cap_" + h.db();
   ASSERT_OK(h.Sql("SELECT pg_create_logical_replication_slot('" + capture_slot + "', 'wal2json')"));
+  const SlotDropper drop_capture_slot{&h, capture_slot};
   ASSERT_OK(h.StartWalguard());
   for (const char* sql : kHealthy) ASSERT_OK(h.Sql(sql));
   for (const Fault& fault : kFaults) ASSERT_OK(h.Sql(fault.sql));
@@ -185,40 +215,13 @@ TEST(Forensics, InputCaptureEqualsLive) {
   // WAL past endpos, so pg_recvlogical sees it reached the end at once.
   ASSERT_OK(h.Sql("SELECT pg_logical_emit_message(false, 'forensics.nudge', 'x')"));
   const std::string capture = h.work_dir() + "/wal.jsonl";
+  std::vector<std::string> argv = {
+      kPgRecvLogical, "-d",  SharedCluster().ConnInfo(h.db()), "--slot", capture_slot, "--start", "-f", capture,
+      "--endpos",     endpos};
+  for (const char* option : kPluginOptions) argv.insert(argv.end(), {"-o", option});
   ChildProcess recv;
-  ASSERT_OK(recv.Start({"/usr/lib/postgresql/15/bin/pg_recvlogical",
-                        "-d",
-                        SharedCluster().ConnInfo(h.db()),
-                        "--slot",
-                        capture_slot,
-                        "--start",
-                        "-f",
-                        capture,
-                        "--endpos",
-                        endpos,
-                        "-o",
-                        "format-version=2",
-                        "-o",
-                        "include-xids=1",
-                        "-o",
-                        "include-timestamp=1",
-                        "-o",
-                        "include-lsn=1",
-                        "-o",
-                        "include-pk=1",
-                        "-o",
-                        "include-types=0",
-                        "-o",
-                        "include-type-oids=1",
-                        "-o",
-                        "add-msg-prefixes=walguard.heartbeat",
-                        "-o",
-                        "add-tables=ticketing.ticket_tiers,ticketing.ticket_holds,ticketing.orders,"
-                        "ticketing.order_items,ticketing.tickets,reserve.payments,reserve.reservations,"
-                        "reserve.ledger_entries,reserve.availability_calendar,reserve.processed_webhooks"},
-                       h.work_dir() + "/pg_recvlogical.log"));
-  EXPECT_EQ(recv.Wait(std::chrono::seconds(30)), 0) << "pg_recvlogical did not stop at --endpos " << endpos;
-  ASSERT_OK(h.Sql("SELECT pg_drop_replication_slot('" + capture_slot + "')"));
+  ASSERT_OK(recv.Start(argv, h.work_dir() + "/pg_recvlogical.log"));
+  ASSERT_EQ(recv.Wait(std::chrono::seconds(30)), 0) << "pg_recvlogical did not stop at --endpos " << endpos;
 
   std::vector<Published> replayed;
   std::string notes;
