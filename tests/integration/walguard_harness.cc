@@ -228,17 +228,24 @@ std::vector<int64_t> CommitToAlertLatencies(const std::vector<Published>& all) {
 }
 
 Status WalguardHarness::Replay(std::vector<Published>* out, const std::vector<std::string>& extra_flags) {
+  std::vector<std::string> flags = {"--archive", state_dir() + "/archive"};
+  flags.insert(flags.end(), extra_flags.begin(), extra_flags.end());
+  return ReplayFrom(flags, out, nullptr);
+}
+
+Status WalguardHarness::ReplayFrom(const std::vector<std::string>& flags, std::vector<Published>* out,
+                                   std::string* notes) {
   const std::string out_path = work_dir_ + "/replay.jsonl";
-  std::vector<std::string> argv = {
-      WalguardBinary(), "replay", "--archive", work_dir_ + "/state/archive", "--config", work_dir_ + "/walguard.toml",
-      "--out",          out_path};
-  argv.insert(argv.end(), extra_flags.begin(), extra_flags.end());
+  const std::string log_path = work_dir_ + "/replay.log";
+  std::filesystem::remove(log_path);
+  std::vector<std::string> argv = {WalguardBinary(), "replay", "--config", config_path(), "--out", out_path};
+  argv.insert(argv.end(), flags.begin(), flags.end());
   ChildProcess replay;
-  WG_RETURN_IF_ERROR(replay.Start(argv, work_dir_ + "/replay.log"));
+  WG_RETURN_IF_ERROR(replay.Start(argv, log_path));
   const int code = replay.Wait(std::chrono::minutes(5));
+  if (notes != nullptr) *notes = ReadFile(log_path);
   if (code != 0) {
-    return Status::IOError("walguard replay exited " + std::to_string(code) + ":\n" +
-                           ReadFile(work_dir_ + "/replay.log"));
+    return Status::IOError("walguard replay exited " + std::to_string(code) + ":\n" + ReadFile(log_path));
   }
   // One {"topic":...,"key":...,"value":{...}} per line.
   std::ifstream in(out_path);
@@ -259,15 +266,35 @@ Status WalguardHarness::Replay(std::vector<Published>* out, const std::vector<st
   return Status::OK();
 }
 
+Status WalguardHarness::RunCommand(const std::vector<std::string>& args, std::string* out, std::string* err) {
+  const std::string err_path = work_dir_ + "/command.log";
+  std::filesystem::remove(err_path);
+  std::vector<std::string> argv = {WalguardBinary()};
+  argv.insert(argv.end(), args.begin(), args.end());
+  ChildProcess child;
+  WG_RETURN_IF_ERROR(child.Start(argv, err_path));
+  out->clear();
+  // Bounded: a command that neither prints nor ends for a minute has hung.
+  for (std::string line;;) {
+    Status s = child.ReadLine(std::chrono::minutes(1), &line);
+    if (s.code() == Status::Code::kIOError) break;  // EOF: the command closed its stdout
+    WG_RETURN_IF_ERROR(s);
+    out->append(line).push_back('\n');
+  }
+  const int code = child.Wait(std::chrono::seconds(30));
+  *err = ReadFile(err_path);
+  if (code != 0) return Status::IOError("walguard " + args.front() + " exited " + std::to_string(code) + ":\n" + *err);
+  return Status::OK();
+}
+
 Status WalguardHarness::LaunchWalguard(const std::vector<std::string>& flags, const std::string& extra_config) {
-  std::string config_path = work_dir_ + "/walguard.toml";
-  std::ofstream(config_path) << "progress_interval_s = 1\n" << extra_config << "\n";
+  std::ofstream(config_path()) << "progress_interval_s = 1\n" << extra_config << "\n";
   walguard_ = std::make_unique<ChildProcess>();
   std::string log = work_dir_ + "/walguard.log";
   std::ofstream(log, std::ios::app) << "---- start " << ++starts_ << " ----\n";
   WalguardLogin login;  // the least-privilege role, password in a passfile
   WG_RETURN_IF_ERROR(WalguardLoginFor(db_, work_dir_, &login));
-  std::vector<std::string> argv = {WalguardBinary(), "run",          "--config",    config_path,
+  std::vector<std::string> argv = {WalguardBinary(), "run",          "--config",    config_path(),
                                    "--pg",           login.conninfo, "--brokers",   brokers_,
                                    "--slot",         slot(),         "--state-dir", work_dir_ + "/state"};
   argv.insert(argv.end(), flags.begin(), flags.end());

@@ -86,6 +86,18 @@ class WalguardHarness {
   // with the same config file (stop walguard first: the archive's tail is
   // sealed at a clean stop), and returns what it would have published.
   Status Replay(std::vector<Published>* out, const std::vector<std::string>& extra_flags = {});
+  // The same from any source (`--archive DIR` or `--input FILE`, plus other
+  // flags); *notes gets what replay wrote on stderr (may be null).
+  Status ReplayFrom(const std::vector<std::string>& flags, std::vector<Published>* out, std::string* notes);
+  // Runs `walguard <args...>` to its end: its stdout and stderr, and its exit
+  // code as the Status's message when it is not 0.
+  Status RunCommand(const std::vector<std::string>& args, std::string* out, std::string* err);
+
+  // Where this walguard keeps its state (the archive is <state_dir>/archive)
+  // and the config file it was started with.
+  std::string state_dir() const { return work_dir_ + "/state"; }
+  std::string config_path() const { return work_dir_ + "/walguard.toml"; }
+  const std::string& work_dir() const { return work_dir_; }
 
   // The replication slot walguard runs on (and CatchUp watches).
   std::string slot() const;
