@@ -2,6 +2,9 @@
 # Drain benchmark: how fast does `walguard run` drain a backlog of WAL, compared
 # with pg_recvlogical reading the same WAL through the same plugin (wal2json,
 # same options, same add-tables) into /dev/null, measured in the same run?
+# walguard drains it twice, on two slots: with its archive (the default) and
+# with `[archive] enabled = false`, so the archive's cost and its bytes per
+# change come from the same run too.
 #
 #   bash bench/drain_vs_recvlogical.sh            # ROWS=200000 TXN_ROWS=100
 #   ROWS=50000 TXN_ROWS=20 bash bench/drain_vs_recvlogical.sh
@@ -87,28 +90,34 @@ for _ in $(seq 1 100); do grep -q '^bootstrap=' "$WORK/broker.out" && break; sle
 BOOT=$(sed -n 's/^bootstrap=//p' "$WORK/broker.out" | head -n1)
 [ -n "$BOOT" ] || die "broker printed no bootstrap line: $(cat "$WORK/broker.log")"
 
-cat >"$WORK/walguard.toml" <<TOML
 # Only the standby-status cadence differs from the defaults: confirmed_flush_lsn,
 # which this benchmark polls, moves when walguard reports, so the default
-# 10 s cadence would quantise the measurement to 10 s.
-[postgres]
-status_interval_ms = $STATUS_MS
-TOML
-WG_ARGS=(run --config "$WORK/walguard.toml" --pg "$PG_CONNINFO" --brokers "$BOOT" --slot wg --state-dir "$WORK/state")
+# 10 s cadence would quantise the measurement to 10 s. The second walguard
+# runs without its archive.
+printf '[postgres]\nstatus_interval_ms = %s\n' "$STATUS_MS" >"$WORK/walguard.toml"
+printf '[postgres]\nstatus_interval_ms = %s\n[archive]\nenabled = false\n' "$STATUS_MS" >"$WORK/walguard-noarchive.toml"
+wg_args() {  # wg_args SLOT CONFIG -> WG_ARGS
+  WG_ARGS=(run --config "$2" --pg "$PG_CONNINFO" --brokers "$BOOT" --slot "$1" --state-dir "$WORK/state-$1")
+}
 
 # --------------------------------------------- 2. both slots, before the load
-log "creating slot 'ref' for pg_recvlogical and letting walguard create slot 'wg'"
+bootstrap() {  # bootstrap SLOT CONFIG: walguard creates its slot and snapshot, then stops
+  wg_args "$1" "$2"
+  "$WALGUARD" "${WG_ARGS[@]}" 2>"$WORK/walguard-bootstrap-$1.log" &
+  WG_PID=$!
+  PIDS+=("$WG_PID")
+  for _ in $(seq 1 300); do
+    grep -q "streaming from slot" "$WORK/walguard-bootstrap-$1.log" && break
+    kill -0 "$WG_PID" 2>/dev/null || die "walguard exited during bootstrap: $(tail -n 5 "$WORK/walguard-bootstrap-$1.log")"
+    sleep 0.1
+  done
+  grep -q "streaming from slot" "$WORK/walguard-bootstrap-$1.log" || die "walguard did not start streaming"
+  kill -TERM "$WG_PID"; wait "$WG_PID" || true
+}
+log "creating slot 'ref' for pg_recvlogical and letting walguard create slots 'wg' and 'wgoff' (no archive)"
 pg_recvlogical -h 127.0.0.1 -p "$PG_PORT" -U walguard_admin -d demo -S ref --create-slot -P wal2json
-"$WALGUARD" "${WG_ARGS[@]}" 2>"$WORK/walguard-bootstrap.log" &
-WG_PID=$!
-PIDS+=("$WG_PID")
-for _ in $(seq 1 300); do
-  grep -q "streaming from slot" "$WORK/walguard-bootstrap.log" && break
-  kill -0 "$WG_PID" 2>/dev/null || die "walguard exited during bootstrap: $(tail -n 5 "$WORK/walguard-bootstrap.log")"
-  sleep 0.1
-done
-grep -q "streaming from slot" "$WORK/walguard-bootstrap.log" || die "walguard did not start streaming"
-kill -TERM "$WG_PID"; wait "$WG_PID" || true
+bootstrap wg "$WORK/walguard.toml"
+bootstrap wgoff "$WORK/walguard-noarchive.toml"
 
 # --------------------------------------------------------------- 3. the load
 log "loading $NTXN transactions x $PER_TXN row changes (k=$K checkouts + j=$J bookings each)"
@@ -163,51 +172,65 @@ REF_S=$(sed -n 's/.*Elapsed (wall clock) time (h:mm:ss or m:ss): //p' "$WORK/ref
 REF_RSS=$(rss_kb "$WORK/ref.time"); REF_CPU=$(cpu_s "$WORK/ref.time")
 
 # --------------------------------------------------------------- 5. walguard
-log "walguard: resuming on slot 'wg' until confirmed_flush_lsn >= $TARGET"
-T0=$(now)
-/usr/bin/time -v -o "$WORK/wg.time" "$WALGUARD" "${WG_ARGS[@]}" 2>"$WORK/walguard.log" &
-WG_TIME_PID=$!
-PIDS+=("$WG_TIME_PID")
-WG_PID=""
-for _ in $(seq 1 100); do
-  WG_PID=$(cat "/proc/$WG_TIME_PID/task/$WG_TIME_PID/children" 2>/dev/null | awk '{print $1}')
-  [ -n "$WG_PID" ] && break
-  sleep 0.01
-done
-[ -n "$WG_PID" ] || die "walguard did not start"
-PIDS+=("$WG_PID")
-PERF_PID=""
-if [ "${PERF:-0}" = 1 ]; then  # diagnosis only: sampling costs walguard some CPU
-  perf record -q -e cpu-clock -F 499 --call-graph dwarf,16384 -p "$WG_PID" -o "$WORK/perf.data" 2>"$WORK/perf.log" &
-  PERF_PID=$!
-  PIDS+=("$PERF_PID")
-fi
-WG_SENDER_TICKS=0; WG_STREAMING_S=""; P_DONE=f
-DEADLINE=$(( $(date +%s) + ${WG_TIMEOUT_S:-600} ))
-while [ "$P_DONE" != t ]; do
-  kill -0 "$WG_PID" 2>/dev/null || die "walguard exited: $(tail -n 5 "$WORK/walguard.log")"
-  [ "$(date +%s)" -lt "$DEADLINE" ] || die "walguard did not reach $TARGET in time: $(tail -n 3 "$WORK/walguard.log")"
-  poll wg
-  if [ "$P_PID" != 0 ]; then t=$(cpu_ticks "$P_PID"); [ -n "$t" ] && WG_SENDER_TICKS=$t; fi
-  if [ -z "$WG_STREAMING_S" ] && grep -q "streaming from slot" "$WORK/walguard.log"; then
-    WG_STREAMING_S=$(awk -v a="$T0" -v b="$(now)" 'BEGIN {printf "%.2f", b - a}')
+# drain SLOT CONFIG: resumes walguard on SLOT until its confirmed_flush_lsn
+# reaches the target; sets WG_S WG_RSS WG_CPU WG_SENDER_TICKS WG_STREAMING_S WG_CHANGES.
+drain() {
+  local slot=$1 log_file="$WORK/walguard-$1.log"
+  wg_args "$1" "$2"
+  log "walguard: resuming on slot '$slot' until confirmed_flush_lsn >= $TARGET"
+  T0=$(now)
+  /usr/bin/time -v -o "$WORK/wg-$slot.time" "$WALGUARD" "${WG_ARGS[@]}" 2>"$log_file" &
+  WG_TIME_PID=$!
+  PIDS+=("$WG_TIME_PID")
+  WG_PID=""
+  for _ in $(seq 1 100); do
+    WG_PID=$(cat "/proc/$WG_TIME_PID/task/$WG_TIME_PID/children" 2>/dev/null | awk '{print $1}')
+    [ -n "$WG_PID" ] && break
+    sleep 0.01
+  done
+  [ -n "$WG_PID" ] || die "walguard did not start"
+  PIDS+=("$WG_PID")
+  PERF_PID=""
+  if [ "${PERF:-0}" = 1 ] && [ "$slot" = wg ]; then  # diagnosis only: sampling costs walguard some CPU
+    perf record -q -e cpu-clock -F 499 --call-graph dwarf,16384 -p "$WG_PID" -o "$WORK/perf.data" 2>"$WORK/perf.log" &
+    PERF_PID=$!
+    PIDS+=("$PERF_PID")
   fi
-  [ "$P_DONE" = t ] || sleep 0.05
-done
-T1=$(now)
-WG_S=$(awk -v a="$T0" -v b="$T1" 'BEGIN {printf "%.3f", b - a}')
-if [ -n "$PERF_PID" ]; then kill -INT "$PERF_PID"; wait "$PERF_PID" || true; fi
-kill -TERM "$WG_PID"
-wait "$WG_TIME_PID" || true
-if [ -n "$PERF_PID" ]; then
-  perf report -i "$WORK/perf.data" --no-children --sort symbol --stdio 2>/dev/null | grep -E '^ +[0-9]' | head -n 40 \
-    >"$WORK/perf.top" || true
-  perf report -i "$WORK/perf.data" --children --sort symbol --stdio -g none 2>/dev/null | grep -E '^ +[0-9]' | head -n 60 \
-    >"$WORK/perf.children" || true
-  log "perf: self-time top in $WORK/perf.top, inclusive in $WORK/perf.children (set KEEP=1 to keep them)"
-fi
-WG_RSS=$(rss_kb "$WORK/wg.time"); WG_CPU=$(cpu_s "$WORK/wg.time")
-WG_CHANGES=$(grep -o 'progress: .*' "$WORK/walguard.log" | tail -n1 | grep -o ' changes=[0-9]*' | cut -d= -f2)
+  WG_SENDER_TICKS=0; WG_STREAMING_S=""; P_DONE=f
+  DEADLINE=$(( $(date +%s) + ${WG_TIMEOUT_S:-600} ))
+  while [ "$P_DONE" != t ]; do
+    kill -0 "$WG_PID" 2>/dev/null || die "walguard exited: $(tail -n 5 "$log_file")"
+    [ "$(date +%s)" -lt "$DEADLINE" ] || die "walguard did not reach $TARGET in time: $(tail -n 3 "$log_file")"
+    poll "$slot"
+    if [ "$P_PID" != 0 ]; then t=$(cpu_ticks "$P_PID"); [ -n "$t" ] && WG_SENDER_TICKS=$t; fi
+    if [ -z "$WG_STREAMING_S" ] && grep -q "streaming from slot" "$log_file"; then
+      WG_STREAMING_S=$(awk -v a="$T0" -v b="$(now)" 'BEGIN {printf "%.2f", b - a}')
+    fi
+    [ "$P_DONE" = t ] || sleep 0.05
+  done
+  T1=$(now)
+  WG_S=$(awk -v a="$T0" -v b="$T1" 'BEGIN {printf "%.3f", b - a}')
+  if [ -n "$PERF_PID" ]; then kill -INT "$PERF_PID"; wait "$PERF_PID" || true; fi
+  kill -TERM "$WG_PID"
+  wait "$WG_TIME_PID" || true
+  if [ -n "$PERF_PID" ]; then
+    perf report -i "$WORK/perf.data" --no-children --sort symbol --stdio 2>/dev/null | grep -E '^ +[0-9]' | head -n 40 \
+      >"$WORK/perf.top" || true
+    perf report -i "$WORK/perf.data" --children --sort symbol --stdio -g none 2>/dev/null | grep -E '^ +[0-9]' | head -n 60 \
+      >"$WORK/perf.children" || true
+    log "perf: self-time top in $WORK/perf.top, inclusive in $WORK/perf.children (set KEEP=1 to keep them)"
+  fi
+  WG_RSS=$(rss_kb "$WORK/wg-$slot.time"); WG_CPU=$(cpu_s "$WORK/wg-$slot.time")
+  WG_CHANGES=$(grep -o 'progress: .*' "$log_file" | tail -n1 | grep -o ' changes=[0-9]*' | cut -d= -f2)
+}
+
+drain wgoff "$WORK/walguard-noarchive.toml"
+OFF_S=$WG_S; OFF_RSS=$WG_RSS; OFF_CPU=$WG_CPU; OFF_SENDER_TICKS=$WG_SENDER_TICKS
+# The archiving walguard drains last and publishes the alerts counted below.
+drain wg "$WORK/walguard.toml"
+# What the drain recorded: the sealed segments (a clean stop seals the tail).
+ARCHIVE_BYTES=$(find "$WORK/state-wg/archive" -name '*.wgseg' -printf '%s\n' 2>/dev/null | awk '{s += $1} END {print s + 0}')
+ARCHIVE_SEGMENTS=$(find "$WORK/state-wg/archive" -name '*.wgseg' 2>/dev/null | wc -l)
 
 # --------------------------------------------------------------- 6. results
 ALERTS=$( (kcat -C -b "$BOOT" -t walguard.alerts -o beginning -e -q 2>/dev/null || true) | wc -l)
@@ -220,6 +243,8 @@ awk -v rows="$L_changes" -v txns="$L_txns" -v ins="$L_inserts" -v upd="$L_update
     -v wal="$WAL_MB" -v load="$LOAD_S" -v per="$PER_TXN" \
     -v rs="$REF_S" -v rr="$REF_RSS" -v rc="$REF_CPU" -v rw="$REF_SENDER_TICKS" \
     -v ws="$WG_S" -v wr="$WG_RSS" -v wc="$WG_CPU" -v ww="$WG_SENDER_TICKS" -v tick="$TICK" \
+    -v os="$OFF_S" -v orss="$OFF_RSS" -v oc="$OFF_CPU" -v ow="$OFF_SENDER_TICKS" \
+    -v abytes="$ARCHIVE_BYTES" -v asegs="$ARCHIVE_SEGMENTS" \
     -v wstart="${WG_STREAMING_S:-?}" -v wchg="${WG_CHANGES:-?}" \
     -v alerts="$ALERTS" -v cmds="$COMMANDS" -v dead="$DEAD" -v bytype="$BY_TYPE" -v cores="$(nproc)" -v loadavg="$(cut -d' ' -f1-3 /proc/loadavg)" \
     -v bin="$WALGUARD" -v rev="$(git -C "$ROOT" describe --always --dirty 2>/dev/null || echo unknown)" '
@@ -231,7 +256,10 @@ BEGIN {
   printf "%-16s %9s %12s %11s %11s %15s %14s\n", "", "seconds", "changes/s", "peak RSS", "CPU (u+s)", "changes/CPU-s", "walsender CPU"
   printf "%-16s %9.3f %12.0f %8.1f MB %10.2fs %15.0f %13.2fs\n", "pg_recvlogical", rs, rows / rs, rr / 1024, rc, (rc > 0 ? rows / rc : 0), rw / tick
   printf "%-16s %9.3f %12.0f %8.1f MB %10.2fs %15.0f %13.2fs\n", "walguard", ws, rows / ws, wr / 1024, wc, (wc > 0 ? rows / wc : 0), ww / tick
+  printf "%-16s %9.3f %12.0f %8.1f MB %10.2fs %15.0f %13.2fs\n", "walguard -arch", os, rows / os, orss / 1024, oc, (oc > 0 ? rows / oc : 0), ow / tick
   printf "%-16s %9s %11.3fx %10.2fx %10.2fx %14.3fx\n", "walguard/ref", "", (rows / ws) / (rows / rs), wr / rr, (rc > 0 ? wc / rc : 0), (wc > 0 && rc > 0 ? rc / wc : 0)
+  printf "%-16s %9s %11.3fx %10.2fx %10.2fx %14.3fx\n", "archive on/off", "", (rows / ws) / (rows / os), wr / orss, (oc > 0 ? wc / oc : 0), (wc > 0 && oc > 0 ? oc / wc : 0)
+  printf "\narchive: %d segment(s), %.1f MB, %.1f bytes per row change (WAL: %.1f bytes per row change)\n", asegs, abytes / 1048576, abytes / rows, wal * 1048576 / rows
   printf "\nthroughput ratios < 1 = walguard slower; RSS/CPU ratios > 1 = walguard uses more. Load average at the end: %s\n", loadavg
   printf "walguard: streaming after %ss (included above), applied %s changes; published %d alerts (%s), %d commands, %d dead letters\n",
          wstart, wchg, alerts, bytype, cmds, dead

@@ -4,7 +4,8 @@
 # plays runbook 000's two training incidents and runbook 002's ledger,
 # overbooking, payment and double-charge incidents, shows the alerts and
 # commands as a Kafka consumer receives them, applies the runbooks' fixes
-# and shows the alerts resolve. Everything is removed at the end.
+# and shows the alerts resolve; then asks the archive which commit broke the
+# sold-out tier (walguard inspect) and replays it. Everything is removed at the end.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ROOT=$(pwd)
@@ -114,5 +115,22 @@ jq -R -r 'fromjson? | select(.alert_id) |
 step "Stopping walguard (SIGTERM): its last progress line"
 kill -TERM "$WALGUARD_PID"; wait "$WALGUARD_PID" || true
 grep -E "progress|stopped" "$WORK/walguard.log" | tail -n 3 | sed 's/^/  /'
+
+step "Forensics: the commit that broke the sold-out tier, from walguard's own archive (walguard inspect)"
+# The archive recorded every step walguard applied; a clean stop sealed its tail.
+TIER=$(jq -R -r 'fromjson? | select(.entity.kind == "tier" and .state == "firing") | .entity.id' \
+  "$WORK/alerts.jsonl" | head -n 1)
+"$ROOT/build/walguard" inspect --archive "$WORK/state/archive" --entity "tier:$TIER" 2>&1 | sed 's/^/  /'
+
+step "Replay: the archive gives back every alert the live run published (walguard replay)"
+"$ROOT/build/walguard" replay --archive "$WORK/state/archive" --out "$WORK/replay.jsonl" 2>&1 | sed 's/^/  /'
+transitions() { jq -R -r 'fromjson? | select(.alert_id) | "\(.alert_id) \(.state) \(.lsn) \(.fingerprint)"' | sort -u; }
+jq -c 'select(.topic == "walguard.alerts") | .value' "$WORK/replay.jsonl" | transitions >"$WORK/replayed.txt"
+transitions <"$WORK/alerts.jsonl" >"$WORK/live.txt"
+if diff -u "$WORK/live.txt" "$WORK/replayed.txt" >"$WORK/replay.diff"; then
+  echo "  replay = live: the same $(wc -l <"$WORK/live.txt") alert transitions (id, state, lsn, fingerprint)"
+else
+  echo "  replay differs from the live run:"; sed 's/^/    /' "$WORK/replay.diff"; exit 1
+fi
 echo
-echo "Demo complete: every incident fired and resolved."
+echo "Demo complete: every incident fired and resolved, and the archive replays them."
