@@ -89,15 +89,7 @@ TEST_F(ReplayArchive, ReplaysEverySegmentInOrder) {
 
 TEST_F(ReplayArchive, InspectShowsTheSnapshotThenEveryCommitOfTheTier) {
   std::vector<std::string> lines;
-  SourceReport report;
-  ASSERT_TRUE(Inspect(
-                  ArchiveSource(archive_, notes_.file()), Thresholds(), EntityKind::kTier, kTier, 0,
-                  [&](const InspectStep& step) {
-                    lines.push_back(InspectJson(step));
-                    return Status::OK();
-                  },
-                  &report)
-                  .ok());
+  ASSERT_TRUE(InspectTierJson(ArchiveSource(archive_, notes_.file()), &lines).ok());
   ASSERT_EQ(lines.size(), 3u);
   // The snapshot: no xid, its clock, the rows it read of the tier.
   EXPECT_THAT(lines[0], HasSubstr(R"({"lsn":"0/5000000","xid":null,"commit_time":"2026-11-21T16:00:00.000000Z",)"

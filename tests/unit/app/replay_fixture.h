@@ -12,6 +12,7 @@
 #include <system_error>
 #include <vector>
 
+#include "app/inspect_command.h"
 #include "app/replay_command.h"
 #include "core/archive_record.h"
 #include "util/time.h"
@@ -144,6 +145,18 @@ inline std::vector<ArchiveRecord> SnapshotRecords(Lsn lsn, int reserved, std::ve
   records[3].kind = ArchiveRecordKind::kSnapshotEnd;
   records[3].lsn = lsn;
   return records;
+}
+
+// Inspects tier kTier over `source`: its --json lines, or the failure.
+inline Status InspectTierJson(const RecordSource& source, std::vector<std::string>* lines) {
+  SourceReport report;
+  return Inspect(
+      source, Thresholds(), EntityKind::kTier, kTier, 0,
+      [&](const InspectStep& step) {
+        lines->push_back(InspectJson(step));
+        return Status::OK();
+      },
+      &report);
 }
 
 }  // namespace walguard

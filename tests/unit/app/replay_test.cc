@@ -137,16 +137,7 @@ TEST(Inspect, ShowsTheRuleFalseThenTrueAtTheBreakingCommitThenFalse) {
   ScratchDir dir;
   Notes notes;
   std::vector<std::string> lines;
-  SourceReport report;
-  ASSERT_TRUE(Inspect(
-                  InputSource(dir.Write("wal.jsonl", kTierDriftWal), notes.file()), Thresholds(), EntityKind::kTier,
-                  kTier, 0,
-                  [&](const InspectStep& step) {
-                    lines.push_back(InspectJson(step));
-                    return Status::OK();
-                  },
-                  &report)
-                  .ok());
+  ASSERT_TRUE(InspectTierJson(InputSource(dir.Write("wal.jsonl", kTierDriftWal), notes.file()), &lines).ok());
   ASSERT_EQ(lines.size(), 3u);
   EXPECT_THAT(lines[0], HasSubstr(R"({"lsn":"0/1000130","xid":901,"commit_time":"2026-11-21T16:00:00.000000Z",)"));
   EXPECT_THAT(lines[0], HasSubstr(R"("changes":[{"table":"ticketing.ticket_tiers","action":"I","row":{"id":")" + kTier +
