@@ -43,7 +43,7 @@ class ForensicsCli : public ::testing::Test {
     return code;
   }
 
-  ScratchDir dir_;
+  TempDir dir_;
   int runs_ = 0;
   std::vector<std::string> lines_;
   std::string stderr_;

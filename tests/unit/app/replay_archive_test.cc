@@ -67,7 +67,7 @@ class ReplayArchive : public ::testing::Test {
     return Replay(ArchiveSource(archive_, notes_.file()), ReplayOptions(), Collect(out), summary);
   }
 
-  ScratchDir dir_;
+  TempDir dir_;
   Notes notes_;
   std::string archive_;
   std::vector<SegmentInfo> segments_;

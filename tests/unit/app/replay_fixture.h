@@ -3,18 +3,14 @@
 // snapshot as the archive records one, and small helpers.
 #pragma once
 
-#include <stdlib.h>
-
 #include <cstdio>
-#include <filesystem>
-#include <fstream>
 #include <string>
-#include <system_error>
 #include <vector>
 
 #include "app/inspect_command.h"
 #include "app/replay_command.h"
 #include "core/archive_record.h"
+#include "tests/support/temp_dir.h"
 #include "util/time.h"
 
 namespace walguard {
@@ -47,30 +43,6 @@ inline const std::string kTierDriftWal =
 )";
 
 // A directory removed at the end of the test.
-class ScratchDir {
- public:
-  ScratchDir() {
-    std::string templ = (std::filesystem::temp_directory_path() / "wg-replay-test-XXXXXX").string();
-    if (::mkdtemp(templ.data()) != nullptr) path_ = templ;
-  }
-  ~ScratchDir() {
-    std::error_code ignored;
-    if (!path_.empty()) std::filesystem::remove_all(path_, ignored);
-  }
-  ScratchDir(const ScratchDir&) = delete;
-  ScratchDir& operator=(const ScratchDir&) = delete;
-
-  const std::string& path() const { return path_; }
-  // Writes `text` to `name` in the directory; returns its path.
-  std::string Write(const std::string& name, const std::string& text) const {
-    const std::string file = path_ + "/" + name;
-    std::ofstream(file) << text;
-    return file;
-  }
-
- private:
-  std::string path_;
-};
 
 // What a source says on its notes stream (stderr in the binary).
 class Notes {

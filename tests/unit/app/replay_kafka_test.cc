@@ -23,7 +23,7 @@ TEST(ReplayKafka, PublishesEveryMessageUnderThePrefixedTopics) {
   EmbeddedBrokerOptions broker_options;
   broker_options.topics = {"replay.walguard.alerts", "replay.walguard.commands"};
   ASSERT_TRUE(broker.Start(broker_options).ok());
-  ScratchDir dir;
+  TempDir dir;
   ReplayCommandOptions options;
   options.input = dir.Write("wal.jsonl", kTierDriftWal);
   options.brokers = broker.bootstrap_servers();

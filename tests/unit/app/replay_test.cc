@@ -24,7 +24,7 @@ using ::testing::IsEmpty;
 
 // The tier's alert moves: drift fires at the second commit, resolves at the third.
 TEST(ReplayInput, EmitsTheFiringAndTheCommandAtTheBreakingCommit) {
-  ScratchDir dir;
+  TempDir dir;
   Notes notes;
   std::vector<OutMessage> out;
   ReplaySummary summary;
@@ -63,7 +63,7 @@ TEST(ReplayInput, LinesNameTheTopicTheKeyAndCarryThePayloadVerbatim) {
 }
 
 TEST(ReplayInput, FromLsnFiltersTheOutputButStateIsRebuiltFromTheStart) {
-  ScratchDir dir;
+  TempDir dir;
   Notes notes;
   const std::string path = dir.Write("wal.jsonl", kTierDriftWal);
   std::vector<OutMessage> all, late;
@@ -78,7 +78,7 @@ TEST(ReplayInput, FromLsnFiltersTheOutputButStateIsRebuiltFromTheStart) {
 }
 
 TEST(ReplayInput, UntilLsnAndUntilTimeStopApplying) {
-  ScratchDir dir;
+  TempDir dir;
   Notes notes;
   const std::string path = dir.Write("wal.jsonl", kTierDriftWal);
   std::vector<OutMessage> out;
@@ -109,7 +109,7 @@ TEST(ReplayInput, AMissingFileIsBadInput) {
 }
 
 TEST(ReplayDiff, ListsTheTransitionsOfOneRunOnly) {
-  ScratchDir dir;
+  TempDir dir;
   Notes notes;
   ReplayOptions what_if;
   what_if.thresholds.high_reserved_percent = 6;  // reserved 9 of 100 is high; 5 is not
@@ -134,7 +134,7 @@ TEST(ReplayDiff, ListsTheTransitionsOfOneRunOnly) {
 }
 
 TEST(Inspect, ShowsTheRuleFalseThenTrueAtTheBreakingCommitThenFalse) {
-  ScratchDir dir;
+  TempDir dir;
   Notes notes;
   std::vector<std::string> lines;
   ASSERT_TRUE(InspectTierJson(InputSource(dir.Write("wal.jsonl", kTierDriftWal), notes.file()), &lines).ok());
@@ -154,7 +154,7 @@ TEST(Inspect, ShowsTheRuleFalseThenTrueAtTheBreakingCommitThenFalse) {
 }
 
 TEST(Inspect, UntilLsnEndsTheTimelineAndOtherEntitiesAreNotShown) {
-  ScratchDir dir;
+  TempDir dir;
   Notes notes;
   const std::string path = dir.Write("wal.jsonl", kTierDriftWal);
   std::vector<InspectStep> steps;

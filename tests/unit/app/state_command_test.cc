@@ -65,7 +65,7 @@ class StateCommandTest : public ::testing::Test {
     return code;
   }
 
-  ScratchDir dir_;
+  TempDir dir_;
   std::unique_ptr<Replayer> replayer_;
   std::vector<OutMessage> published_;  // what the live run would have published
   std::string out_, err_;
@@ -91,7 +91,7 @@ TEST_F(StateCommandTest, TheAlertIdIsTheOneThatFired) {
   BuildState(902);
   StateView view;
   std::unique_ptr<StateStore> store;
-  ScratchDir scratch;
+  TempDir scratch;
   ASSERT_TRUE(StateStore::OpenReadOnly(replayer_->dir() + "/state", scratch.path(), &store).ok());
   ASSERT_TRUE(ReadStateView(store.get(), &view).ok());
   ASSERT_EQ(view.firing.size(), 1u);

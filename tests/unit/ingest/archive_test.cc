@@ -17,6 +17,8 @@
 #include <utility>
 #include <vector>
 
+#include "tests/support/temp_dir.h"
+
 namespace walguard {
 namespace {
 
@@ -36,13 +38,7 @@ void WriteFile(const std::string& path, const std::string& data) {
 
 class ArchiveTest : public ::testing::Test {
  protected:
-  void SetUp() override {
-    std::string pattern = ::testing::TempDir() + "archive_test_XXXXXX";
-    ASSERT_NE(::mkdtemp(pattern.data()), nullptr);
-    root_ = pattern;
-    dir_ = root_ + "/state/archive";  // WriteSegment creates both levels
-  }
-  void TearDown() override { std::filesystem::remove_all(root_); }
+  void SetUp() override { dir_ = root_ + "/state/archive"; }  // WriteSegment creates both levels
 
   // Records seq first..first+n-1; the bytes live in the fixture. Every
   // seventh record is a snapshot row: no position, no time.
@@ -74,7 +70,9 @@ class ArchiveTest : public ::testing::Test {
     });
   }
 
-  std::string root_, dir_;
+  TempDir tmp_{"wg-archive-test"};
+  const std::string root_ = tmp_.path();
+  std::string dir_;
   std::deque<std::string> storage_;  // grows without moving what the records view
 };
 
