@@ -623,6 +623,9 @@ $$;
 -- USAGE on a schema lets the role name the functions in it, not read its tables.
 GRANT USAGE ON SCHEMA public, reserve, walguard_worker TO walguard_worker;
 GRANT SELECT, INSERT ON walguard_worker.applied, walguard_worker.audit_log TO walguard_worker;
+-- The worker claims a command_id (INSERT ... ON CONFLICT DO NOTHING), runs the
+-- fix, then stores its report in that row, all in one transaction.
+GRANT UPDATE (report) ON walguard_worker.applied TO walguard_worker;
 GRANT USAGE ON SEQUENCE walguard_worker.audit_log_id_seq TO walguard_worker;
 
 -- Functions are executable by PUBLIC by default: not these.
