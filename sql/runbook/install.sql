@@ -541,7 +541,7 @@ DECLARE
   v_check bigint;
 BEGIN
   SELECT p.provider, p.status INTO v_provider, v_status FROM reserve.payments p WHERE p.id = p_payment_id;
-  IF NOT FOUND OR v_status NOT IN ('pending', 'processing') THEN
+  IF NOT FOUND OR coalesce(v_status, '') NOT IN ('pending', 'processing') THEN
     RETURN jsonb_build_object('payment_id', p_payment_id, 'dry_run', dry_run, 'checks_requested', 0,
                               'reason', CASE WHEN NOT FOUND THEN 'payment_not_found' ELSE 'payment_settled' END,
                               'provider', v_provider, 'status', v_status);
