@@ -53,7 +53,7 @@ struct ArchiveConfig {
   // A state checkpoint, the start point retention cuts at, is written at a
   // seal boundary once this long after the last one (and whenever retention
   // needs one); 0: only when retention needs one.
-  int64_t checkpoint_interval_s = 24 * 3600;
+  int64_t checkpoint_interval_s = int64_t{24} * 3600;
 };
 
 struct Config {
