@@ -5,6 +5,7 @@
 #include <cassert>
 #include <filesystem>
 
+#include "app/recorded_thresholds.h"
 #include "core/archive_record.h"
 
 namespace walguard {
@@ -18,8 +19,15 @@ ArchiverOptions ArchiverOptionsFromConfig(const Config& config) {
   options.seal_interval = a.seal_interval_s * kMicrosPerSecond;
   options.retention.max_age = a.max_age_days * 24 * 3600 * kMicrosPerSecond;
   options.retention.max_bytes = static_cast<uint64_t>(a.max_bytes);
+  options.checkpoint_interval = a.checkpoint_interval_s * kMicrosPerSecond;
+  options.thresholds = RecordThresholds(config.thresholds);
   return options;
 }
+
+Archiver::Archiver(ArchiverOptions options, StateStore* store)
+    : options_(std::move(options)),
+      store_(store),
+      checkpointer_(CheckpointOptions{options_.dir, options_.checkpoint_interval, options_.thresholds}, store) {}
 
 Status Archiver::Open(Micros now) {
   if (!options_.enabled) {
@@ -29,6 +37,7 @@ Status Archiver::Open(Micros now) {
     return store_->SkipArchiveSeqs(store_->next_archive_seq() + 1);
   }
   WG_RETURN_IF_ERROR(Reconcile());
+  WG_RETURN_IF_ERROR(checkpointer_.Open(now).WithContext("archive " + options_.dir));
   if (store_->archive_buffer_bytes() > 0) buffered_since_ = now;
   return Status::OK();
 }
@@ -63,7 +72,15 @@ Status Archiver::Reconcile() {
   return Status::OK();
 }
 
+// The thresholds go before the first record of the run, in its batch: a
+// replay's --diff baseline applies them from there on.
 void Archiver::Append(Lsn lsn, Micros time, StateBatch* batch) {
+  if (!thresholds_recorded_ && !options_.thresholds.empty()) {
+    thresholds_recorded_ = true;
+    std::string record;
+    EncodeThresholdsRecord(options_.thresholds, &record);
+    batch->AppendArchive(0, 0, record);
+  }
   batch->AppendArchive(lsn, time, scratch_);
   scratch_.clear();
 }
@@ -88,6 +105,8 @@ void Archiver::RecordSnapshotBegin(Micros clock, Lsn consistent_point, const std
                                    StateBatch* batch) {
   if (!options_.enabled) return;
   snapshot_clock_ = clock;
+  // A bootstrap's batches may be lost to a retry: each snapshot says its thresholds again.
+  thresholds_recorded_ = false;
   EncodeSnapshotBeginRecord(clock, consistent_point, handover, &scratch_);
   Append(consistent_point, clock, batch);
 }
@@ -104,6 +123,18 @@ void Archiver::RecordSnapshotEnd(Lsn consistent_point, StateBatch* batch) {
   Append(consistent_point, snapshot_clock_, batch);
 }
 
+void Archiver::RecordOwnCheck(std::string_view check, std::string_view body, Lsn lsn, Micros clock, StateBatch* batch) {
+  if (!options_.enabled) return;
+  EncodeOwnCheckRecord(check, lsn, clock, body, &scratch_);
+  Append(lsn, clock, batch);
+}
+
+void Archiver::RecordOwnMessage(const OutMessage& message, Lsn lsn, Micros clock, StateBatch* batch) {
+  if (!options_.enabled) return;
+  EncodeOwnMessageRecord(message, lsn, clock, &scratch_);
+  Append(lsn, clock, batch);
+}
+
 Status Archiver::SealIfDue(Micros now) {
   if (!options_.enabled) return Status::OK();
   if (store_->archive_buffer_bytes() == 0) return Status::OK();
@@ -115,7 +146,9 @@ Status Archiver::SealIfDue(Micros now) {
 
 Status Archiver::Flush(Micros now) {
   if (!options_.enabled) return Status::OK();
-  return SealWhile(now, /*all=*/true);
+  WG_RETURN_IF_ERROR(SealWhile(now, /*all=*/true));
+  checkpointer_.Finish();
+  return Status::OK();
 }
 
 // Seals segments while a full one is buffered, or (all) while anything is.
@@ -127,6 +160,10 @@ Status Archiver::SealWhile(Micros now, bool all) {
     assert(store_->archive_buffer_bytes() < buffered);
   }
   buffered_since_ = store_->archive_buffer_bytes() > 0 ? now : 0;
+  if (buffered_since_ != 0) return Status::OK();
+  // A seal boundary: the state holds exactly the effects of the sealed records.
+  WG_RETURN_IF_ERROR(checkpointer_.AtBoundary(now, checkpoint_wanted_));
+  if (checkpointer_.writing()) checkpoint_wanted_ = false;
   return Status::OK();
 }
 
@@ -149,12 +186,25 @@ Status Archiver::SealOne(Micros now) {
   WG_RETURN_IF_ERROR(store_->DeleteArchiveBuffer(entries.back().seq));
   spdlog::info("archive: sealed {} record(s), {} bytes, seq {}..{}, LSN {}..{} into {}", entries.size(), bytes,
                info.first_seq, info.last_seq, FormatLsn(info.first_lsn), FormatLsn(info.last_lsn), info.path);
-  std::vector<SegmentInfo> deleted;
-  WG_RETURN_IF_ERROR(ApplyRetention(options_.dir, options_.retention, now, &deleted).WithContext("archive retention"));
-  for (const SegmentInfo& d : deleted) {
+  return Retain(now);
+}
+
+Status Archiver::Retain(Micros now) {
+  RetentionOutcome outcome;
+  WG_RETURN_IF_ERROR(ApplyRetention(options_.dir, options_.retention, now, &outcome).WithContext("archive retention"));
+  for (const SegmentInfo& d : outcome.deleted) {
     spdlog::warn("archive: retention deleted {} (seq {}..{}, LSN {}..{}); replay starts after it", d.path, d.first_seq,
                  d.last_seq, FormatLsn(d.first_lsn), FormatLsn(d.last_lsn));
   }
+  for (const StateCheckpointInfo& c : outcome.deleted_checkpoints) {
+    spdlog::info("archive: retention deleted the state checkpoint {} (LSN {})", c.path, FormatLsn(c.lsn));
+  }
+  if (outcome.wants_checkpoint && !checkpoint_wanted_) {
+    spdlog::info(
+        "archive: over its retention limits with no later start point; a state checkpoint follows at the "
+        "next seal boundary");
+  }
+  checkpoint_wanted_ = checkpoint_wanted_ || outcome.wants_checkpoint;
   return Status::OK();
 }
 

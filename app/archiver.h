@@ -10,17 +10,28 @@
 // A seal writes the segment (durable, renamed into place), then deletes the
 // records it holds from the buffer. A crash between the two leaves them in
 // both: Open deletes buffered records a segment already holds, so none is
-// archived twice. Retention runs after each seal.
+// archived twice. Retention runs after each seal; at a seal boundary the
+// archiver also writes a state checkpoint now and then
+// (app/archive_checkpoint.h), the start point retention cuts at.
+//
+// Besides the steps, the archive records what a replay needs to equal the
+// live run beyond the engine: the thresholds in effect (before the first
+// record of each run and at each snapshot), walguard's own-check
+// observations (processors/own_checks.h) and the messages it emits outside
+// the engine (an undecodable record's dead letter).
 #pragma once
 
 #include <cstdint>
 #include <string>
+#include <string_view>
 #include <vector>
 
+#include "app/archive_checkpoint.h"
 #include "config/config.h"
 #include "core/change.h"
 #include "core/firing_alert.h"
 #include "ingest/archive.h"
+#include "ingest/archive_retention.h"
 #include "state/state_store.h"
 #include "util/lsn.h"
 #include "util/status.h"
@@ -34,6 +45,8 @@ struct ArchiverOptions {
   uint64_t segment_bytes = uint64_t{8} << 20;
   Micros seal_interval = 60 * kMicrosPerSecond;
   RetentionLimits retention;
+  Micros checkpoint_interval = Micros{24} * 3600 * kMicrosPerSecond;  // 0: only when retention asks
+  std::string thresholds;  // the live run's, as recorded (app/recorded_thresholds.h); empty: not recorded
 };
 
 // The [archive] settings, with the directory resolved (`<state_dir>/archive`
@@ -42,7 +55,7 @@ ArchiverOptions ArchiverOptionsFromConfig(const Config& config);
 
 class Archiver {
  public:
-  Archiver(ArchiverOptions options, StateStore* store) : options_(std::move(options)), store_(store) {}
+  Archiver(ArchiverOptions options, StateStore* store);
 
   // Before anything is recorded: reconciles the buffer with the segments.
   // Disabled, it only leaves a gap in the seqs, so the archive shows that
@@ -58,6 +71,9 @@ class Archiver {
                            StateBatch* batch);
   void RecordSnapshotRow(const Change& row, StateBatch* batch);
   void RecordSnapshotEnd(Lsn consistent_point, StateBatch* batch);
+  // Walguard's own observations and messages (see the header comment).
+  void RecordOwnCheck(std::string_view check, std::string_view body, Lsn lsn, Micros clock, StateBatch* batch);
+  void RecordOwnMessage(const OutMessage& message, Lsn lsn, Micros clock, StateBatch* batch);
 
   // Seals what is due (by size or by age); cheap when nothing is. Called
   // after commits and on every loop turn. `now`: local time.
@@ -74,12 +90,16 @@ class Archiver {
   Status Reconcile();
   Status SealWhile(Micros now, bool all);
   Status SealOne(Micros now);
+  Status Retain(Micros now);
 
   const ArchiverOptions options_;
   StateStore* store_;
-  std::string scratch_;        // the encoding being recorded, reused
-  Micros snapshot_clock_ = 0;  // the time of a snapshot's rows and end
-  Micros buffered_since_ = 0;  // local time the buffer last became non-empty; 0: empty
+  std::string scratch_;               // the encoding being recorded, reused
+  Micros snapshot_clock_ = 0;         // the time of a snapshot's rows and end
+  Micros buffered_since_ = 0;         // local time the buffer last became non-empty; 0: empty
+  bool thresholds_recorded_ = false;  // in this run
+  bool checkpoint_wanted_ = false;    // by retention
+  ArchiveCheckpointer checkpointer_;
 };
 
 }  // namespace walguard

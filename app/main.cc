@@ -94,7 +94,7 @@ CLI::App* AddReplayCommand(CLI::App* app, ForensicsFlags* f, std::string* config
                    "transitions of one run missing from the other: {\"run\",\"fingerprint\",\"state\",\"lsn\"}");
   replay
       ->add_option("--baseline-config", f->baseline_path,
-                   "with --diff: the baseline thresholds (default: the defaults)")
+                   "with --diff: the baseline thresholds (default: those the live run recorded in the archive)")
       ->check(CLI::ExistingFile);
   return replay;
 }

@@ -9,6 +9,7 @@
 #include "ingest/source_monitor.h"
 #include "processors/dead_letter.h"
 #include "processors/monitored_tables.h"
+#include "processors/own_checks.h"
 
 namespace walguard {
 
@@ -163,8 +164,13 @@ Status Pipeline::MonitorTick() {
   if (!watch_.Tick(WallClockNow(), bound_.paused())) return Status::OK();
   const LagSample sample = watch_.Sample(engine_.clock());
   EnsureBatch();
-  return ReconcileLag(sample, config_.thresholds, cursor_.applied_lsn(), committer_->batch(), WallClockNow(),
-                      committer_->out());
+  WG_RETURN_IF_ERROR(ReconcileLag(sample, config_.thresholds, cursor_.applied_lsn(), committer_->batch(),
+                                  WallClockNow(), committer_->out()));
+  // Every observation, not only those that changed the alert: a what-if
+  // replay with other bounds needs them all.
+  archiver_->RecordOwnCheck(kReplicationLag.type, EncodeLagObservation(sample), cursor_.applied_lsn(), sample.wal_clock,
+                            committer_->batch());
+  return Status::OK();
 }
 
 Status Pipeline::HandleData(const StreamMessage& msg) {
@@ -191,6 +197,7 @@ Status Pipeline::HandleData(const StreamMessage& msg) {
 void Pipeline::StageDeadLetter(const Status& cause, const StreamMessage& msg) {
   EnsureBatch();
   committer_->out()->push_back(RecordDeadLetter(cause.message(), msg.wal_start, msg.payload));
+  archiver_->RecordOwnMessage(committer_->out()->back(), msg.wal_start, engine_.clock(), committer_->batch());
   ++metrics_.dead_letters_total;
 }
 

@@ -6,9 +6,11 @@
 #include <utility>
 
 #include "ingest/archive.h"
+#include "ingest/archive_checkpoint.h"
 #include "ingest/transaction_assembler.h"
 #include "ingest/wal2json_decoder.h"
 #include "util/lsn.h"
+#include "util/time.h"
 
 namespace walguard {
 
@@ -32,7 +34,14 @@ class ArchiveReader {
     std::vector<SegmentInfo> segments;
     WG_RETURN_IF_ERROR(ListSegments(dir, &segments));
     if (segments.empty()) return Status::InvalidArgument("archive " + dir + " holds no segment");
-    for (const SegmentInfo& segment : segments) {
+    size_t first = 0;
+    if (segments.front().first_seq != 1 && !StartsWithSnapshot(segments.front())) {
+      std::vector<StateCheckpointInfo> checkpoints;
+      WG_RETURN_IF_ERROR(ListStateCheckpoints(dir, &checkpoints));
+      WG_RETURN_IF_ERROR(StartFromCheckpoint(segments, checkpoints, &first));
+    }
+    for (size_t i = first; i < segments.size() && !stopped_; ++i) {
+      const SegmentInfo& segment = segments[i];
       if (expected_seq_ != segment.first_seq) {
         if (expected_seq_ != 1) {
           std::fprintf(notes_, "archive: records %llu..%llu are missing (retention or damage)\n",
@@ -43,7 +52,6 @@ class ArchiveReader {
       }
       expected_seq_ = segment.last_seq + 1;
       WG_RETURN_IF_ERROR(ReadOne(segment));
-      if (stopped_) break;
     }
     if (report_->records == 0 && report_->damaged_segments > 0) {
       return Status::Corruption("no segment of archive " + dir + " could be read");
@@ -52,10 +60,66 @@ class ArchiveReader {
   }
 
  private:
+  // Whether the segment's first step is a snapshot (a start point itself).
+  static bool StartsWithSnapshot(const SegmentInfo& segment) {
+    bool snapshot = false;
+    Status s = ReadSegment(segment, [&](uint64_t, std::string_view bytes) -> Status {
+      ArchiveRecord record;
+      WG_RETURN_IF_ERROR(DecodeArchiveRecord(bytes, &record));
+      if (record.kind == ArchiveRecordKind::kThresholds) return Status::OK();
+      snapshot = record.kind == ArchiveRecordKind::kSnapshotBegin;
+      return Status::NotFound("seen");  // ends the read
+    });
+    return snapshot && s.IsNotFound();
+  }
+
+  // Hands the first readable checkpoint at or after the first segment to the
+  // visitor and sets *first to the segment to go on with. Nothing when none
+  // is usable: the history then starts at the first segment, unknown before.
+  Status StartFromCheckpoint(const std::vector<SegmentInfo>& segments,
+                             const std::vector<StateCheckpointInfo>& checkpoints, size_t* first) {
+    for (const StateCheckpointInfo& checkpoint : checkpoints) {
+      if (checkpoint.next_seq < segments.front().first_seq) continue;  // what followed it is gone
+      ArchiveRecord record;
+      Status s = ReadStateCheckpoint(checkpoint, &record);
+      if (s.code() == Status::Code::kCorruption) {
+        std::fprintf(notes_, "archive: damaged state checkpoint skipped (LSN %s): %s\n",
+                     FormatLsn(checkpoint.lsn).c_str(), s.ToString().c_str());
+        ++report_->damaged_checkpoints;
+        continue;
+      }
+      WG_RETURN_IF_ERROR(s);
+      std::fprintf(notes_,
+                   "history before LSN %s was removed by retention; starting from the state checkpoint at LSN %s, "
+                   "commit time %s (its state was derived with the live run's thresholds: a what-if run applies its "
+                   "own from there on, and timers already set keep their deadlines)\n",
+                   FormatLsn(checkpoint.lsn).c_str(), FormatLsn(checkpoint.lsn).c_str(),
+                   FormatTimestamp(checkpoint.time).c_str());
+      report_->checkpoint_lsn = checkpoint.lsn;
+      bool stop = false;
+      WG_RETURN_IF_ERROR(visit_(record, &stop));
+      if (stop) {
+        stopped_ = true;
+        return Status::OK();
+      }
+      ++report_->records;
+      skip_before_ = checkpoint.next_seq;
+      check_start_ = false;
+      *first = 0;
+      while (*first < segments.size() && segments[*first].last_seq < checkpoint.next_seq) ++*first;
+      // A checkpoint inside a segment (not written so, but read so): its first records are skipped.
+      const bool inside = *first < segments.size() && segments[*first].first_seq < checkpoint.next_seq;
+      expected_seq_ = inside ? segments[*first].first_seq : checkpoint.next_seq;
+      return Status::OK();
+    }
+    return Status::OK();
+  }
+
   Status ReadOne(const SegmentInfo& segment) {
     SegmentEnd end = SegmentEnd::kDone;
     Status cause;
     Status s = ReadSegment(segment, [&](uint64_t seq, std::string_view bytes) -> Status {
+      if (seq < skip_before_) return Status::OK();  // in the checkpoint already
       ArchiveRecord record;
       Status d = DecodeArchiveRecord(bytes, &record);
       if (!d.ok()) {
@@ -63,7 +127,8 @@ class ArchiveReader {
         cause = d.WithContext("archive record " + std::to_string(seq) + " of " + segment.path);
         return cause;
       }
-      if (check_start_) {
+      // Thresholds come before a run's first step: the step says where history starts.
+      if (check_start_ && record.kind != ArchiveRecordKind::kThresholds) {
         check_start_ = false;
         if (record.kind != ArchiveRecordKind::kSnapshotBegin) NoteHistoryStart(notes_, segment.first_lsn, report_);
       }
@@ -107,6 +172,7 @@ class ArchiveReader {
   const RecordVisitor& visit_;
   SourceReport* report_;
   uint64_t expected_seq_ = 1;
+  uint64_t skip_before_ = 0;  // records before it are in the checkpoint started from
   bool check_start_ = true;
   bool stopped_ = false;
 };

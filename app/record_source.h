@@ -15,16 +15,19 @@
 #include <vector>
 
 #include "core/archive_record.h"
+#include "util/lsn.h"
 #include "util/status.h"
 
 namespace walguard {
 
 // What a source met on the way, beyond the records it handed out.
 struct SourceReport {
-  uint64_t records = 0;            // handed to the visitor
-  uint64_t damaged_segments = 0;   // archive: reported and skipped
-  uint64_t undecodable_lines = 0;  // --input: reported and skipped
-  bool history_cut = false;        // the state before the first record is unknown
+  uint64_t records = 0;              // handed to the visitor
+  uint64_t damaged_segments = 0;     // archive: reported and skipped
+  uint64_t undecodable_lines = 0;    // --input: reported and skipped
+  bool history_cut = false;          // the state before the first record is unknown
+  uint64_t damaged_checkpoints = 0;  // archive: reported, the next start point used
+  Lsn checkpoint_lsn = 0;            // archive: started from the state checkpoint at this LSN
 };
 
 // Returns an error to abort the read; sets *stop to end it cleanly before
@@ -37,8 +40,13 @@ using RecordVisitor = std::function<Status(const ArchiveRecord& record, bool* st
 using RecordSource = std::function<Status(const RecordVisitor& visit, SourceReport* report)>;
 
 // The segments of an archive directory (ingest/archive.h), from the first
-// retained one: replay rebuilds state from the archive's start, so nothing is
-// skipped but damaged segments.
+// retained start point: replay rebuilds state from the archive's start, so
+// nothing is skipped but damaged segments. When retention cut the history
+// (the first segment is not seq 1, nor does it start with a snapshot), the
+// first readable state checkpoint (ingest/archive_checkpoint.h) from there
+// on comes first, as a kStateCheckpoint record, then the segments after it;
+// a note on `notes` says so. With no usable checkpoint, the note says that
+// the state before the first record is unknown.
 RecordSource ArchiveSource(std::string dir, std::FILE* notes);
 
 // wal2json format-version 2 lines as pg_recvlogical writes them with

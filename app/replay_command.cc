@@ -116,13 +116,13 @@ Status Replay(const RecordSource& source, const ReplayOptions& options, const Me
   return s;
 }
 
-Status ReplayDiff(const RecordSource& source, const ReplayOptions& what_if, const Thresholds& baseline,
+Status ReplayDiff(const RecordSource& source, const ReplayOptions& what_if, const std::optional<Thresholds>& baseline,
                   std::vector<AlertDifference>* differences, ReplaySummary* summary) {
   *summary = ReplaySummary();
   const Stopwatch watch;
   std::unique_ptr<Replayer> mine, base;
   WG_RETURN_IF_ERROR(Replayer::Open(what_if.thresholds, &mine));
-  WG_RETURN_IF_ERROR(Replayer::Open(baseline, &base));
+  WG_RETURN_IF_ERROR(Replayer::Open(baseline.value_or(Thresholds()), &base, /*follow_recorded=*/!baseline));
   std::vector<OutMessage> out_mine, out_base;
   std::vector<Transition> t_mine, t_base;
   Lsn position = 0;

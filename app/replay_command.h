@@ -4,14 +4,16 @@
 // published as one JSON line:
 //   {"topic":"walguard.alerts","key":"<fingerprint>","value":{...}}
 // or publishing them to Kafka (--brokers). With --diff it runs the what-if
-// thresholds and the baseline ones side by side and prints the alert
-// transitions that happen in one run and not in the other.
+// thresholds and the baseline ones (by default those the live run recorded
+// in the archive) side by side and prints the alert transitions that happen
+// in one run and not in the other.
 #pragma once
 
 #include <atomic>
 #include <cstdint>
 #include <cstdio>
 #include <functional>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -53,10 +55,12 @@ struct AlertDifference {
   std::string lsn;
 };
 
-// Runs `what_if` and `baseline` (their other fields must agree) over one
-// pass of `source` and lists the alert transitions (fingerprint, state, lsn)
-// of one run missing from the other, by lsn.
-Status ReplayDiff(const RecordSource& source, const ReplayOptions& what_if, const Thresholds& baseline,
+// Runs `what_if` and a baseline over one pass of `source` and lists the
+// alert transitions (fingerprint, state, lsn) of one run missing from the
+// other, by lsn. The baseline runs with `baseline` when given, else with the
+// thresholds the archive recorded at each point (the defaults before the
+// first record of them: an archive of an earlier walguard, or --input).
+Status ReplayDiff(const RecordSource& source, const ReplayOptions& what_if, const std::optional<Thresholds>& baseline,
                   std::vector<AlertDifference>* differences, ReplaySummary* summary);
 
 // One output line (without the newline) for `message`.
@@ -73,7 +77,7 @@ struct ReplayCommandOptions {
   std::string topic_prefix;  // with brokers: published under prefixed topic names
   bool diff = false;
   ReplayOptions replay;
-  Thresholds baseline;  // for diff
+  std::optional<Thresholds> baseline;  // for diff (--baseline-config); absent: the recorded thresholds
 };
 
 // `walguard replay`: 0 when done, 1 for bad input (unreadable file, empty

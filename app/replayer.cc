@@ -5,16 +5,19 @@
 #include <cassert>
 #include <filesystem>
 #include <system_error>
+#include <utility>
 
+#include "app/recorded_thresholds.h"
 #include "processors/apply_context.h"
+#include "processors/own_checks.h"
 
 namespace walguard {
 
-Status Replayer::Open(const Thresholds& thresholds, std::unique_ptr<Replayer>* out) {
+Status Replayer::Open(const Thresholds& thresholds, std::unique_ptr<Replayer>* out, bool follow_recorded) {
   const char* tmp = std::getenv("TMPDIR");
   std::string pattern = std::string(tmp != nullptr && *tmp != '\0' ? tmp : "/tmp") + "/walguard-replay-XXXXXX";
   if (mkdtemp(pattern.data()) == nullptr) return Status::IOError("cannot create a scratch directory " + pattern);
-  std::unique_ptr<Replayer> replayer(new Replayer(thresholds));
+  std::unique_ptr<Replayer> replayer(new Replayer(thresholds, follow_recorded));
   replayer->dir_ = pattern;  // from here on the destructor removes it
   WG_RETURN_IF_ERROR(StateStore::Open(replayer->dir_ + "/state", &replayer->store_));
   replayer->batch_ = replayer->store_->NewBatch();
@@ -48,6 +51,7 @@ Status Replayer::ApplyStep(const ArchiveRecord& record, std::vector<OutMessage>*
       engine_.BeginSnapshot(record.clock);
       handover_ = record.handover;
       snapshot_clock_ = record.clock;
+      in_snapshot_ = true;
       return Status::OK();
     case ArchiveRecordKind::kSnapshotRow:
       return engine_.ApplySnapshotRow(record.row, batch_.get(), out);
@@ -55,13 +59,60 @@ Status Replayer::ApplyStep(const ArchiveRecord& record, std::vector<OutMessage>*
       WG_RETURN_IF_ERROR(engine_.CarryFiring(handover_, record.lsn, batch_.get(), snapshot_clock_, out));
       WG_RETURN_IF_ERROR(engine_.FinishSnapshot(record.lsn, batch_.get(), snapshot_clock_, out, touched));
       handover_.clear();
+      in_snapshot_ = false;
+      if (pending_thresholds_) WG_RETURN_IF_ERROR(UseThresholds(*std::exchange(pending_thresholds_, std::nullopt)));
       return Status::OK();
     case ArchiveRecordKind::kTransaction:
       return engine_.ApplyTransaction(record.txn, batch_.get(), record.txn.commit_time, out, touched);
     case ArchiveRecordKind::kClockTick:
       return engine_.AdvanceClock(record.clock, record.lsn, batch_.get(), record.clock, out, touched);
+    case ArchiveRecordKind::kThresholds:
+      return follow_recorded_ ? FollowThresholds(record.text) : Status::OK();
+    case ArchiveRecordKind::kOwnCheck:
+      return ApplyOwnCheck(record.check, record.body, thresholds_, record.lsn, batch_.get(), record.clock, out);
+    case ArchiveRecordKind::kOwnMessage:
+      out->push_back(record.message);
+      return Status::OK();
+    case ArchiveRecordKind::kStateCheckpoint:
+      return LoadCheckpoint(record);
   }
   return Status::Corruption("archive record of unknown kind");
+}
+
+// The state as the checkpoint holds it, in bounded batches, with the
+// engine reloaded from it; the recorded thresholds followed from here on.
+Status Replayer::LoadCheckpoint(const ArchiveRecord& record) {
+  constexpr size_t kKeysPerBatch = 10'000;
+  batch_.reset();
+  WG_RETURN_IF_ERROR(store_->Wipe());
+  batch_ = store_->NewBatch();
+  for (size_t i = 0; i < record.state.size(); ++i) {
+    batch_->Put(record.state[i].first, record.state[i].second);
+    if ((i + 1) % kKeysPerBatch == 0) WG_RETURN_IF_ERROR(store_->Commit(batch_.get(), /*sync=*/false));
+  }
+  in_snapshot_ = false;
+  handover_.clear();
+  pending_thresholds_.reset();
+  if (follow_recorded_) return FollowThresholds(record.text);
+  return engine_.Load(batch_.get());
+}
+
+Status Replayer::FollowThresholds(const std::string& text) {
+  Thresholds recorded;
+  WG_RETURN_IF_ERROR(ParseRecordedThresholds(text, &recorded).WithContext("archive"));
+  if (in_snapshot_) {
+    pending_thresholds_ = recorded;
+    return Status::OK();
+  }
+  return UseThresholds(recorded);
+}
+
+// A new engine over the same state: what it keeps in memory besides the
+// thresholds (the clock, the disabled rules) it reloads from the state.
+Status Replayer::UseThresholds(const Thresholds& thresholds) {
+  thresholds_ = thresholds;
+  engine_ = Engine(thresholds_);
+  return engine_.Load(batch_.get());
 }
 
 Status Replayer::Explain(EntityKind kind, const std::string& id, EntityVerdicts* out) {

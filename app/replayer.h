@@ -4,12 +4,19 @@
 // same records under the same thresholds emit the same messages; only
 // detected_at differs, which is the record's own time here (deterministic).
 //
+// Records beyond the engine's steps: a state checkpoint replaces the scratch
+// state with its own; an own-check observation is evaluated again
+// (processors/own_checks.h); an own message is emitted verbatim. Recorded
+// thresholds are followed only by a replayer opened to follow them (the
+// baseline of --diff); the others keep the thresholds they were opened with.
+//
 // The scratch state is a StateStore in a fresh temporary directory, removed
 // when the Replayer goes away. Each record is one batch committed without
 // sync: a crash of a replay loses nothing worth keeping.
 #pragma once
 
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -28,7 +35,8 @@ namespace walguard {
 class Replayer {
  public:
   // Creates the scratch directory under $TMPDIR (else /tmp) and opens it.
-  static Status Open(const Thresholds& thresholds, std::unique_ptr<Replayer>* out);
+  // With `follow_recorded`, `thresholds` apply until the first recorded ones.
+  static Status Open(const Thresholds& thresholds, std::unique_ptr<Replayer>* out, bool follow_recorded = false);
   ~Replayer();
   Replayer(const Replayer&) = delete;
   Replayer& operator=(const Replayer&) = delete;
@@ -42,10 +50,16 @@ class Replayer {
   Status Explain(EntityKind kind, const std::string& id, EntityVerdicts* out);
 
   const std::string& dir() const { return dir_; }
+  const Thresholds& thresholds() const { return thresholds_; }
 
  private:
-  explicit Replayer(const Thresholds& thresholds) : thresholds_(thresholds), engine_(thresholds) {}
+  Replayer(const Thresholds& thresholds, bool follow_recorded)
+      : thresholds_(thresholds), engine_(thresholds), follow_recorded_(follow_recorded) {}
   Status ApplyStep(const ArchiveRecord& record, std::vector<OutMessage>* out, TouchedEntities* touched);
+  Status LoadCheckpoint(const ArchiveRecord& record);
+  // Recorded thresholds: taken now, or after the snapshot in progress.
+  Status FollowThresholds(const std::string& text);
+  Status UseThresholds(const Thresholds& thresholds);
 
   Thresholds thresholds_;
   Engine engine_;
@@ -55,6 +69,9 @@ class Replayer {
   // Of the snapshot in progress (between kSnapshotBegin and kSnapshotEnd).
   std::vector<FiringAlert> handover_;
   Micros snapshot_clock_ = 0;
+  bool in_snapshot_ = false;
+  const bool follow_recorded_;
+  std::optional<Thresholds> pending_thresholds_;  // recorded during a snapshot
 };
 
 // True when `record` lies beyond --until-lsn / --until-time (0: no limit).

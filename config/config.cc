@@ -90,6 +90,7 @@ Status ReadArchive(TableReader* root, ArchiveConfig* archive) {
   WG_RETURN_IF_ERROR(r.Read("max_bytes", &archive->max_bytes));
   WG_RETURN_IF_ERROR(r.Read("segment_bytes", &archive->segment_bytes));
   WG_RETURN_IF_ERROR(r.Read("seal_interval_s", &archive->seal_interval_s));
+  WG_RETURN_IF_ERROR(r.Read("checkpoint_interval_s", &archive->checkpoint_interval_s));
   return r.CheckUnknown();
 }
 
@@ -113,6 +114,12 @@ Status ValidateArchive(const ArchiveConfig& a) {
   if (a.seal_interval_s < 1 || a.seal_interval_s > kMaxSealIntervalS) {
     return Status::InvalidArgument("archive.seal_interval_s must be between 1 and " +
                                    std::to_string(kMaxSealIntervalS));
+  }
+  if (a.checkpoint_interval_s < 0 || a.checkpoint_interval_s > kMaxDays * 24 * 3600) {
+    return Status::InvalidArgument(
+        "archive.checkpoint_interval_s must be between 0 (only when retention needs one) "
+        "and " +
+        std::to_string(kMaxDays * 24 * 3600));
   }
   return Status::OK();
 }

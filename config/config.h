@@ -50,6 +50,10 @@ struct ArchiveConfig {
   // the oldest buffered record waited seal_interval_s.
   int64_t segment_bytes = int64_t{8} << 20;
   int64_t seal_interval_s = 60;
+  // A state checkpoint, the start point retention cuts at, is written at a
+  // seal boundary once this long after the last one (and whenever retention
+  // needs one); 0: only when retention needs one.
+  int64_t checkpoint_interval_s = int64_t{24} * 3600;
 };
 
 struct Config {

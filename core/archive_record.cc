@@ -147,6 +147,64 @@ void EncodeSnapshotEndRecord(Lsn consistent_point, std::string* out) {
   PutVarint64(out, consistent_point);
 }
 
+void EncodeThresholdsRecord(std::string_view thresholds, std::string* out) {
+  out->push_back(static_cast<char>(ArchiveRecordKind::kThresholds));
+  PutLengthPrefixed(out, thresholds);
+}
+
+void EncodeOwnCheckRecord(std::string_view check, Lsn lsn, Micros clock, std::string_view body, std::string* out) {
+  out->push_back(static_cast<char>(ArchiveRecordKind::kOwnCheck));
+  PutLengthPrefixed(out, check);
+  PutVarint64(out, lsn);
+  PutVarsint64(out, clock);
+  PutLengthPrefixed(out, body);
+}
+
+void EncodeOwnMessageRecord(const OutMessage& message, Lsn lsn, Micros clock, std::string* out) {
+  out->push_back(static_cast<char>(ArchiveRecordKind::kOwnMessage));
+  PutVarint64(out, lsn);
+  PutVarsint64(out, clock);
+  out->push_back(static_cast<char>(message.topic));
+  PutLengthPrefixed(out, message.key);
+  PutLengthPrefixed(out, message.payload);
+}
+
+namespace {
+
+void EncodeStateCheckpointRecord(const ArchiveRecord& r, std::string* out) {
+  out->push_back(static_cast<char>(ArchiveRecordKind::kStateCheckpoint));
+  PutVarint64(out, r.lsn);
+  PutVarsint64(out, r.clock);
+  PutLengthPrefixed(out, r.text);
+  PutVarint64(out, r.state.size());
+  for (const auto& [key, value] : r.state) {
+    PutLengthPrefixed(out, key);
+    PutLengthPrefixed(out, value);
+  }
+}
+
+bool GetOwnMessage(std::string_view* in, ArchiveRecord* r) {
+  uint8_t topic = 0;
+  if (!GetVarint64(in, &r->lsn) || !GetVarsint64(in, &r->clock) || !GetByte(in, &topic)) return false;
+  if (topic > static_cast<uint8_t>(Topic::kDeadLetter)) return false;
+  r->message.topic = static_cast<Topic>(topic);
+  return GetString(in, &r->message.key) && GetString(in, &r->message.payload);
+}
+
+bool GetStateCheckpoint(std::string_view* in, ArchiveRecord* r) {
+  uint64_t n = 0;
+  if (!GetVarint64(in, &r->lsn) || !GetVarsint64(in, &r->clock) || !GetString(in, &r->text)) return false;
+  // A key and a value take at least 2 bytes.
+  if (!GetVarint64(in, &n) || n > in->size() / 2) return false;
+  r->state.resize(n);
+  for (auto& [key, value] : r->state) {
+    if (!GetString(in, &key) || !GetString(in, &value)) return false;
+  }
+  return true;
+}
+
+}  // namespace
+
 void EncodeArchiveRecord(const ArchiveRecord& r, std::string* out) {
   switch (r.kind) {
     case ArchiveRecordKind::kTransaction:
@@ -159,6 +217,14 @@ void EncodeArchiveRecord(const ArchiveRecord& r, std::string* out) {
       return EncodeSnapshotRowRecord(r.row, out);
     case ArchiveRecordKind::kSnapshotEnd:
       return EncodeSnapshotEndRecord(r.lsn, out);
+    case ArchiveRecordKind::kThresholds:
+      return EncodeThresholdsRecord(r.text, out);
+    case ArchiveRecordKind::kOwnCheck:
+      return EncodeOwnCheckRecord(r.check, r.lsn, r.clock, r.body, out);
+    case ArchiveRecordKind::kOwnMessage:
+      return EncodeOwnMessageRecord(r.message, r.lsn, r.clock, out);
+    case ArchiveRecordKind::kStateCheckpoint:
+      return EncodeStateCheckpointRecord(r, out);
   }
 }
 
@@ -182,6 +248,19 @@ Status DecodeArchiveRecord(std::string_view in, ArchiveRecord* r) {
         break;
       case ArchiveRecordKind::kSnapshotEnd:
         ok = GetVarint64(&in, &r->lsn);
+        break;
+      case ArchiveRecordKind::kThresholds:
+        ok = GetString(&in, &r->text);
+        break;
+      case ArchiveRecordKind::kOwnCheck:
+        ok = GetString(&in, &r->check) && GetVarint64(&in, &r->lsn) && GetVarsint64(&in, &r->clock) &&
+             GetString(&in, &r->body);
+        break;
+      case ArchiveRecordKind::kOwnMessage:
+        ok = GetOwnMessage(&in, r);
+        break;
+      case ArchiveRecordKind::kStateCheckpoint:
+        ok = GetStateCheckpoint(&in, r);
         break;
       default:
         ok = false;

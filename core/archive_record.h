@@ -13,10 +13,12 @@
 #include <cstdint>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include "core/change.h"
 #include "core/firing_alert.h"
+#include "core/output.h"
 #include "util/lsn.h"
 #include "util/status.h"
 #include "util/time.h"
@@ -33,6 +35,15 @@ enum class ArchiveRecordKind : char {
                          // firing set of a replaced state (--resnapshot), may be empty
   kSnapshotRow = 'R',    // row: one row read under the snapshot
   kSnapshotEnd = 'E',    // lsn: every table read; the snapshot is evaluated here
+  // Added after version 1, so an older walguard reports them as malformed.
+  kThresholds = 'T',  // text: the thresholds in effect from here on (each start of `walguard run`)
+  kOwnCheck = 'O',    // check, lsn, clock, body: one observation of a check of walguard's own health
+                      // (replication_lag), evaluated again by a replay with its thresholds
+  kOwnMessage = 'M',  // lsn, clock, message: a message walguard emitted outside the engine (an
+                      // undecodable record's dead letter), re-emitted verbatim by a replay
+  // Never in a segment: a state checkpoint file (ingest/archive_checkpoint.h)
+  // as a replay reads it. lsn, clock, text (the thresholds in effect), state.
+  kStateCheckpoint = 'C',
 };
 
 struct ArchiveRecord {
@@ -42,9 +53,15 @@ struct ArchiveRecord {
   Micros clock = 0;                   // kClockTick, kSnapshotBegin
   Lsn lsn = 0;                        // kClockTick, kSnapshotBegin, kSnapshotEnd (kTransaction: txn.end_lsn)
   std::vector<FiringAlert> handover;  // kSnapshotBegin
+  std::string text;                   // kThresholds, kStateCheckpoint: RecordedThresholds (app/recorded_thresholds.h)
+  std::string check;                  // kOwnCheck: the alert type observed ("replication_lag")
+  std::string body;                   // kOwnCheck: the observation, encoded by its check (processors/own_checks.h)
+  OutMessage message;                 // kOwnMessage
+  std::vector<std::pair<std::string, std::string>> state;  // kStateCheckpoint: the state's keys and values, in order
 
   // The position of the record in the WAL: a transaction's end LSN, a tick's
-  // last applied position, a snapshot's consistent point; 0 for a row.
+  // last applied position, a snapshot's consistent point, a checkpoint's
+  // applied position; 0 for a row and for thresholds.
   Lsn Position() const { return kind == ArchiveRecordKind::kTransaction ? txn.end_lsn : lsn; }
   // The WAL clock the record carries: commit time, tick time, snapshot time.
   Micros Time() const { return kind == ArchiveRecordKind::kTransaction ? txn.commit_time : clock; }
@@ -64,5 +81,8 @@ void EncodeSnapshotBeginRecord(Micros clock, Lsn consistent_point, const std::ve
                                std::string* out);
 void EncodeSnapshotRowRecord(const Change& row, std::string* out);
 void EncodeSnapshotEndRecord(Lsn consistent_point, std::string* out);
+void EncodeThresholdsRecord(std::string_view thresholds, std::string* out);
+void EncodeOwnCheckRecord(std::string_view check, Lsn lsn, Micros clock, std::string_view body, std::string* out);
+void EncodeOwnMessageRecord(const OutMessage& message, Lsn lsn, Micros clock, std::string* out);
 
 }  // namespace walguard

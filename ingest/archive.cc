@@ -320,30 +320,4 @@ Status ReadSegment(const SegmentInfo& segment,
   return Status::OK();
 }
 
-Status ApplyRetention(const std::string& dir, const RetentionLimits& limits, Micros now,
-                      std::vector<SegmentInfo>* deleted) {
-  std::vector<SegmentInfo> segments;
-  WG_RETURN_IF_ERROR(ListSegments(dir, &segments));
-  uint64_t total_bytes = 0;
-  for (const SegmentInfo& s : segments) total_bytes += s.file_bytes;
-  Micros age_time = std::numeric_limits<Micros>::min();  // the latest time up to the segment
-  bool any_deleted = false;
-  for (size_t i = 0; i + 1 < segments.size(); ++i) {  // never the newest
-    const SegmentInfo& s = segments[i];
-    const bool timed = s.first_time != 0 || s.last_time != 0;
-    if (timed) age_time = std::max(age_time, s.last_time);
-    const bool too_old = limits.max_age > 0 && age_time < now - limits.max_age;
-    const bool too_big = limits.max_bytes > 0 && total_bytes > limits.max_bytes;
-    if (!too_old && !too_big) break;
-    std::error_code ec;
-    std::filesystem::remove(s.path, ec);  // absent already: as good as deleted
-    if (ec) return Status::IOError("archive: delete " + s.path + ": " + ec.message());
-    total_bytes -= s.file_bytes;
-    any_deleted = true;
-    deleted->push_back(s);
-  }
-  if (!any_deleted) return Status::OK();
-  return SyncDirectory(dir).WithContext("archive: retention");
-}
-
 }  // namespace walguard

@@ -15,7 +15,9 @@
 //     WAL clock time.
 // Sequence numbers are assigned by the live pipeline, consecutive from 1 for
 // the life of the state directory; a gap between two segments means
-// retention (or damage) cut the history there.
+// retention (or damage) cut the history there. State checkpoints
+// (ingest/archive_checkpoint.h) live in the same directory and are the
+// points where retention may cut (ingest/archive_retention.h).
 #pragma once
 
 #include <cstdint>
@@ -75,16 +77,5 @@ Status ListSegments(const std::string& dir, std::vector<SegmentInfo>* segments);
 // file and its seq and LSN range, when the segment is damaged.
 Status ReadSegment(const SegmentInfo& segment,
                    const std::function<Status(uint64_t seq, std::string_view bytes)>& visit);
-
-struct RetentionLimits {
-  Micros max_age = Micros{7} * 24 * 3600 * kMicrosPerSecond;  // by last_time against `now`; 0: no limit
-  uint64_t max_bytes = uint64_t{10} << 30;                    // total file bytes; 0: no limit
-};
-
-// Deletes the oldest segments while any limit is exceeded, never the newest
-// one. Appends what it deleted to *deleted. A segment without a time (only
-// snapshot rows) is as old as the latest time before it in the archive.
-Status ApplyRetention(const std::string& dir, const RetentionLimits& limits, Micros now,
-                      std::vector<SegmentInfo>* deleted);
 
 }  // namespace walguard

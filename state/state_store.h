@@ -160,6 +160,7 @@ class StateStore {
 
  private:
   friend class StateBatch;
+  friend class StateSnapshot;  // state/state_snapshot.h
   StateStore() = default;
   Status CheckFormat(const std::string& dir, const StateOpenOptions& open_options);
   Status LoadArchiveBuffer();

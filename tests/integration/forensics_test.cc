@@ -8,6 +8,8 @@
 //     walguard's plugin options, replays to the live run's alerts.
 //   - Retention and damage: a damaged segment is reported with its range and
 //     skipped; with the oldest segments gone, replay says where history starts.
+//   - Retention cuts at a state checkpoint it forced: replay starts from the
+//     checkpoint, says so, and its alerts after it equal live's.
 // Only rules without deadlines: a capture carries no clock ticks.
 #include <gtest/gtest.h>
 #include <simdjson.h>
@@ -22,11 +24,13 @@
 #include <vector>
 
 #include "ingest/archive.h"
+#include "ingest/archive_checkpoint.h"
 #include "tests/integration/environment.h"
 #include "tests/integration/walguard_harness.h"
 #include "tests/support/process.h"
 #include "tests/support/status_assert.h"
 #include "util/lsn.h"
+#include "util/time.h"
 
 namespace walguard::testing {
 namespace {
@@ -295,7 +299,7 @@ TEST(Forensics, DamagedAndRetainedSegmentsAreReported) {
   EXPECT_NE(notes.find("history starts at LSN " + FormatLsn(segments[2].first_lsn)), std::string::npos) << notes;
 
   // (c) walguard's own retention: with max_bytes at its minimum, the next
-  // seals delete the oldest segments until the rest fit (never the newest).
+  // seals force a state checkpoint and delete everything before it.
   constexpr uint64_t kMaxBytes = 4096;
   ASSERT_OK(h.StartWalguard(
       "[archive]\nsegment_bytes = 4096\nseal_interval_s = 1\nmax_bytes = " + std::to_string(kMaxBytes) + "\n"));
@@ -307,11 +311,82 @@ TEST(Forensics, DamagedAndRetainedSegmentsAreReported) {
   ASSERT_FALSE(retained.empty());
   EXPECT_GT(retained.front().first_seq, segments[2].first_seq) << "retention deleted nothing";
   EXPECT_GT(retained.back().last_seq, segments.back().last_seq) << "the new run sealed nothing";
-  uint64_t total = 0;
-  for (const SegmentInfo& segment : retained) total += segment.file_bytes;
-  EXPECT_TRUE(total <= kMaxBytes || retained.size() == 1) << total << " bytes in " << retained.size() << " segments";
+  std::vector<StateCheckpointInfo> checkpoints;
+  ASSERT_OK(ListStateCheckpoints(archive, &checkpoints));
+  ASSERT_FALSE(checkpoints.empty()) << "retention forced no checkpoint:\n" << h.WalguardLog();
+  EXPECT_EQ(retained.front().first_seq, checkpoints.front().next_seq) << "the cut is at a start point";
   ASSERT_OK(h.ReplayFrom({"--archive", archive}, &replayed, &notes));
-  EXPECT_NE(notes.find("history starts at LSN " + FormatLsn(retained.front().first_lsn)), std::string::npos) << notes;
+  EXPECT_NE(notes.find("starting from the state checkpoint at LSN " + FormatLsn(checkpoints.front().lsn)),
+            std::string::npos)
+      << notes;
+  EXPECT_OK(h.DropSlot());
+}
+
+// The alert steps of `all` past `lsn`.
+std::map<std::string, std::vector<std::string>> AlertStepsAfter(const std::vector<Published>& all, Lsn lsn) {
+  std::vector<Published> after;
+  for (const Published& p : all) {
+    Lsn at = 0;
+    if (ParseLsn(p.lsn, &at) && at > lsn) after.push_back(p);
+  }
+  return AlertSteps(after);
+}
+
+TEST(Forensics, RetentionCutsAtAForcedCheckpointAndReplayFromItEqualsLive) {
+  WalguardHarness h;
+  ASSERT_OK(h.SetUp());
+  // No periodic checkpoint: each one here is retention's doing. The faults
+  // fire, then the archive outgrows its limit: checkpoints are forced and
+  // the history before them deleted.
+  ASSERT_OK(h.StartWalguard(
+      "[archive]\nsegment_bytes = 4096\nseal_interval_s = 1\ncheckpoint_interval_s = 0\nmax_bytes = 4096\n"));
+  for (const char* sql : kHealthy) ASSERT_OK(h.Sql(sql));
+  for (const Fault& fault : kFaults) ASSERT_OK(h.Sql(fault.sql));
+  for (const Fault& fault : kFaults) ASSERT_EQ(h.WaitFor(fault.type, "firing", 1).size(), 1u) << fault.type;
+  ASSERT_OK(WriteSegments(&h, 3));
+  ASSERT_OK(h.CatchUp());
+  ASSERT_EQ(h.StopWalguard(), 0) << h.WalguardLog();
+  // Without a size limit from here on, so the fixes stay after the checkpoint.
+  ASSERT_OK(h.StartWalguard("[archive]\nsegment_bytes = 4096\nseal_interval_s = 1\ncheckpoint_interval_s = 0\n"));
+  for (const char* sql : kFixes) ASSERT_OK(h.Sql(sql));
+  ASSERT_OK(WriteSegments(&h, 1));
+  ASSERT_OK(h.CatchUp());
+  const std::vector<Published> live = h.All();
+  ASSERT_EQ(h.StopWalguard(), 0) << h.WalguardLog();
+
+  const std::string archive = h.state_dir() + "/archive";
+  std::vector<SegmentInfo> segments;
+  std::vector<StateCheckpointInfo> checkpoints;
+  ASSERT_OK(ListSegments(archive, &segments));
+  ASSERT_OK(ListStateCheckpoints(archive, &checkpoints));
+  ASSERT_FALSE(checkpoints.empty()) << h.WalguardLog();
+  ASSERT_FALSE(segments.empty());
+  ASSERT_GT(segments.front().first_seq, 1u) << "retention deleted nothing:\n" << h.WalguardLog();
+  // The replay starts at the first checkpoint the retained segments follow.
+  const StateCheckpointInfo* start = nullptr;
+  for (const StateCheckpointInfo& c : checkpoints) {
+    if (start == nullptr && c.next_seq >= segments.front().first_seq) start = &c;
+  }
+  ASSERT_NE(start, nullptr);
+  EXPECT_EQ(start->next_seq, segments.front().first_seq) << "retention cut at the start point";
+
+  std::vector<Published> replayed;
+  std::string notes;
+  ASSERT_OK(h.ReplayFrom({"--archive", archive}, &replayed, &notes));
+  EXPECT_NE(notes.find("history before LSN " + FormatLsn(start->lsn) +
+                       " was removed by retention; starting from the state checkpoint at LSN " + FormatLsn(start->lsn) +
+                       ", commit time " + FormatTimestamp(start->time)),
+            std::string::npos)
+      << notes;
+  EXPECT_EQ(notes.find("state before it is unknown"), std::string::npos) << notes;
+  // Every fault was fixed after the checkpoint: each resolution (with the id
+  // it fired with, which only the checkpoint's firing set gives) is compared.
+  const auto live_after = AlertStepsAfter(live, start->lsn);
+  ASSERT_EQ(live_after.size(), std::size(kFaults))
+      << "the fixes are not all after the checkpoint at " << FormatLsn(start->lsn) << " (seq " << start->next_seq
+      << ", " << checkpoints.size() << " checkpoints, segments from seq " << segments.front().first_seq << "):\n"
+      << h.WalguardLog();
+  EXPECT_EQ(AlertStepsAfter(replayed, start->lsn), live_after) << notes;
   EXPECT_OK(h.DropSlot());
 }
 

@@ -14,6 +14,7 @@
 
 #include "core/archive_record.h"
 #include "ingest/archive.h"
+#include "ingest/archive_checkpoint.h"
 #include "state/state_store.h"
 
 #include "tests/support/temp_dir.h"
@@ -244,6 +245,100 @@ TEST_F(ArchiverTest, AnArchiveThatOutlivedItsStateIsContinuedAfter) {
   EXPECT_EQ(ArchivedSeqs(), Range(1, 3));
 }
 
+std::vector<ArchiveRecordKind> KindsOf(const std::vector<SegmentInfo>& segments) {
+  std::vector<ArchiveRecordKind> kinds;
+  for (const SegmentInfo& segment : segments) {
+    EXPECT_TRUE(ReadSegment(segment, [&](uint64_t, std::string_view bytes) {
+                  ArchiveRecord record;
+                  WG_RETURN_IF_ERROR(DecodeArchiveRecord(bytes, &record));
+                  kinds.push_back(record.kind);
+                  return Status::OK();
+                }).ok());
+  }
+  return kinds;
+}
+
+TEST_F(ArchiverTest, ThresholdsGoBeforeEachRunsFirstRecordAndEachSnapshot) {
+  options_.thresholds = "rules.ticketing.high_reserved_percent = 7\n";
+  OpenArchiver();
+  CommitTransactions(1, 2);
+  OpenArchiver();  // a new run
+  CommitTransactions(3, 1);
+  auto batch = store_->NewBatch();
+  archiver_->RecordSnapshotBegin(kT0, 0x5000, {}, batch.get());
+  archiver_->RecordSnapshotEnd(0x5000, batch.get());
+  ASSERT_TRUE(store_->Commit(batch.get(), true).ok());
+  ASSERT_TRUE(archiver_->Flush(kT0).ok());
+  using K = ArchiveRecordKind;
+  EXPECT_EQ(KindsOf(Segments()), (std::vector<K>{K::kThresholds, K::kTransaction, K::kTransaction, K::kThresholds,
+                                                 K::kTransaction, K::kThresholds, K::kSnapshotBegin, K::kSnapshotEnd}));
+}
+
+// The live run's position: what makes a seal boundary a start point.
+void CommitPosition(StateStore* store, Lsn lsn, bool snapshot_done) {
+  auto batch = store->NewBatch();
+  batch->Put("Sclock", std::string(1, '\x04'));
+  batch->Put("A-state", "v");
+  batch->SetCheckpoint(Checkpoint{lsn, snapshot_done, "system", "slot"});
+  ASSERT_TRUE(store->Commit(batch.get(), true).ok());
+}
+
+std::vector<StateCheckpointInfo> CheckpointsIn(const std::string& dir) {
+  std::vector<StateCheckpointInfo> checkpoints;
+  EXPECT_TRUE(ListStateCheckpoints(dir, &checkpoints).ok());
+  return checkpoints;
+}
+
+TEST_F(ArchiverTest, CheckpointsAtASealBoundaryOfACompleteSnapshotsStateOnly) {
+  options_.checkpoint_interval = kMicrosPerSecond;
+  OpenArchiver();
+  CommitTransactions(1, 2);
+  ASSERT_TRUE(archiver_->Flush(kT0 + 2 * kMicrosPerSecond).ok());
+  EXPECT_TRUE(CheckpointsIn(options_.dir).empty()) << "no position committed: a bootstrap in progress";
+  CommitPosition(store_.get(), 0x1240, /*snapshot_done=*/false);
+  ASSERT_TRUE(archiver_->Flush(kT0 + 4 * kMicrosPerSecond).ok());
+  EXPECT_TRUE(CheckpointsIn(options_.dir).empty()) << "a snapshot not yet complete";
+
+  CommitPosition(store_.get(), 0x1240, /*snapshot_done=*/true);
+  CommitTransactions(3, 1);  // buffered: not a boundary until sealed
+  ASSERT_TRUE(archiver_->Flush(kT0 + 6 * kMicrosPerSecond).ok());
+  std::vector<StateCheckpointInfo> checkpoints = CheckpointsIn(options_.dir);
+  ASSERT_EQ(checkpoints.size(), 1u);
+  EXPECT_EQ(checkpoints[0].next_seq, 4u);
+  EXPECT_EQ(checkpoints[0].lsn, 0x1240u);
+  EXPECT_EQ(checkpoints[0].time, 2) << "the stored WAL clock, zig-zag 4";
+  ArchiveRecord record;
+  ASSERT_TRUE(ReadStateCheckpoint(checkpoints[0], &record).ok());
+  EXPECT_EQ(record.state, (std::vector<std::pair<std::string, std::string>>{{"A-state", "v"}, {"Sclock", "\x04"}}))
+      << "processor keys only, no state store key";
+
+  // Nothing archived since: no second checkpoint of the same point.
+  ASSERT_TRUE(archiver_->Flush(kT0 + 60 * kMicrosPerSecond).ok());
+  EXPECT_EQ(CheckpointsIn(options_.dir).size(), 1u);
+}
+
+TEST_F(ArchiverTest, RetentionAsksForACheckpointThenCutsAtIt) {
+  options_.checkpoint_interval = 0;  // only when retention asks
+  options_.retention = {0, 1};       // one byte: everything but the newest must go
+  OpenArchiver();
+  CommitPosition(store_.get(), 0x1000, true);
+  CommitTransactions(1, 1);
+  ASSERT_TRUE(archiver_->Flush(kT0).ok());
+  CommitTransactions(2, 1);
+  ASSERT_TRUE(archiver_->Flush(kT0).ok());  // over the limit, no start point: asks, and gets one here
+  EXPECT_EQ(Segments().size(), 2u) << "nothing deleted without a start point";
+  std::vector<StateCheckpointInfo> checkpoints = CheckpointsIn(options_.dir);
+  ASSERT_EQ(checkpoints.size(), 1u);
+  EXPECT_EQ(checkpoints[0].next_seq, 3u);
+
+  CommitTransactions(3, 1);
+  ASSERT_TRUE(archiver_->Flush(kT0).ok());
+  std::vector<SegmentInfo> left = Segments();
+  ASSERT_EQ(left.size(), 1u);
+  EXPECT_EQ(left[0].first_seq, 3u) << "cut at the checkpoint";
+  EXPECT_EQ(CheckpointsIn(options_.dir).size(), 1u) << "the newest start point stays";
+}
+
 TEST(ArchiverOptionsTest, DirectoryDefaultsUnderTheStateDir) {
   Config config;
   config.state_dir = "/var/lib/walguard";
@@ -253,6 +348,9 @@ TEST(ArchiverOptionsTest, DirectoryDefaultsUnderTheStateDir) {
   config.archive.seal_interval_s = 5;
   EXPECT_EQ(ArchiverOptionsFromConfig(config).dir, "/srv/archive");
   EXPECT_EQ(ArchiverOptionsFromConfig(config).seal_interval, 5 * kMicrosPerSecond);
+  EXPECT_EQ(ArchiverOptionsFromConfig(config).checkpoint_interval, 24 * 3600 * kMicrosPerSecond);
+  EXPECT_NE(ArchiverOptionsFromConfig(config).thresholds.find("rules.ticketing.high_reserved_percent = 30\n"),
+            std::string::npos);
 }
 
 }  // namespace

@@ -136,5 +136,54 @@ TEST(ArchiveRecord, TrailingBytesOfALaterFormatAreIgnored) {
   EXPECT_EQ(r.Time(), 5);
 }
 
+TEST(ArchiveRecord, RecordsAddedAfterVersionOneRoundTrip) {
+  std::string bytes;
+  EncodeThresholdsRecord("rules.walguard.replication_lag_bytes = 5\n", &bytes);
+  ArchiveRecord r;
+  ASSERT_TRUE(DecodeArchiveRecord(bytes, &r).ok());
+  EXPECT_EQ(r.kind, ArchiveRecordKind::kThresholds);
+  EXPECT_EQ(r.text, "rules.walguard.replication_lag_bytes = 5\n");
+  EXPECT_EQ(r.Position(), 0u) << "thresholds have no place in the WAL";
+
+  bytes.clear();
+  EncodeOwnCheckRecord("replication_lag", 0x500, -7, std::string("\0body", 5), &bytes);
+  ASSERT_TRUE(DecodeArchiveRecord(bytes, &r).ok());
+  EXPECT_EQ(r.kind, ArchiveRecordKind::kOwnCheck);
+  EXPECT_EQ(r.check, "replication_lag");
+  EXPECT_EQ(r.Position(), 0x500u);
+  EXPECT_EQ(r.Time(), -7);
+  EXPECT_EQ(r.body, std::string("\0body", 5));
+
+  bytes.clear();
+  EncodeOwnMessageRecord({Topic::kDeadLetter, "undecodable", "{\"reason\":\"x\"}"}, 0x600, 8, &bytes);
+  ASSERT_TRUE(DecodeArchiveRecord(bytes, &r).ok());
+  EXPECT_EQ(r.kind, ArchiveRecordKind::kOwnMessage);
+  EXPECT_EQ(r.Position(), 0x600u);
+  EXPECT_EQ(r.Time(), 8);
+  EXPECT_EQ(r.message.topic, Topic::kDeadLetter);
+  EXPECT_EQ(r.message.key, "undecodable");
+  EXPECT_EQ(r.message.payload, "{\"reason\":\"x\"}");
+  bytes[4] = 9;  // the topic (after the kind, two bytes of lsn, one of clock): not a Topic
+  EXPECT_EQ(DecodeArchiveRecord(bytes, &r).code(), Status::Code::kCorruption);
+
+  ArchiveRecord checkpoint;
+  checkpoint.kind = ArchiveRecordKind::kStateCheckpoint;
+  checkpoint.lsn = 0x700;
+  checkpoint.clock = 99;
+  checkpoint.text = "t";
+  checkpoint.state = {{"A1", "v1"}, {"Sclock", std::string("\x02", 1)}};
+  bytes.clear();
+  EncodeArchiveRecord(checkpoint, &bytes);
+  ASSERT_TRUE(DecodeArchiveRecord(bytes, &r).ok());
+  EXPECT_EQ(r.kind, ArchiveRecordKind::kStateCheckpoint);
+  EXPECT_EQ(r.Position(), 0x700u);
+  EXPECT_EQ(r.Time(), 99);
+  EXPECT_EQ(r.text, "t");
+  EXPECT_EQ(r.state, checkpoint.state);
+  for (size_t n = 0; n < bytes.size(); ++n) {
+    EXPECT_FALSE(DecodeArchiveRecord(std::string_view(bytes).substr(0, n), &r).ok()) << n;
+  }
+}
+
 }  // namespace
 }  // namespace walguard

@@ -1,6 +1,6 @@
 // The archive's segment files: what is written reads back byte for byte, the
 // names are the index, any damage is reported with the segment's range before
-// a record is handed out, and retention cuts the oldest but never the newest.
+// a record is handed out. Retention: archive_retention_test.cc.
 #include "ingest/archive.h"
 
 #include <gtest/gtest.h>
@@ -309,68 +309,6 @@ TEST_F(ArchiveTest, TruncatedFileIsCorruption) {
   }
   WriteFile(info.path, original + "x");
   ExpectDamaged(info, "a byte appended");
-}
-
-TEST_F(ArchiveTest, RetentionByAgeDeletesOldestFirstAndKeepsTheNewest) {
-  std::vector<SegmentInfo> written;
-  for (int day = 0; day < 5; ++day) written.push_back(Write(1 + day * 10, 10, kT0 + day * kDay));
-  const Micros now = kT0 + 6 * kDay;
-  std::vector<SegmentInfo> deleted;
-  // Older than 3.5 days before `now`: days 0, 1 and 2.
-  ASSERT_TRUE(ApplyRetention(dir_, {kDay * 7 / 2, 0}, now, &deleted).ok());
-  ASSERT_EQ(deleted.size(), 3u);
-  for (size_t i = 0; i < 3; ++i) {
-    EXPECT_EQ(deleted[i].path, written[i].path);
-    EXPECT_FALSE(std::filesystem::exists(written[i].path));
-  }
-  // Everything is too old now, but the newest stays.
-  deleted.clear();
-  ASSERT_TRUE(ApplyRetention(dir_, {kDay, 0}, now + 30 * kDay, &deleted).ok());
-  ASSERT_EQ(deleted.size(), 1u);
-  EXPECT_EQ(deleted[0].path, written[3].path);
-  std::vector<SegmentInfo> left;
-  ASSERT_TRUE(ListSegments(dir_, &left).ok());
-  ASSERT_EQ(left.size(), 1u);
-  EXPECT_EQ(left[0].path, written[4].path);
-}
-
-TEST_F(ArchiveTest, RetentionBySizeKeepsTheNewest) {
-  std::vector<SegmentInfo> written;
-  for (int i = 0; i < 5; ++i) written.push_back(Write(1 + i * 40, 40));
-  std::vector<SegmentInfo> deleted;
-  ASSERT_TRUE(ApplyRetention(dir_, {0, 0}, kT0 + 1000 * kDay, &deleted).ok());
-  EXPECT_TRUE(deleted.empty()) << "no limits, nothing deleted";
-
-  const uint64_t last_two = written[3].file_bytes + written[4].file_bytes;
-  ASSERT_TRUE(ApplyRetention(dir_, {0, last_two}, kT0, &deleted).ok());
-  ASSERT_EQ(deleted.size(), 3u);
-  EXPECT_EQ(deleted[0].path, written[0].path);
-  EXPECT_EQ(deleted[2].path, written[2].path);
-
-  deleted.clear();
-  ASSERT_TRUE(ApplyRetention(dir_, {0, 1}, kT0, &deleted).ok());
-  ASSERT_EQ(deleted.size(), 1u);
-  EXPECT_EQ(deleted[0].path, written[3].path);
-  EXPECT_TRUE(std::filesystem::exists(written[4].path));
-}
-
-TEST_F(ArchiveTest, SegmentWithoutTimeIsAsOldAsTheTimeBeforeIt) {
-  const std::string bytes = "r";
-  SegmentInfo begin, rows, rest, newest;
-  ASSERT_TRUE(WriteSegment(dir_, {{1, 0x10, kT0, bytes}}, &begin).ok());
-  ASSERT_TRUE(WriteSegment(dir_, {{2, 0, 0, bytes}, {3, 0, 0, bytes}}, &rows).ok());
-  ASSERT_TRUE(WriteSegment(dir_, {{4, 0x20, kT0 + 5 * kDay, bytes}}, &rest).ok());
-  ASSERT_TRUE(WriteSegment(dir_, {{5, 0x30, kT0 + 6 * kDay, bytes}}, &newest).ok());
-  std::vector<SegmentInfo> deleted;
-  // Cut at kT0 - 1: the rows are as old as kT0, kept.
-  ASSERT_TRUE(ApplyRetention(dir_, {kDay, 0}, kT0 + kDay - 1, &deleted).ok());
-  EXPECT_TRUE(deleted.empty());
-  // Cut at kT0 + 1 day: the snapshot's begin and its rows go, the rest stays.
-  ASSERT_TRUE(ApplyRetention(dir_, {kDay, 0}, kT0 + 2 * kDay, &deleted).ok());
-  ASSERT_EQ(deleted.size(), 2u);
-  EXPECT_EQ(deleted[0].path, begin.path);
-  EXPECT_EQ(deleted[1].path, rows.path);
-  EXPECT_TRUE(std::filesystem::exists(rest.path));
 }
 
 }  // namespace
