@@ -96,7 +96,8 @@ Status CommandConsumer::Open(const KafkaEndpoint& endpoint, const std::string& g
                                   {"enable.auto.commit", "true"},
                                   {"auto.commit.interval.ms", "1000"},
                                   {"auto.offset.reset", "earliest"},
-                                  {"enable.partition.eof", "false"}},
+                                  {"enable.partition.eof", "false"},
+                                  {"fetch.wait.max.ms", "100"}},
                                  OnRebalance, &impl_->rk));
   rd_kafka_topic_partition_list_t* topics = rd_kafka_topic_partition_list_new(1);
   rd_kafka_topic_partition_list_add(topics, topic.c_str(), RD_KAFKA_PARTITION_UA);
@@ -189,7 +190,8 @@ Status TopicFollower::Open(const KafkaEndpoint& endpoint, const std::vector<std:
                                  {{"group.id", "walguard-worker-follower"},
                                   {"enable.auto.commit", "false"},
                                   {"enable.auto.offset.store", "false"},
-                                  {"enable.partition.eof", "false"}},
+                                  {"enable.partition.eof", "false"},
+                                  {"fetch.wait.max.ms", "100"}},
                                  nullptr, &impl_->rk));
   impl_->topics = topics;
   impl_->Refresh();

@@ -186,11 +186,14 @@ void Worker::Follow(int timeout_ms) {
   }
 }
 
+// Level-based: the alerts as they stand now, not as they stood when the
+// command was issued. Reads to the topics' current end (bounded by
+// alert_wait_ms), so the causing alert and its neighbours are up to date.
 const AlertMessage* Worker::AwaitAlert(const std::string& alert_id) {
   const auto deadline = Clock::now() + std::chrono::milliseconds(config_.worker.alert_wait_ms);
-  while (book_.Find(alert_id) == nullptr && Clock::now() < deadline && !stop_->load()) {
-    Follow(100);
-    if (book_.Find(alert_id) == nullptr && follower_.CaughtUp()) break;
+  while (Clock::now() < deadline && !stop_->load()) {
+    Follow(20);
+    if (follower_.CaughtUp()) break;
   }
   return book_.Find(alert_id);
 }
