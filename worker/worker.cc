@@ -358,7 +358,9 @@ void Worker::ProcessApprovals() {
     if (approval.at - p.since > config_.worker.approval_ttl_s * kMicrosPerSecond) {
       o = NewOutcome(c, OutcomeStatus::kExpired);
       o.report_json = p.report_json;
-      o.reason = "approved by " + approval.by + " after approval_ttl";
+      o.reason = "approved by " + approval.by + " " + std::to_string((approval.at - p.since) / kMicrosPerSecond) +
+                 " s after awaiting_approval (" + FormatTimestamp(p.since) + "), past approval_ttl_s " +
+                 std::to_string(config_.worker.approval_ttl_s);
       o.at = WallClockNow();
     } else {
       o = Retrying(c, [&](Outcome* out) {

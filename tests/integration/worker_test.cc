@@ -267,7 +267,7 @@ TEST_F(WorkerTest, RequiresApprovalWaitsInApplyModeAndALateApprovalExpires) {
   InsertStuckPayments(2);
   PublishAlert("alert-1", 1, true);
   PublishAlert("alert-2", 2, true);
-  StartWorker("w1", "[worker]\napproval_ttl_s = 2\n" + Modes({"poll_payment_status"}, "apply"));
+  StartWorker("w1", "[worker]\napproval_ttl_s = 5\n" + Modes({"poll_payment_status"}, "apply"));
   ASSERT_TRUE(WaitAssigned("w1"));
   PollCommand("needs-approval", 1, /*requires_approval=*/true);
   PollCommand("late-approval", 2, /*requires_approval=*/true);
@@ -279,7 +279,7 @@ TEST_F(WorkerTest, RequiresApprovalWaitsInApplyModeAndALateApprovalExpires) {
   std::string out, err;
   ASSERT_OK(h_.RunCommand({"approve", "needs-approval", "--by", "bob", "--brokers", h_.brokers()}, &out, &err));
   EXPECT_EQ(WaitOutcome("needs-approval", {OutcomeStatus::kApplied}).status, OutcomeStatus::kApplied);
-  std::this_thread::sleep_for(seconds(2));
+  std::this_thread::sleep_for(seconds(5));  // past approval_ttl_s since late-approval began to wait
   ASSERT_OK(h_.RunCommand({"approve", "late-approval", "--by", "bob", "--brokers", h_.brokers()}, &out, &err));
   EXPECT_EQ(WaitOutcome("late-approval", {OutcomeStatus::kExpired}).status, OutcomeStatus::kExpired);
   EXPECT_EQ(Count("SELECT count(*) FROM walguard_worker.provider_checks"), 1);
