@@ -214,10 +214,11 @@ void TopicFollower::Poll(int timeout_ms, size_t max, std::vector<KafkaRecord>* o
   }
 }
 
-bool TopicFollower::CaughtUp() {
+bool TopicFollower::CaughtUp(const std::string& topic) {
   if (impl_->target.empty()) {
-    impl_->Refresh();
+    if (impl_->next.empty()) impl_->Refresh();
     for (const auto& [tp, offset] : impl_->next) {
+      if (!topic.empty() && tp.first != topic) continue;
       int64_t low = 0, high = 0;
       if (rd_kafka_query_watermark_offsets(impl_->rk, tp.first.c_str(), tp.second, &low, &high, 2000) !=
           RD_KAFKA_RESP_ERR_NO_ERROR) {

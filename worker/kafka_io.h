@@ -66,7 +66,8 @@ class TopicFollower {
   // True once every partition has been read up to the high watermark it
   // had when this was first asked since the last true (a fresh target each
   // time it returns true).
-  bool CaughtUp();
+  // With `topic`, only that topic's partitions count.
+  bool CaughtUp(const std::string& topic = "");
 
  private:
   struct Impl;

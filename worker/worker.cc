@@ -191,10 +191,7 @@ void Worker::Follow(int timeout_ms) {
 // alert_wait_ms), so the causing alert and its neighbours are up to date.
 const AlertMessage* Worker::AwaitAlert(const std::string& alert_id) {
   const auto deadline = Clock::now() + std::chrono::milliseconds(config_.worker.alert_wait_ms);
-  while (Clock::now() < deadline && !stop_->load()) {
-    Follow(20);
-    if (follower_.CaughtUp()) break;
-  }
+  while (!follower_.CaughtUp(config_.kafka.alerts_topic) && Clock::now() < deadline && !stop_->load()) Follow(10);
   return book_.Find(alert_id);
 }
 
