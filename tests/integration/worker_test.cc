@@ -75,7 +75,7 @@ TEST_F(WorkerTest, TicketingIncidentsAreFixedTheAlertsResolveAndARedeliveryChang
                                           "false_sold_out",       "negative_available",  "stale_pending_orders",
                                           "paid_without_tickets", "high_reserved"};
   for (const std::string& type : fixed) {
-    EXPECT_EQ(h_.WaitFor(type, "resolved", 1, seconds(60)).size(), 1u) << type << " did not resolve";
+    EXPECT_GE(h_.WaitFor(type, "resolved", 1, seconds(60)).size(), 1u) << type << " did not resolve";
   }
   // What walguard run cannot fix through a command still fires.
   EXPECT_EQ(h_.WaitFor("order_overissued", "resolved", 1, milliseconds(200)).size(), 0u);
@@ -100,7 +100,8 @@ TEST_F(WorkerTest, TicketingIncidentsAreFixedTheAlertsResolveAndARedeliveryChang
   EXPECT_EQ(Count("SELECT count(*) FROM ticketing.ticket_holds WHERE status = 'active' AND expires_at < now()"), 0);
   EXPECT_EQ(Count("SELECT count(*) FROM ticketing.orders WHERE status = 'pending'"), 0);
   EXPECT_EQ(Count("SELECT count(*) FROM ticketing.tickets WHERE order_id = '0a200000-0000-4000-8000-000000000002'"), 2);
-  PrintLatency("ticketing", AlertToFix(h_.All(milliseconds(100)), outcomes));
+  PrintLatency("ticketing, from walguard's first snapshot (includes the worker joining its group)",
+               AlertToFix(h_.All(milliseconds(100)), outcomes));
 
   // The same command once more (a redelivery): skipped, nothing changes.
   const Published& again = commands.front();
@@ -116,17 +117,38 @@ TEST_F(WorkerTest, TicketingIncidentsAreFixedTheAlertsResolveAndARedeliveryChang
   EXPECT_EQ(Count("SELECT count(*) FROM walguard_worker.applied WHERE command_id = '" + again.command_id + "'"), 1);
   EXPECT_EQ(Count("SELECT count(*) FROM walguard_worker.applied"), applied);
   EXPECT_EQ(Count("SELECT count(*) FROM walguard_worker.audit_log"), audit);
+
+  // Alert to applied fix with the worker already in its group: a new drift.
+  const size_t fixes = outcomes.size();
+  ASSERT_OK(
+      h_.Sql("INSERT INTO ticketing.events (id, title) VALUES ('e2000000-0000-4000-8000-000000000002', 'Winter Fest');"
+             "INSERT INTO ticketing.ticket_tiers (id, event_id, name, price_cents, quantity, reserved_quantity, "
+             "issued_quantity) VALUES ('74000000-0000-4000-8000-000000000004', 'e2000000-0000-4000-8000-000000000002', "
+             "'GA', 5000, 100, 7, 0)"));
+  ASSERT_TRUE(WaitOutcomes([&](const std::vector<Outcome>& all) {
+    outcomes = all;
+    return std::any_of(all.begin() + static_cast<std::ptrdiff_t>(fixes), all.end(),
+                       [](const Outcome& o) { return o.status == OutcomeStatus::kApplied; });
+  }));
+  EXPECT_GE(h_.WaitFor("tier_reserved_drift", "resolved", 2, seconds(30)).size(), 2u);
+  PrintLatency("a new incident, worker running",
+               AlertToFix(h_.All(milliseconds(100)),
+                          std::vector<Outcome>(outcomes.begin() + static_cast<std::ptrdiff_t>(fixes), outcomes.end())));
 }
 
 TEST_F(WorkerTest, ReserveIncidentsTheDoubleChargeWaitsForApproveAndAnUnresolvedFixEscalates) {
   ASSERT_OK(h_.Sql(kReserveIncident));
+  // finalize_reservation books the stay the intent describes.
+  ASSERT_OK(
+      h_.Sql("INSERT INTO reserve.booking_intents (id, unit_id, check_in, check_out) VALUES "
+             "('b1000000-0000-4000-8000-000000000001', gen_random_uuid(), '2027-05-01', '2027-05-04')"));
   StartWorker("w1", "[worker]\nescalate_after_s = 2\n" +
                         Modes({"block_unit_availability", "recalculate_availability", "finalize_reservation",
                                "poll_payment_status", "refund_duplicate_charge"},
                               "apply"));
   ASSERT_OK(h_.StartWalguard());
   for (const char* type : {"calendar_drift", "payment_without_reservation"}) {
-    EXPECT_EQ(h_.WaitFor(type, "resolved", 1, seconds(60)).size(), 1u) << type << " did not resolve";
+    EXPECT_GE(h_.WaitFor(type, "resolved", 1, seconds(60)).size(), 1u) << type << " did not resolve";
   }
   // Four eyes for money: the refund waits in apply mode.
   std::vector<Published> refund = h_.WaitFor("refund_duplicate_charge", "", 1);
@@ -152,15 +174,28 @@ TEST_F(WorkerTest, ReserveIncidentsTheDoubleChargeWaitsForApproveAndAnUnresolved
   EXPECT_EQ(out.find(id), std::string::npos) << out;
   // Blocking the calendar does not move the overlapping stay: the overbooking
   // alert keeps firing, and the worker says so.
-  std::vector<Published> escalated = h_.WaitFor("fix_did_not_resolve", "firing", 1, seconds(30));
-  ASSERT_EQ(escalated.size(), 1u);
-  EXPECT_EQ(escalated.front().entity_kind, "unit");
+  // (The payment polls escalate too: a poll asks a person to check, and the
+  // alert stays until the provider's answer changes the payment.)
   const std::vector<Published> block = h_.WaitFor("block_unit_availability", "", 1);
   ASSERT_EQ(block.size(), 1u);
+  auto unit_escalation = [&](const char* state, milliseconds wait = seconds(30)) {
+    std::vector<Published> found;
+    for (const Published& p : h_.WaitFor("fix_did_not_resolve", state, 1, wait)) {
+      if (p.entity_kind == "unit") found.push_back(p);
+    }
+    return found;
+  };
+  std::vector<Published> escalated = unit_escalation("firing");
+  ASSERT_EQ(escalated.size(), 1u);
   EXPECT_EQ(escalated.front().caused_by, block.front().command_id);
+  EXPECT_EQ(unit_escalation("resolved", milliseconds(200)).size(), 0u);
   // A person moves the stay: the overbooking resolves, and the escalation with it.
   ASSERT_OK(h_.Sql(kReserveFixes[0]));
-  EXPECT_EQ(h_.WaitFor("fix_did_not_resolve", "resolved", 1, seconds(30)).size(), 1u);
+  EXPECT_GE(h_.WaitFor("overbooking", "resolved", 1, seconds(30)).size(), 1u);
+  const auto deadline = Clock::now() + seconds(20);
+  while (unit_escalation("resolved", milliseconds(200)).empty() && Clock::now() < deadline) {
+  }
+  EXPECT_EQ(unit_escalation("resolved", milliseconds(200)).size(), 1u);
 }
 
 class WorkerCrashTest : public WorkerFixture, public ::testing::WithParamInterface<const char*> {};
