@@ -60,7 +60,7 @@ class Worker {
       : config_(config), options_(options), stop_(stop) {}
 
   Status Start();
-  void Loop();
+  Status Loop();
 
  private:
   Status Configure();
@@ -101,6 +101,7 @@ class Worker {
   std::map<std::string, Approval> approvals_;
   std::map<std::string, Watched> watched_;
   int applies_ = 0;
+  Status fatal_;  // set when the worker must stop: Loop returns it
 };
 
 Status Worker::Configure() {
@@ -299,7 +300,9 @@ bool Worker::Publish(const std::string& topic, const std::string& key, const std
     spdlog::warn("worker {}: {} not delivered yet: {}", id_, topic, s.message());
     s = Status::OK();
   }
-  spdlog::error("worker {}: publishing to {}: {}", id_, topic, s.ToString());
+  // The producer cannot go on (a fatal error): stop before a later
+  // command's offset covers this one's.
+  fatal_ = Status::Fatal("publishing to " + topic + ": " + s.message());
   return false;
 }
 
@@ -410,9 +413,9 @@ void Worker::CheckEscalations() {
   publisher_.Serve();
 }
 
-void Worker::Loop() {
+Status Worker::Loop() {
   auto last_check = Clock::now();
-  while (!stop_->load()) {
+  while (!stop_->load() && fatal_.ok()) {
     Follow(0);
     if (Clock::now() - last_check > std::chrono::milliseconds(200)) {
       ProcessApprovals();
@@ -423,6 +426,7 @@ void Worker::Loop() {
     if (consumer_.Poll(100, &rec)) HandleCommand(rec);
   }
   consumer_.Close();
+  return fatal_;
 }
 
 }  // namespace
@@ -430,8 +434,7 @@ void Worker::Loop() {
 Status RunWorker(const Config& config, const WorkerOptions& options, const std::atomic<bool>* stop) {
   Worker worker(config, options, stop);
   WG_RETURN_IF_ERROR(worker.Start());
-  worker.Loop();
-  return Status::OK();
+  return worker.Loop();
 }
 
 }  // namespace walguard
