@@ -206,8 +206,9 @@ Status LoadConfigFile(const std::string& path, Config* config) {
 Status ValidateWorker(const WorkerConfig& w) {
   for (const auto& [type, mode] : w.modes) {
     if (mode != "off" && mode != "dry_run" && mode != "apply" && mode != "approval") {
-      return Status::InvalidArgument("config: worker.modes." + type +
-                                     " must be off, dry_run, apply or approval, not \"" + mode + "\"");
+      std::string msg = "config: worker.modes." + type;
+      msg.append(" must be off, dry_run, apply or approval, not \"").append(mode).append("\"");
+      return Status::InvalidArgument(msg);
     }
   }
   for (const auto& [type, sql] : w.functions) {

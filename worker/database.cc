@@ -69,6 +69,7 @@ struct Database::Impl {
 
   Status Params(const std::string& sql, const std::vector<std::string>& values, const char* what, std::string* first) {
     std::vector<const char*> ptrs;
+    ptrs.reserve(values.size());
     for (const std::string& v : values) ptrs.push_back(v.c_str());
     Result r(PQexecParams(conn, sql.c_str(), static_cast<int>(ptrs.size()), nullptr, ptrs.data(), nullptr, nullptr, 0));
     const bool rows = PQresultStatus(r.res) == PGRES_TUPLES_OK;
