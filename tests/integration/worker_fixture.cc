@@ -59,6 +59,13 @@ ChildProcess* WorkerFixture::StartWorker(const std::string& id, const std::strin
   return raw;
 }
 
+int WorkerFixture::StopWorker(const std::string& id) {
+  auto it = workers_.find(id);
+  if (it == workers_.end()) return -1;
+  it->second->Signal(SIGTERM);
+  return it->second->Wait(std::chrono::seconds(20));
+}
+
 std::string WorkerFixture::WorkerLog(const std::string& id) const {
   std::ifstream in(h_.work_dir() + "/worker-" + id + ".log");
   std::stringstream ss;

@@ -30,6 +30,8 @@ class WorkerFixture : public ::testing::Test {
   // [kafka.properties] for quick rebalances come first) and `env` ("K=V").
   ChildProcess* StartWorker(const std::string& id, const std::string& toml, const std::vector<std::string>& env = {},
                             const std::string& group = "walguard-worker");
+  // SIGTERM and wait: returns the exit code.
+  int StopWorker(const std::string& id);
   // Waits until the worker's log says it was assigned partitions.
   bool WaitAssigned(const std::string& id, std::chrono::milliseconds timeout = std::chrono::seconds(30));
   std::string WorkerLog(const std::string& id) const;

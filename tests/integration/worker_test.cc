@@ -318,19 +318,27 @@ TEST_F(WorkerTest, RequiresApprovalWaitsInApplyModeAndALateApprovalExpires) {
   InsertStuckPayments(2);
   PublishAlert("alert-1", 1, true);
   PublishAlert("alert-2", 2, true);
-  StartWorker("w1", "[worker]\napproval_ttl_s = 5\n" + Modes({"poll_payment_status"}, "apply"));
+  StartWorker("w1", "[worker]\napproval_ttl_s = 12\n" + Modes({"poll_payment_status"}, "apply"));
   ASSERT_TRUE(WaitAssigned("w1"));
   PollCommand("needs-approval", 1, /*requires_approval=*/true);
   PollCommand("late-approval", 2, /*requires_approval=*/true);
   Outcome waiting = WaitOutcome("needs-approval", {OutcomeStatus::kAwaitingApproval});
   EXPECT_EQ(waiting.reason, "the command requires approval");
   WaitOutcome("late-approval", {OutcomeStatus::kAwaitingApproval});
+  const auto late_since = Clock::now();
   std::this_thread::sleep_for(seconds(1));
   EXPECT_EQ(Count("SELECT count(*) FROM walguard_worker.provider_checks"), 0) << "applied without an approval";
+  // A restart loses no waiting command: the next worker rebuilds them from the outcomes topic.
+  EXPECT_EQ(StopWorker("w1"), 0);
+  StartWorker("w2", "[worker]\napproval_ttl_s = 12\n" + Modes({"poll_payment_status"}, "apply"));
+  ASSERT_TRUE(WaitAssigned("w2"));
+  EXPECT_NE(WorkerLog("w2").find("2 commands awaiting approval"), std::string::npos) << WorkerLog("w2");
   std::string out, err;
   ASSERT_OK(h_.RunCommand({"approve", "needs-approval", "--by", "bob", "--brokers", h_.brokers()}, &out, &err));
-  EXPECT_EQ(WaitOutcome("needs-approval", {OutcomeStatus::kApplied}).status, OutcomeStatus::kApplied);
-  std::this_thread::sleep_for(seconds(5));  // past approval_ttl_s since late-approval began to wait
+  Outcome approved = WaitOutcome("needs-approval", {OutcomeStatus::kApplied});
+  EXPECT_EQ(approved.status, OutcomeStatus::kApplied);
+  EXPECT_EQ(approved.worker, "w2");
+  std::this_thread::sleep_until(late_since + seconds(13));  // past approval_ttl_s since late-approval began to wait
   ASSERT_OK(h_.RunCommand({"approve", "late-approval", "--by", "bob", "--brokers", h_.brokers()}, &out, &err));
   EXPECT_EQ(WaitOutcome("late-approval", {OutcomeStatus::kExpired}).status, OutcomeStatus::kExpired);
   EXPECT_EQ(Count("SELECT count(*) FROM walguard_worker.provider_checks"), 1);
