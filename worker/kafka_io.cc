@@ -148,6 +148,8 @@ struct TopicFollower::Impl {
   std::vector<std::string> topics;
   std::map<std::pair<std::string, int32_t>, int64_t> next;    // partition -> next offset to read
   std::map<std::pair<std::string, int32_t>, int64_t> target;  // CaughtUp's high watermarks
+  bool target_fresh = true;                                   // ... asked of the brokers
+  std::string target_topic;                                   // ... of this topic ("" all)
   Clock::time_point last_refresh{};
 
   ~Impl() {
@@ -214,16 +216,19 @@ void TopicFollower::Poll(int timeout_ms, size_t max, std::vector<KafkaRecord>* o
   }
 }
 
-bool TopicFollower::CaughtUp(const std::string& topic) {
+bool TopicFollower::CaughtUp(const std::string& topic, bool fresh) {
+  if (impl_->target_fresh != fresh || impl_->target_topic != topic) impl_->target.clear();
+  impl_->target_fresh = fresh;
+  impl_->target_topic = topic;
   if (impl_->target.empty()) {
     if (impl_->next.empty()) impl_->Refresh();
     for (const auto& [tp, offset] : impl_->next) {
       if (!topic.empty() && tp.first != topic) continue;
       int64_t low = 0, high = 0;
-      if (rd_kafka_query_watermark_offsets(impl_->rk, tp.first.c_str(), tp.second, &low, &high, 2000) !=
-          RD_KAFKA_RESP_ERR_NO_ERROR) {
-        return false;
-      }
+      const rd_kafka_resp_err_t err =
+          fresh ? rd_kafka_query_watermark_offsets(impl_->rk, tp.first.c_str(), tp.second, &low, &high, 2000)
+                : rd_kafka_get_watermark_offsets(impl_->rk, tp.first.c_str(), tp.second, &low, &high);
+      if (err != RD_KAFKA_RESP_ERR_NO_ERROR || high < 0) return false;
       impl_->target[tp] = high;
     }
   }

@@ -66,8 +66,11 @@ class TopicFollower {
   // True once every partition has been read up to the high watermark it
   // had when this was first asked since the last true (a fresh target each
   // time it returns true).
-  // With `topic`, only that topic's partitions count.
-  bool CaughtUp(const std::string& topic = "");
+  // With `topic`, only that topic's partitions count. `fresh` asks the
+  // brokers for the high watermarks (a round trip per partition, queued
+  // behind the fetch in flight); otherwise the ones the last fetch
+  // responses carried are used, at most one fetch cycle old.
+  bool CaughtUp(const std::string& topic = "", bool fresh = true);
 
  private:
   struct Impl;

@@ -190,9 +190,15 @@ void Worker::Follow(int timeout_ms) {
 // Level-based: the alerts as they stand now, not as they stood when the
 // command was issued. Reads to the topics' current end (bounded by
 // alert_wait_ms), so the causing alert and its neighbours are up to date.
+// The watermarks the last fetches carried are enough when the alert is
+// known (its state is then at most one fetch cycle old); an alert not seen
+// yet waits for the brokers' own.
 const AlertMessage* Worker::AwaitAlert(const std::string& alert_id) {
   const auto deadline = Clock::now() + std::chrono::milliseconds(config_.worker.alert_wait_ms);
-  while (!follower_.CaughtUp(config_.kafka.alerts_topic) && Clock::now() < deadline && !stop_->load()) Follow(10);
+  const std::string& alerts = config_.kafka.alerts_topic;
+  while (!follower_.CaughtUp(alerts, /*fresh=*/false) && Clock::now() < deadline && !stop_->load()) Follow(10);
+  if (book_.Find(alert_id) != nullptr) return book_.Find(alert_id);
+  while (!follower_.CaughtUp(alerts, /*fresh=*/true) && Clock::now() < deadline && !stop_->load()) Follow(10);
   return book_.Find(alert_id);
 }
 

@@ -2,6 +2,7 @@
 
 #include <signal.h>
 
+#include <cstdlib>
 #include <fstream>
 #include <sstream>
 #include <thread>
@@ -40,7 +41,8 @@ void WorkerFixture::TearDown() {
   for (auto& [id, w] : workers_) {
     w->Signal(SIGTERM);
     w->Wait(std::chrono::seconds(15));
-    if (HasFailure()) std::cerr << "---- worker " << id << " ----\n" << WorkerLog(id);
+    if (HasFailure() || std::getenv("WALGUARD_TEST_WORKER_LOGS") != nullptr)
+      std::cerr << "---- worker " << id << " ----\n" << WorkerLog(id);
   }
   workers_.clear();
 }
