@@ -6,7 +6,7 @@
 //     that cannot resolve its alert escalates (fix_did_not_resolve);
 //   - two workers in one group, one killed -9 before a fix or between the
 //     fix and its offset: every fix once, none lost, per-key order kept;
-//   - refused, skipped, requires_approval, expired, retried then dead-lettered;
+//   - refused, skipped, requires_approval, a quiet window, expired, retried then dead-lettered;
 //   - printed measurements: alert to applied fix, commands applied per second.
 #include <gtest/gtest.h>
 
@@ -342,6 +342,18 @@ TEST_F(WorkerTest, RequiresApprovalWaitsInApplyModeAndALateApprovalExpires) {
   ASSERT_OK(h_.RunCommand({"approve", "late-approval", "--by", "bob", "--brokers", h_.brokers()}, &out, &err));
   EXPECT_EQ(WaitOutcome("late-approval", {OutcomeStatus::kExpired}).status, OutcomeStatus::kExpired);
   EXPECT_EQ(Count("SELECT count(*) FROM walguard_worker.provider_checks"), 1);
+}
+
+TEST_F(WorkerTest, InAQuietWindowApplyWaitsForApproval) {
+  InsertStuckPayments(1);
+  PublishAlert("alert-1", 1, true);
+  StartWorker("w1", "[worker]\nquiet_windows = [\"* 00:00-23:59\"]\n" + Modes({"poll_payment_status"}, "apply"));
+  ASSERT_TRUE(WaitAssigned("w1"));
+  PollCommand("in-quiet-window", 1);
+  Outcome waiting = WaitOutcome("in-quiet-window", {OutcomeStatus::kAwaitingApproval, OutcomeStatus::kApplied});
+  EXPECT_EQ(waiting.status, OutcomeStatus::kAwaitingApproval);
+  EXPECT_EQ(waiting.reason, "quiet window");
+  EXPECT_EQ(Count("SELECT count(*) FROM walguard_worker.provider_checks"), 0);
 }
 
 TEST_F(WorkerTest, ATransientDatabaseErrorIsRetriedThenDeadLettered) {
