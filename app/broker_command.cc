@@ -48,7 +48,8 @@ int BrokerCommand(const BrokerCommandOptions& options, const Config& config, con
   EmbeddedBrokerOptions eo;
   eo.brokers = options.brokers;
   eo.partitions = options.partitions;
-  eo.topics = {config.kafka.alerts_topic, config.kafka.commands_topic, config.kafka.deadletter_topic};
+  eo.topics = {config.kafka.alerts_topic, config.kafka.commands_topic, config.kafka.deadletter_topic,
+               config.kafka.outcomes_topic, config.kafka.approvals_topic};
   Status s = broker.Start(eo);
   if (!s.ok()) {
     spdlog::error("broker: {}", s.ToString());

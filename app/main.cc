@@ -7,12 +7,14 @@
 
 #include <atomic>
 #include <cstdio>
+#include <cstdlib>
 #include <exception>
 
 #include "app/commands.h"
 #include "app/inspect_command.h"
 #include "app/replay_command.h"
 #include "app/state_command.h"
+#include "app/worker_command.h"
 #include "config/config.h"
 #include "ingest/conninfo.h"
 #include "util/lsn.h"
@@ -141,6 +143,68 @@ CLI::App* AddStateCommand(CLI::App* app, walguard::StateCommandOptions* options,
   return state;
 }
 
+// The flags of `walguard worker`, `approve` and `approvals` as CLI11 fills them.
+struct WorkerCli {
+  walguard::WorkerOptions worker;
+  std::string topic_prefix;
+  walguard::ApproveOptions approve;
+  bool json = false;
+  CLI::App* worker_app = nullptr;
+  CLI::App* approve_app = nullptr;
+  CLI::App* approvals_app = nullptr;
+  bool parsed() const { return worker_app->parsed() || approve_app->parsed() || approvals_app->parsed(); }
+};
+
+void AddWorkerCommands(CLI::App* app, WorkerCli* f, std::string* config_path, std::string* pg, std::string* brokers) {
+  CLI::App* worker = f->worker_app = app->add_subcommand(
+      "worker",
+      "Consume walguard.commands in a consumer group and apply the runbooks' SQL functions: per command type off, "
+      "dry_run (default), apply or approval ([worker.modes]); outcomes on walguard.outcomes (README, The corrective "
+      "worker). Exit 0 after SIGINT/SIGTERM, 1 for a bad configuration, 2 when a function is missing or Postgres or "
+      "Kafka is unreachable at start.");
+  worker->add_option("--config", *config_path, "TOML config file ([worker], [worker.modes], [worker.functions])")
+      ->check(CLI::ExistingFile);
+  worker->add_option("--pg", *pg, "Postgres conninfo of the walguard_worker role (no password here)");
+  worker->add_option("--brokers", *brokers, "Kafka bootstrap servers, overrides kafka.brokers");
+  worker->add_option("--group", f->worker.group, "consumer group (default walguard-worker)");
+  worker->add_option("--id", f->worker.id, "this worker's name in outcomes (default <host>-<pid>)");
+  worker->add_option("--topic-prefix", f->topic_prefix, "prefix of every topic name (e.g. staging.)");
+  CLI::App* approve = f->approve_app =
+      app->add_subcommand("approve", "Approve a command awaiting approval: publishes to walguard.approvals.");
+  approve->add_option("command_id", f->approve.command_id, "the command_id to approve")->required();
+  approve->add_option("--by", f->approve.by, "who approves (recorded in the outcome)")->required();
+  approve->add_option("--reason", f->approve.reason, "why");
+  CLI::App* approvals = f->approvals_app = app->add_subcommand(
+      "approvals", "List the commands awaiting approval with their dry-run reports (from walguard.outcomes).");
+  for (CLI::App* sub : {approve, approvals}) {
+    sub->add_option("--brokers", *brokers, "Kafka bootstrap servers")->required();
+    sub->add_option("--config", *config_path, "TOML config file (topic names, kafka.properties)")
+        ->check(CLI::ExistingFile);
+    sub->add_option("--topic-prefix", f->topic_prefix, "prefix of every topic name");
+  }
+  approvals->add_flag("--json", f->json, "one JSON object per command");
+}
+
+int WorkerCommands(WorkerCli f, walguard::Config config) {
+  if (!f.topic_prefix.empty()) {
+    walguard::KafkaConfig& k = config.kafka;
+    for (std::string* topic :
+         {&k.alerts_topic, &k.commands_topic, &k.deadletter_topic, &k.outcomes_topic, &k.approvals_topic}) {
+      *topic = f.topic_prefix + *topic;
+    }
+  }
+  if (f.worker_app->parsed()) {
+    if (const char* crash = std::getenv("WALGUARD_WORKER_CRASH_AT")) f.worker.crash_at = crash;
+    return walguard::WorkerCommand(config, f.worker, &g_stop);
+  }
+  if (f.approve_app->parsed()) return walguard::ApproveCommand(f.approve, config);
+  return walguard::ApprovalsCommand(config, f.json, stdout);
+}
+
+constexpr char kPasswordOnCommandLine[] =
+    "--pg must not carry a password (the command line is visible to every user); "
+    "use PGPASSWORD, a passfile (~/.pgpass) or postgres.conninfo in the config file";
+
 // `walguard replay`, `inspect` and `state`: flags that need parsing, then the command.
 int ForensicsCommand(ForensicsFlags f, bool inspect, bool state, const walguard::Config& config) {
   if (state) return walguard::StateCommand(f.state, config, stdout, stderr);
@@ -170,7 +234,6 @@ int ForensicsCommand(ForensicsFlags f, bool inspect, bool state, const walguard:
 }
 
 int Main(int argc, char** argv) {
-  using walguard::Config;
   CLI::App app{
       "walguard: reads the Postgres WAL through logical replication (wal2json), keeps incremental state in "
       "RocksDB, and publishes alerts and corrective commands to Kafka the moment a commit breaks a "
@@ -178,7 +241,7 @@ int Main(int argc, char** argv) {
   app.require_subcommand(1);
   app.set_version_flag("--version", "walguard 0.1.0");
 
-  Config config;
+  walguard::Config config;
   std::string config_path, pg, brokers, slot, state_dir, sink, jsonl_path, log_level;
   bool resnapshot = false;
   CLI::App* run =
@@ -209,6 +272,8 @@ int Main(int argc, char** argv) {
   CLI::App* replay = AddReplayCommand(&app, &forensics, &config_path);
   CLI::App* inspect = AddInspectCommand(&app, &forensics, &config_path);
   CLI::App* state = AddStateCommand(&app, &forensics.state, &config_path);
+  WorkerCli worker_cli;
+  AddWorkerCommands(&app, &worker_cli, &config_path, &pg, &brokers);
   // A bad command line exits 1, like every other error (CLI11_PARSE would
   // return CLI11's own codes: 105, 106, 109, ...); --help and --version exit 0.
   try {
@@ -238,16 +303,12 @@ int Main(int argc, char** argv) {
   SetupLogging(config.log_level);
   InstallSignalHandlers();
   if (*replay || *inspect || *state) return ForensicsCommand(forensics, inspect->parsed(), state->parsed(), config);
-
-  if (*run) {
-    if (!pg.empty() && HasPassword(pg)) {
-      spdlog::error(
-          "--pg must not carry a password (the command line is visible to every user); "
-          "use PGPASSWORD, a passfile (~/.pgpass) or postgres.conninfo in the config file");
-      return 1;
-    }
-    return walguard::RunCommand(config, resnapshot, &g_stop);
+  if ((*run || worker_cli.worker_app->parsed()) && !pg.empty() && HasPassword(pg)) {
+    spdlog::error(kPasswordOnCommandLine);
+    return 1;
   }
+  if (worker_cli.parsed()) return WorkerCommands(worker_cli, config);
+  if (*run) return walguard::RunCommand(config, resnapshot, &g_stop);
   return walguard::BrokerCommand(broker_options, config, &g_stop);
 }
 

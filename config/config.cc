@@ -72,6 +72,8 @@ Status ReadKafka(TableReader* root, KafkaConfig* kafka) {
   WG_RETURN_IF_ERROR(r.Read("alerts_topic", &kafka->alerts_topic));
   WG_RETURN_IF_ERROR(r.Read("commands_topic", &kafka->commands_topic));
   WG_RETURN_IF_ERROR(r.Read("deadletter_topic", &kafka->deadletter_topic));
+  WG_RETURN_IF_ERROR(r.Read("outcomes_topic", &kafka->outcomes_topic));
+  WG_RETURN_IF_ERROR(r.Read("approvals_topic", &kafka->approvals_topic));
   if (const toml::table* props = r.Child("properties")) {
     for (const auto& [k, v] : *props) {
       std::optional<std::string> s = v.value<std::string>();
@@ -124,6 +126,44 @@ Status ValidateArchive(const ArchiveConfig& a) {
   return Status::OK();
 }
 
+// A table of strings, e.g. [worker.modes]: every value must be a string.
+Status ReadStringMap(const toml::table* table, const std::string& name, std::map<std::string, std::string>* out) {
+  if (table == nullptr) return Status::OK();
+  for (const auto& [k, v] : *table) {
+    std::optional<std::string> s = v.value<std::string>();
+    if (!s) return Status::InvalidArgument("config: " + name + "." + std::string(k.str()) + " must be a string");
+    (*out)[std::string(k.str())] = *s;
+  }
+  return Status::OK();
+}
+
+Status ReadWorker(TableReader* root, WorkerConfig* w) {
+  TableReader r(root->Child("worker"), "worker");
+  WG_RETURN_IF_ERROR(ReadStringMap(r.Child("modes"), "worker.modes", &w->modes));
+  WG_RETURN_IF_ERROR(ReadStringMap(r.Child("functions"), "worker.functions", &w->functions));
+  WG_RETURN_IF_ERROR(r.ReadInt("max_attempts", &w->max_attempts));
+  WG_RETURN_IF_ERROR(r.ReadInt("retry_backoff_ms", &w->retry_backoff_ms));
+  WG_RETURN_IF_ERROR(r.Read("approval_ttl_s", &w->approval_ttl_s));
+  WG_RETURN_IF_ERROR(r.Read("escalate_after_s", &w->escalate_after_s));
+  WG_RETURN_IF_ERROR(r.ReadInt("alert_wait_ms", &w->alert_wait_ms));
+  WG_RETURN_IF_ERROR(r.Read("timezone", &w->timezone));
+  if (const toml::table* parent = root->Child("worker"); parent != nullptr) {
+    if (const toml::node* node = parent->get("quiet_windows")) {
+      const toml::array* list = node->as_array();
+      if (list == nullptr) return Status::InvalidArgument("config: worker.quiet_windows must be an array of strings");
+      w->quiet_windows.clear();
+      for (const toml::node& item : *list) {
+        std::optional<std::string> s = item.value<std::string>();
+        if (!s) return Status::InvalidArgument("config: worker.quiet_windows must be an array of strings");
+        w->quiet_windows.push_back(*s);
+      }
+    }
+  }
+  (void)r.Child("quiet_windows");  // read above, as an array
+  WG_RETURN_IF_ERROR(r.CheckUnknown());
+  return ValidateWorker(*w);
+}
+
 // [rules.<section>] from the threshold table (config/thresholds.h).
 Status ReadRules(TableReader* root, Thresholds* t) {
   TableReader rules(root->Child("rules"), "rules");
@@ -165,8 +205,42 @@ Status LoadConfigFile(const std::string& path, Config* config) {
   WG_RETURN_IF_ERROR(ReadPostgres(&root, &config->postgres));
   WG_RETURN_IF_ERROR(ReadKafka(&root, &config->kafka));
   WG_RETURN_IF_ERROR(ReadArchive(&root, &config->archive));
+  WG_RETURN_IF_ERROR(ReadWorker(&root, &config->worker));
   WG_RETURN_IF_ERROR(ReadRules(&root, &config->thresholds));
   return root.CheckUnknown();
+}
+
+Status ValidateWorker(const WorkerConfig& w) {
+  for (const auto& [type, mode] : w.modes) {
+    if (mode != "off" && mode != "dry_run" && mode != "apply" && mode != "approval") {
+      std::string msg = "config: worker.modes." + type;
+      msg.append(" must be off, dry_run, apply or approval, not \"").append(mode).append("\"");
+      return Status::InvalidArgument(msg);
+    }
+  }
+  for (const auto& [type, sql] : w.functions) {
+    if (sql.find("$dry_run") == std::string::npos) {
+      return Status::InvalidArgument("config: worker.functions." + type +
+                                     " must pass $dry_run to the function (the worker always runs a dry run first)");
+    }
+  }
+  if (w.max_attempts < 1 || w.max_attempts > 100) {
+    return Status::InvalidArgument("config: worker.max_attempts must be between 1 and 100");
+  }
+  if (w.retry_backoff_ms < 1 || w.retry_backoff_ms > 60'000) {
+    return Status::InvalidArgument("config: worker.retry_backoff_ms must be between 1 and 60000");
+  }
+  constexpr int64_t kWeek = int64_t{7} * 24 * 3600;
+  if (w.approval_ttl_s < 1 || w.approval_ttl_s > kWeek) {
+    return Status::InvalidArgument("config: worker.approval_ttl_s must be between 1 and " + std::to_string(kWeek));
+  }
+  if (w.escalate_after_s < 1 || w.escalate_after_s > kWeek) {
+    return Status::InvalidArgument("config: worker.escalate_after_s must be between 1 and " + std::to_string(kWeek));
+  }
+  if (w.alert_wait_ms < 0 || w.alert_wait_ms > 600'000) {
+    return Status::InvalidArgument("config: worker.alert_wait_ms must be between 0 and 600000");
+  }
+  return Status::OK();
 }
 
 Status ValidateForRun(const Config& config) {

@@ -8,6 +8,7 @@
 #include <cstdint>
 #include <map>
 #include <string>
+#include <vector>
 
 #include "config/thresholds.h"
 #include "util/status.h"
@@ -33,6 +34,9 @@ struct KafkaConfig {
   std::string alerts_topic = "walguard.alerts";
   std::string commands_topic = "walguard.commands";
   std::string deadletter_topic = "walguard.deadletter";
+  // The corrective worker's topics (CONTRACT.md section 7).
+  std::string outcomes_topic = "walguard.outcomes";
+  std::string approvals_topic = "walguard.approvals";
   // Passed to librdkafka verbatim (security.protocol, sasl.*, ssl.*, ...).
   std::map<std::string, std::string> properties;
 };
@@ -56,10 +60,34 @@ struct ArchiveConfig {
   int64_t checkpoint_interval_s = int64_t{24} * 3600;
 };
 
+// The corrective worker (`walguard worker`, CONTRACT.md section 7; worker/).
+struct WorkerConfig {
+  // Command type -> off | dry_run | apply | approval. A type not named runs
+  // in dry_run. Type names are checked by the worker, which knows them.
+  std::map<std::string, std::string> modes;
+  // Command type -> the SQL it runs, with named arguments ($event_id,
+  // $dry_run, ...) bound as parameters. A type not named runs the shipped
+  // function of sql/runbook/install.sql.
+  std::map<std::string, std::string> functions;
+  // Attempts of a command whose failure is transient (lost connection,
+  // serialization failure, deadlock) before it is dead-lettered.
+  int max_attempts = 5;
+  int retry_backoff_ms = 200;  // the first retry's wait; doubles, capped at 10 s
+  int64_t approval_ttl_s = 3600;
+  // fix_did_not_resolve fires when the alert still fires this long after its fix.
+  int64_t escalate_after_s = 300;
+  // How long a command waits for its causing alert to reach the worker.
+  int alert_wait_ms = 10'000;
+  // "Fri 18:00-23:59", "Mon-Fri 09:00-17:00", "* 00:00-06:00": apply acts as approval inside.
+  std::vector<std::string> quiet_windows;
+  std::string timezone = "UTC";  // of quiet_windows: UTC, +HH:MM, or an IANA name
+};
+
 struct Config {
   PostgresConfig postgres;
   KafkaConfig kafka;
   ArchiveConfig archive;
+  WorkerConfig worker;
   // "kafka" or "jsonl"; jsonl writes to jsonl_path ("-" = stdout) instead of Kafka.
   std::string sink = "kafka";
   std::string jsonl_path = "-";
@@ -82,5 +110,9 @@ Status LoadConfigFile(const std::string& path, Config* config);
 
 // Checks the settings that `walguard run` needs.
 Status ValidateForRun(const Config& config);
+
+// Checks [worker]'s values (modes spelled right, bounds); the worker checks
+// the type names against the types it knows.
+Status ValidateWorker(const WorkerConfig& worker);
 
 }  // namespace walguard
