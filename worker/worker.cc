@@ -350,18 +350,34 @@ void Worker::HandleCommand(const KafkaRecord& rec) {
 
 void Worker::ProcessApprovals() {
   // By id, not by iterator: applying follows the topics, which edits pending_.
+  // A command nobody approves expires too: an approval is a person's
+  // judgement of the dry run they read, which goes stale with the data.
+  const Micros ttl = config_.worker.approval_ttl_s * kMicrosPerSecond;
+  const Micros now = WallClockNow();
   std::vector<std::string> ready;
   for (const auto& [id, p] : pending_) {
-    if (approvals_.count(id) != 0) ready.push_back(id);
+    if (approvals_.count(id) != 0 || now - p.since > ttl) ready.push_back(id);
   }
   for (const std::string& id : ready) {
     auto it = pending_.find(id);
     if (it == pending_.end()) continue;
     const Pending p = it->second;
-    const Approval approval = approvals_[id];
     const Command& c = p.command;
     Outcome o;
-    if (approval.at - p.since > config_.worker.approval_ttl_s * kMicrosPerSecond) {
+    auto approved = approvals_.find(id);
+    if (approved == approvals_.end()) {
+      o = NewOutcome(c, OutcomeStatus::kExpired);
+      o.report_json = p.report_json;
+      o.reason = "no approval within approval_ttl_s " + std::to_string(config_.worker.approval_ttl_s) +
+                 " s of awaiting_approval (" + FormatTimestamp(p.since) + ")";
+      o.at = now;
+      if (!Publish(config_.kafka.outcomes_topic, p.key, OutcomeJson(o))) return;
+      spdlog::info("worker {}: {} {} -> expired ({})", id_, c.type, c.command_id, o.reason);
+      pending_.erase(id);
+      continue;
+    }
+    const Approval approval = approved->second;
+    if (approval.at - p.since > ttl) {
       o = NewOutcome(c, OutcomeStatus::kExpired);
       o.report_json = p.report_json;
       o.reason = "approved by " + approval.by + " " + std::to_string((approval.at - p.since) / kMicrosPerSecond) +
