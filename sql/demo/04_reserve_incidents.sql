@@ -16,6 +16,9 @@ INSERT INTO reserve.reservations (id, booking_intent_id, unit_id, check_in, chec
 COMMIT;
 
 -- P1 Payment succeeded but no reservation: the webhook finalize step failed 10 minutes ago.
+INSERT INTO reserve.booking_intents (id, unit_id, check_in, check_out, status) VALUES
+ ('b0000000-0000-4000-8000-000000000001', 'a0000000-0000-4000-8000-0000000000c3', '2027-03-10', '2027-03-12', 'pending'),
+ ('b0000000-0000-4000-8000-000000000002', 'a0000000-0000-4000-8000-0000000000c2', '2027-02-01', '2027-02-05', 'pending');
 INSERT INTO reserve.payments (id, booking_intent_id, provider, method, status, amount, created_at, succeeded_at)
 VALUES ('9e000000-0000-4000-8000-000000000001', 'b0000000-0000-4000-8000-000000000001', 'stripe', 'card',
         'succeeded', 890.00, now() - interval '12 minutes', now() - interval '10 minutes');

@@ -1,4 +1,5 @@
--- The runbook's fixes for the Reserve Connect incidents.
+-- The Reserve Connect fixes no command can decide, applied by hand as runbook 002 says.
+-- (The worker applies finalize_reservation and, once approved, refund_duplicate_charge.)
 -- Ledger: insert the missing balancing entry (runbook: "Insert balancing entry").
 INSERT INTO reserve.ledger_entries (transaction_id, entry_type, account, direction, amount, description)
 VALUES ('1ed00000-0000-4000-8000-000000000001', 'correction', 'commission', 'credit', 185.18, 'Manual correction for imbalance');
@@ -12,11 +13,3 @@ UPDATE reserve.availability_calendar ac SET bookings_count = (
     AND ac.date >= r.check_in AND ac.date < r.check_out)
 WHERE ac.unit_id = 'a0000000-0000-4000-8000-0000000000c1';
 COMMIT;
-
--- Payment without reservation: finalize_reservation creates it.
-INSERT INTO reserve.reservations (booking_intent_id, unit_id, check_in, check_out, status, payment_status)
-VALUES ('b0000000-0000-4000-8000-000000000001', 'a0000000-0000-4000-8000-0000000000c3', '2027-03-10', '2027-03-12',
-        'host_commit_pending', 'paid');
-
--- Double charge: refund the duplicate (after approval).
-UPDATE reserve.payments SET status = 'refunded' WHERE id = '9e000000-0000-4000-8000-00000000000b';
