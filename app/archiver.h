@@ -10,7 +10,8 @@
 // A seal writes the segment (durable, renamed into place), then deletes the
 // records it holds from the buffer. A crash between the two leaves them in
 // both: Open deletes buffered records a segment already holds, so none is
-// archived twice. Retention runs after each seal.
+// archived twice. Retention runs after each seal. A full disk pauses sealing
+// (app/disk_wait.h) until there is room.
 #pragma once
 
 #include <cstdint>
@@ -70,7 +71,12 @@ class Archiver {
   // so a call finds at most a few segments' worth.
   static constexpr int kMaxSealsPerCall = 1024;
 
+  // The longest pause of sealing while the disk is full.
+  static constexpr int kMaxPauseMs = 30'000;
+
   void Append(Lsn lsn, Micros time, StateBatch* batch);
+  Status ResumeThenSeal(Micros now, bool all);
+  Status PauseIfOutOfSpace(Status s, Micros now);
   Status Reconcile();
   Status SealWhile(Micros now, bool all);
   Status SealOne(Micros now);
@@ -80,6 +86,8 @@ class Archiver {
   std::string scratch_;        // the encoding being recorded, reused
   Micros snapshot_clock_ = 0;  // the time of a snapshot's rows and end
   Micros buffered_since_ = 0;  // local time the buffer last became non-empty; 0: empty
+  Micros paused_until_ = 0;    // a full disk: no seal before this local time; 0: not paused
+  int pause_ms_ = 0;
 };
 
 }  // namespace walguard

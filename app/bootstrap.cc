@@ -2,6 +2,7 @@
 
 #include <spdlog/spdlog.h>
 
+#include "app/disk_wait.h"
 #include "ingest/snapshot.h"
 #include "processors/alerts.h"
 #include "processors/monitored_tables.h"
@@ -86,15 +87,22 @@ Status Bootstrap(const BootstrapParts& parts, std::vector<OutboxEntry>* appended
 Status BootstrapWithRetry(const BootstrapParts& parts, Backoff* backoff, const std::function<Status()>& reconnect) {
   std::vector<OutboxEntry> appended;
   Status s = Bootstrap(parts, &appended);
-  while (s.IsUnavailable() && !backoff->stopped()) {
-    spdlog::warn("bootstrap: {}; starting over in {} ms", s.ToString(), backoff->next_ms());
+  while ((s.IsUnavailable() || IsOutOfSpace(s)) && !backoff->stopped()) {
+    // A full disk during the snapshot: it starts over once there is room.
+    const bool no_space = IsOutOfSpace(s);
+    if (no_space) {
+      LogWaitingForSpace("write the snapshot", parts.config.state_dir, SpaceNeeded(0), s, backoff->next_ms());
+    } else {
+      spdlog::warn("bootstrap: {}; starting over in {} ms", s.ToString(), backoff->next_ms());
+    }
     parts.repl->Close();
     // Entries the cut snapshot's chunks committed (dead letters) are in the
     // outbox, which the wipe keeps: deliver them like any other.
     WG_RETURN_IF_ERROR(parts.outlet->Publish(std::move(appended)));
     appended.clear();
     backoff->Sleep();
-    s = reconnect();
+    s = no_space ? parts.store->RecoverFromWriteError() : Status::OK();
+    if (s.ok()) s = reconnect();
     if (s.ok()) s = Bootstrap(parts, &appended);
   }
   return s;

@@ -181,6 +181,7 @@ int Main(int argc, char** argv) {
   Config config;
   std::string config_path, pg, brokers, slot, state_dir, sink, jsonl_path, log_level;
   bool resnapshot = false;
+  bool verify = false;
   CLI::App* run =
       app.add_subcommand("run", "Stream from Postgres and publish alerts and commands until SIGINT/SIGTERM.");
   run->add_option("--config", config_path, "TOML config file (see config/walguard.example.toml)")
@@ -194,7 +195,13 @@ int Main(int argc, char** argv) {
   run->add_option("--sink", sink, "kafka (default) or jsonl");
   run->add_option("--jsonl-path", jsonl_path, "file for the jsonl sink, - for stdout (default -)");
   run->add_option("--log-level", log_level, "trace, debug, info (default), warn, error");
-  run->add_flag("--resnapshot", resnapshot, "discard local state, recreate the slot and take a fresh snapshot");
+  auto* resnapshot_flag = run->add_flag(
+      "--resnapshot", resnapshot,
+      "discard local state, recreate the slot and take a fresh snapshot; a damaged state is moved aside into "
+      "<state-dir>/damaged-<UTC time>/ first, and the firing alerts continue under their ids");
+  run->add_flag("--verify", verify,
+                "read every checksum of the state and exit without streaming: 0 when whole, 2 when damaged")
+      ->excludes(resnapshot_flag);
 
   walguard::BrokerCommandOptions broker_options;
   CLI::App* broker = app.add_subcommand(
@@ -246,6 +253,7 @@ int Main(int argc, char** argv) {
           "use PGPASSWORD, a passfile (~/.pgpass) or postgres.conninfo in the config file");
       return 1;
     }
+    if (verify) return walguard::VerifyStateCommand(config, &g_stop);
     return walguard::RunCommand(config, resnapshot, &g_stop);
   }
   return walguard::BrokerCommand(broker_options, config, &g_stop);

@@ -340,18 +340,29 @@ Status StateStore::ReadOutbox(uint64_t after_seq, size_t limit, std::vector<Outb
 
 Status StateStore::DeleteOutbox(const std::vector<uint64_t>& seqs) {
   WG_RETURN_IF_ERROR(RefuseIfReadOnly("outbox delete"));
-  if (seqs.empty()) return Status::OK();
+  // Deletes a full disk refused earlier are retried with these.
+  std::vector<uint64_t> all = std::move(deferred_outbox_deletes_);
+  deferred_outbox_deletes_.clear();
+  all.insert(all.end(), seqs.begin(), seqs.end());
+  if (all.empty()) return Status::OK();
   rocksdb::WriteBatch batch;
   uint64_t present = 0;
   std::string ignored;
-  for (uint64_t seq : seqs) {
+  for (uint64_t seq : all) {
     std::string key = OutboxKey(seq);
     // A seq may be reported twice (a redelivery): count only what is there.
     if (!db_->Get(rocksdb::ReadOptions(), key, &ignored).ok()) continue;
     batch.Delete(key);
     ++present;
   }
-  WG_RETURN_IF_ERROR(FromRocks(db_->Write(rocksdb::WriteOptions(), &batch), "outbox delete"));
+  Status s = FromRocks(db_->Write(rocksdb::WriteOptions(), &batch), "outbox delete");
+  if (s.IsNoSpace()) {
+    // Delivered messages wait in the outbox until there is room: at worst
+    // they are delivered again after a restart, which consumers dedupe.
+    deferred_outbox_deletes_ = std::move(all);
+    return Status::OK();
+  }
+  WG_RETURN_IF_ERROR(s);
   outbox_count_ -= std::min<uint64_t>(outbox_count_, present);
   return Status::OK();
 }

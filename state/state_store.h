@@ -71,6 +71,10 @@ struct StateOpenOptions {
   VerifyOnOpen verify = VerifyOnOpen::kAlways;
 };
 
+// The memtable size: what a flush may need on disk beyond the batch being
+// committed, for the estimate of the space a full disk must free.
+inline constexpr uint64_t kStateWriteBufferBytes = uint64_t{32} << 20;
+
 // What a read-only look at a state directory found (StateStore::Probe).
 struct StateProbe {
   bool has_database = false;
@@ -137,9 +141,9 @@ class StateStore {
   // What is read before a damaged block stops the scan is kept in *firing.
   static Status ReadFiringReadOnly(const std::string& dir, std::vector<FiringAlert>* firing);
 
-  // After a commit failed with NoSpace: brings the database out of RocksDB's
-  // background-error state (DB::Resume, else a reopen) once space is back.
-  // NoSpace while there is still none.
+  // After a write failed with NoSpace: brings the database out of RocksDB's
+  // background-error state (DB::Resume) once space is back. NoSpace while
+  // there is still none.
   Status RecoverFromWriteError();
 
   // Opens the database in `dir` for reading only, also while a walguard holds
@@ -167,7 +171,8 @@ class StateStore {
 
   // Outbox entries in seq order, starting after `after_seq`, at most `limit`.
   Status ReadOutbox(uint64_t after_seq, size_t limit, std::vector<OutboxEntry>* out);
-  // Removes delivered entries (not synced: losing this only means a redelivery).
+  // Removes delivered entries (not synced: losing this only means a
+  // redelivery). On a full disk they are kept and removed with the next call.
   Status DeleteOutbox(const std::vector<uint64_t>& seqs);
   uint64_t outbox_count() const { return outbox_count_; }
 
@@ -219,6 +224,7 @@ class StateStore {
   // The firing set changed (or was wiped) since the handover file was written.
   bool handover_file_stale_ = false;
   Micros verify_micros_ = 0;
+  std::vector<uint64_t> deferred_outbox_deletes_;
   uint64_t next_seq_ = 1;
   uint64_t outbox_count_ = 0;
   uint64_t next_archive_seq_ = 1;

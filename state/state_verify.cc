@@ -14,7 +14,6 @@
 
 #include "core/key_layout.h"
 #include "state/handover_file.h"
-#include "state/info_log.h"
 #include "state/state_batch_impl.h"
 #include "state/state_dir.h"
 #include "state/state_store.h"
@@ -48,10 +47,10 @@ std::string DescribeDamage(const rocksdb::Status& s) {
     what = "a file of the database is missing";
   } else if (Contains(text, "checksum") || Contains(text, "Checksum")) {
     what = "a block's checksum does not match its bytes";
-  } else if (Contains(text, "MANIFEST") || Contains(text, "VersionEdit")) {
-    what = "its MANIFEST is unreadable";
   } else if (Contains(text, "size mismatch") || Contains(text, "truncated") || Contains(text, "too short")) {
     what = "a table file is truncated";
+  } else if (Contains(text, "MANIFEST") || Contains(text, "VersionEdit")) {
+    what = "its MANIFEST is unreadable";
   } else {
     what = "RocksDB cannot read it";
   }
@@ -77,8 +76,8 @@ rocksdb::Options StateDbOptions() {
   options.IncreaseParallelism(2);
   // 32 MB memtables: state is small and hot; a smaller skiplist keeps
   // lookups and resident memory down.
-  options.OptimizeLevelStyleCompaction(32 << 20);
-  options.write_buffer_size = 32 << 20;
+  options.OptimizeLevelStyleCompaction(kStateWriteBufferBytes);
+  options.write_buffer_size = kStateWriteBufferBytes;
   // Most lookups are for keys that do not exist yet (a new row's image, a
   // fingerprint that is not firing): a memtable bloom filter answers those
   // without walking the skiplist, and table bloom filters do it on disk.
@@ -207,20 +206,9 @@ Status StateStore::ReadFiringReadOnly(const std::string& dir, std::vector<Firing
 
 Status StateStore::RecoverFromWriteError() {
   WG_RETURN_IF_ERROR(RefuseIfReadOnly("recover"));
-  if (db_ != nullptr) {
-    // Clears RocksDB's background error once the write that failed can be
-    // made again; OK at once when there is none.
-    if (db_->Resume().ok()) return Status::OK();
-    db_.reset();  // closes it: the reopen below starts a new WAL
-  }
-  rocksdb::Options options = StateDbOptions();
-  options.info_log = NewStateInfoLog(dir_);
-  options.create_if_missing = false;
-  rocksdb::DB* db = nullptr;
-  rocksdb::Status s = rocksdb::DB::Open(options, dir_, &db);
-  if (!s.ok()) return OpenFailure(dir_, s);
-  db_.reset(db);
-  return Status::OK();
+  // Clears RocksDB's background error (flushing what the failed write left
+  // in memory) once there is room again; OK at once when there is none.
+  return FromRocks(db_->Resume(), "resume the state after a write error");
 }
 
 }  // namespace walguard

@@ -57,9 +57,11 @@ inline std::string StateDamageWords(StateDamage d) {
     case StateDamage::kSstBytesOverwritten:
       return "checksum";
     case StateDamage::kSstTruncated:
+      return "a table file is truncated";
     case StateDamage::kSstDeleted:
+      return "a file of the database is missing";
     case StateDamage::kManifestGarbage:
-      return "is damaged";
+      return "its MANIFEST is unreadable";
     case StateDamage::kCurrentDeleted:
       return "CURRENT";
     case StateDamage::kFutureFormat:
