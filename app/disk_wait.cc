@@ -5,7 +5,6 @@
 #include <algorithm>
 
 #include "state/state_dir.h"
-#include "state/state_store.h"
 
 namespace walguard {
 
@@ -21,8 +20,8 @@ bool IsOutOfSpace(const Status& s) {
   return m.find("No space left") != std::string::npos || m.find("Disk quota exceeded") != std::string::npos;
 }
 
-uint64_t SpaceNeeded(uint64_t pending_bytes) {
-  return pending_bytes + kStateWriteBufferBytes;
+uint64_t SpaceNeeded(uint64_t pending_bytes, uint64_t unflushed_bytes) {
+  return pending_bytes + unflushed_bytes;
 }
 
 void LogWaitingForSpace(std::string_view what, const std::string& dir, uint64_t needed, const Status& cause,

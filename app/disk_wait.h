@@ -29,9 +29,10 @@ namespace walguard {
 // files report errno text).
 bool IsOutOfSpace(const Status& s);
 
-// The room a write of `pending_bytes` needs: the bytes themselves plus a
-// memtable flush (kStateWriteBufferBytes) that may come with them.
-uint64_t SpaceNeeded(uint64_t pending_bytes);
+// The room a write of `pending_bytes` needs: the bytes themselves plus the
+// flush of what the state holds in memory (`unflushed_bytes`), which the
+// recovery from the failed write makes first.
+uint64_t SpaceNeeded(uint64_t pending_bytes, uint64_t unflushed_bytes);
 
 // The error line of a wait: what could not be written, the filesystem it is
 // on with its free bytes, how much is needed, when the next try is.

@@ -50,7 +50,8 @@ Status GroupCommitter::WaitForSpace(const Checkpoint& next, uint64_t pending_byt
   const Micros since = WallClockNow();
   Status s = std::move(failed);
   while (IsOutOfSpace(s) && !backoff.stopped()) {
-    LogWaitingForSpace("commit the state", disk_wait_.dir, SpaceNeeded(pending_bytes), s, backoff.next_ms());
+    LogWaitingForSpace("commit the state", disk_wait_.dir, SpaceNeeded(pending_bytes, store_->UnflushedBytes()), s,
+                       backoff.next_ms());
     if (disk_wait_.keep_alive) disk_wait_.keep_alive();
     backoff.Sleep();
     s = store_->RecoverFromWriteError();

@@ -295,6 +295,7 @@ std::unique_ptr<StateBatch> StateStore::NewBatch() {
 Status StateStore::Commit(StateBatch* batch, bool sync) {
   StateBatch::Impl& b = *batch->impl_;
   WG_RETURN_IF_ERROR(RefuseIfReadOnly("commit"));
+  WG_RETURN_IF_ERROR(RefuseIfClosed());
   if (b.has_checkpoint) b.batch.Put(std::string(kCheckpointKey), EncodeCheckpoint(b.checkpoint, next_seq_));
   WG_RETURN_IF_ERROR(StageArchiveCounter(&b));
   rocksdb::WriteOptions wo;
@@ -321,10 +322,12 @@ Status StateStore::Commit(StateBatch* batch, bool sync) {
 
 Status StateStore::SyncWal() {
   WG_RETURN_IF_ERROR(RefuseIfReadOnly("sync"));
+  WG_RETURN_IF_ERROR(RefuseIfClosed());
   return FromRocks(db_->FlushWAL(/*sync=*/true), "state sync");
 }
 
 Status StateStore::ReadOutbox(uint64_t after_seq, size_t limit, std::vector<OutboxEntry>* out) {
+  WG_RETURN_IF_ERROR(RefuseIfClosed());
   std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(rocksdb::ReadOptions()));
   for (it->Seek(OutboxKey(after_seq + 1)); it->Valid() && out->size() < limit; it->Next()) {
     std::string_view key(it->key().data(), it->key().size());
@@ -345,6 +348,10 @@ Status StateStore::DeleteOutbox(const std::vector<uint64_t>& seqs) {
   deferred_outbox_deletes_.clear();
   all.insert(all.end(), seqs.begin(), seqs.end());
   if (all.empty()) return Status::OK();
+  if (db_ == nullptr) {  // closed until there is room: deleted after the reopen
+    deferred_outbox_deletes_ = std::move(all);
+    return Status::OK();
+  }
   rocksdb::WriteBatch batch;
   uint64_t present = 0;
   std::string ignored;

@@ -71,8 +71,7 @@ struct StateOpenOptions {
   VerifyOnOpen verify = VerifyOnOpen::kAlways;
 };
 
-// The memtable size: what a flush may need on disk beyond the batch being
-// committed, for the estimate of the space a full disk must free.
+// The memtable size.
 inline constexpr uint64_t kStateWriteBufferBytes = uint64_t{32} << 20;
 
 // What a read-only look at a state directory found (StateStore::Probe).
@@ -142,9 +141,12 @@ class StateStore {
   static Status ReadFiringReadOnly(const std::string& dir, std::vector<FiringAlert>* firing);
 
   // After a write failed with NoSpace: brings the database out of RocksDB's
-  // background-error state (DB::Resume) once space is back. NoSpace while
-  // there is still none.
+  // background-error state once space is back (DB::Resume, else a close and
+  // reopen). NoSpace while there is still none; between a close and a
+  // successful reopen every writer returns NoSpace.
   Status RecoverFromWriteError();
+  // The bytes in memory that a flush writes to disk (the memtables).
+  uint64_t UnflushedBytes() const;
 
   // Opens the database in `dir` for reading only, also while a walguard holds
   // it open (`walguard state`): a RocksDB secondary instance, which takes no
@@ -218,6 +220,8 @@ class StateStore {
   Status LoadCounters();
   // InvalidArgument naming `what` on a read-only store.
   Status RefuseIfReadOnly(std::string_view what) const;
+  // NoSpace while closed by RecoverFromWriteError, waiting to reopen.
+  Status RefuseIfClosed() const;
 
   std::unique_ptr<rocksdb::DB> db_;
   std::string dir_;

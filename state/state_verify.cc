@@ -14,6 +14,7 @@
 
 #include "core/key_layout.h"
 #include "state/handover_file.h"
+#include "state/info_log.h"
 #include "state/state_batch_impl.h"
 #include "state/state_dir.h"
 #include "state/state_store.h"
@@ -24,6 +25,8 @@ namespace walguard {
 namespace {
 
 constexpr Micros kVerifyInterval = 24 * 3600 * kMicrosPerSecond;
+// Beyond the memtables' flush, what a reopen writes (MANIFEST, OPTIONS, a new log).
+constexpr uint64_t kReopenHeadroomBytes = uint64_t{1} << 20;
 // Beside the database: the local time (micros) of the last verification that passed.
 constexpr std::string_view kVerifiedMarker = "verified-at";
 
@@ -90,6 +93,10 @@ rocksdb::Options StateDbOptions() {
   // Every file the MANIFEST names must be there, whole, and every block read
   // checked: a damaged state is refused at open, not found hours later.
   options.paranoid_checks = true;
+  // A full disk is waited out by the caller, which calls DB::Resume once
+  // there is room (RecoverFromWriteError); RocksDB's own retry loop for it
+  // would hold every manual Resume off with Busy.
+  options.max_bgerror_resume_count = 0;
   return options;
 }
 
@@ -206,9 +213,47 @@ Status StateStore::ReadFiringReadOnly(const std::string& dir, std::vector<Firing
 
 Status StateStore::RecoverFromWriteError() {
   WG_RETURN_IF_ERROR(RefuseIfReadOnly("recover"));
-  // Clears RocksDB's background error (flushing what the failed write left
-  // in memory) once there is room again; OK at once when there is none.
-  return FromRocks(db_->Resume(), "resume the state after a write error");
+  if (db_ != nullptr) {
+    // Clears RocksDB's background error (flushing what the failed write left
+    // in memory) once there is room again; OK at once when there is none.
+    rocksdb::Status s = db_->Resume();
+    if (s.ok()) return Status::OK();
+    // Busy: RocksDB's own recovery holds it, and that one waits for room for
+    // its largest possible flush (every write buffer), which a small
+    // filesystem never has. Closing cancels it; the reopen below replays
+    // the log instead.
+    if (!s.IsBusy() && !IsOutOfSpace(s)) return FromRocks(s, "resume the state after a write error");
+  }
+  DiskSpace space;
+  WG_RETURN_IF_ERROR(MeasureDiskSpace(dir_, &space));
+  const uint64_t needed = (db_ != nullptr ? UnflushedBytes() : 0) + kReopenHeadroomBytes;
+  if (space.free_bytes < needed) {
+    return Status::NoSpace("the state needs " + FormatBytes(needed) + " to reopen; " + FormatBytes(space.free_bytes) +
+                           " free");
+  }
+  db_.reset();
+  rocksdb::Options options = StateDbOptions();
+  options.info_log = NewStateInfoLog(dir_);
+  options.create_if_missing = false;
+  rocksdb::DB* db = nullptr;
+  rocksdb::Status s = rocksdb::DB::Open(options, dir_, &db);
+  // Failed, the store stays closed (every writer says NoSpace) and the
+  // caller's next attempt opens it again.
+  if (!s.ok()) return OpenFailure(dir_, s);
+  db_.reset(db);
+  return Status::OK();
+}
+
+Status StateStore::RefuseIfClosed() const {
+  if (db_ != nullptr) return Status::OK();
+  return Status::NoSpace("the state in " + dir_ + " is closed until there is room to reopen it");
+}
+
+uint64_t StateStore::UnflushedBytes() const {
+  uint64_t bytes = 0;
+  if (db_ == nullptr || !db_->GetIntProperty(rocksdb::DB::Properties::kCurSizeAllMemTables, &bytes))
+    return kStateWriteBufferBytes;
+  return bytes;
 }
 
 }  // namespace walguard
