@@ -48,6 +48,10 @@ Status SyncDirectoryOf(const std::string& path) {
   return rc == 0 ? Status::OK() : WriteError("fsync " + dir, err);
 }
 
+Status Damaged() {
+  return Status::Corruption("the handover file is truncated or damaged");
+}
+
 }  // namespace
 
 std::string HandoverFilePath(const std::string& state_dir) {
@@ -67,25 +71,24 @@ std::string EncodeHandoverFile(const HandoverFile& file) {
 }
 
 Status DecodeHandoverFile(std::string_view bytes, HandoverFile* out) {
-  const Status bad = Status::Corruption("the handover file is truncated or damaged");
-  if (bytes.size() < kMagic.size() + kTrailerBytes || !bytes.starts_with(kMagic)) return bad;
+  if (bytes.size() < kMagic.size() + kTrailerBytes || !bytes.starts_with(kMagic)) return Damaged();
   std::string_view trailer = bytes.substr(bytes.size() - kTrailerBytes);
   uint64_t stored = 0;
   std::string_view body = bytes.substr(0, bytes.size() - kTrailerBytes);
-  if (!GetFixed64BE(&trailer, &stored) || stored != XXH64(body.data(), body.size(), 0)) return bad;
+  if (!GetFixed64BE(&trailer, &stored) || stored != XXH64(body.data(), body.size(), 0)) return Damaged();
   body.remove_prefix(kMagic.size());
   HandoverFile file;
   uint64_t count = 0;
-  if (!GetFixed64BE(&body, &file.lsn) || !GetVarint64(&body, &count)) return bad;
+  if (!GetFixed64BE(&body, &file.lsn) || !GetVarint64(&body, &count)) return Damaged();
   // Each alert takes at least two bytes: a count past that is garbage.
-  if (count > body.size() / 2) return bad;
+  if (count > body.size() / 2) return Damaged();
   file.firing.reserve(count);
   for (uint64_t i = 0; i < count; ++i) {
     std::string_view fingerprint, id;
-    if (!GetLengthPrefixed(&body, &fingerprint) || !GetLengthPrefixed(&body, &id)) return bad;
+    if (!GetLengthPrefixed(&body, &fingerprint) || !GetLengthPrefixed(&body, &id)) return Damaged();
     file.firing.push_back({std::string(fingerprint), std::string(id)});
   }
-  if (!body.empty()) return bad;
+  if (!body.empty()) return Damaged();
   *out = std::move(file);
   return Status::OK();
 }

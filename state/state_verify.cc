@@ -24,7 +24,7 @@ namespace walguard {
 
 namespace {
 
-constexpr Micros kVerifyInterval = 24 * 3600 * kMicrosPerSecond;
+constexpr Micros kVerifyInterval = Micros{24} * 3600 * kMicrosPerSecond;
 // Beyond the memtables' flush, what a reopen writes (MANIFEST, OPTIONS, a new log).
 constexpr uint64_t kReopenHeadroomBytes = uint64_t{1} << 20;
 // Beside the database: the local time (micros) of the last verification that passed.
