@@ -2,10 +2,13 @@
 
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
 #include <cassert>
 #include <filesystem>
 
 #include "app/recorded_thresholds.h"
+#include "app/backoff.h"
+#include "app/disk_wait.h"
 #include "core/archive_record.h"
 
 namespace walguard {
@@ -138,16 +141,42 @@ void Archiver::RecordOwnMessage(const OutMessage& message, Lsn lsn, Micros clock
 Status Archiver::SealIfDue(Micros now) {
   if (!options_.enabled) return Status::OK();
   if (store_->archive_buffer_bytes() == 0) return Status::OK();
+  if (now < paused_until_) return Status::OK();  // waiting for disk space
   if (buffered_since_ == 0) buffered_since_ = now;
   const bool aged = now - buffered_since_ >= options_.seal_interval;
   if (!aged && store_->archive_buffer_bytes() < options_.segment_bytes) return Status::OK();
-  return SealWhile(now, aged);
+  return PauseIfOutOfSpace(ResumeThenSeal(now, aged), now);
 }
 
 Status Archiver::Flush(Micros now) {
   if (!options_.enabled) return Status::OK();
-  WG_RETURN_IF_ERROR(SealWhile(now, /*all=*/true));
+  Status sealed = PauseIfOutOfSpace(ResumeThenSeal(now, /*all=*/true), now);
   checkpointer_.Finish();
+  return sealed;
+}
+
+// After a pause, a segment may be on disk whose records the buffer still
+// holds (the delete found the disk full): reconciled before sealing again,
+// so no record is sealed twice.
+Status Archiver::ResumeThenSeal(Micros now, bool all) {
+  if (paused_until_ != 0) {
+    WG_RETURN_IF_ERROR(Reconcile());
+    spdlog::info("archive: disk space is back in {}; sealing again", options_.dir);
+    paused_until_ = 0;
+    pause_ms_ = 0;
+  }
+  return SealWhile(now, all);
+}
+
+// A full disk pauses sealing: the records wait in the buffer (in the state)
+// and the seal is tried again after a growing pause. A segment is written
+// under a temporary name and renamed whole (ingest/durable_file.h), so a
+// failed seal leaves nothing a reader would take for a segment.
+Status Archiver::PauseIfOutOfSpace(Status s, Micros now) {
+  if (!IsOutOfSpace(s)) return s;
+  pause_ms_ = pause_ms_ == 0 ? kInitialBackoffMs : std::min(pause_ms_ * 2, kMaxPauseMs);
+  paused_until_ = now + Micros{pause_ms_} * 1000;
+  LogWaitingForSpace("seal an archive segment", options_.dir, store_->archive_buffer_bytes(), s, pause_ms_);
   return Status::OK();
 }
 

@@ -10,7 +10,8 @@
 // A seal writes the segment (durable, renamed into place), then deletes the
 // records it holds from the buffer. A crash between the two leaves them in
 // both: Open deletes buffered records a segment already holds, so none is
-// archived twice. Retention runs after each seal; at a seal boundary the
+// archived twice. Retention runs after each seal, and a full disk pauses
+// sealing (app/disk_wait.h) until there is room; at a seal boundary the
 // archiver also writes a state checkpoint now and then
 // (app/archive_checkpoint.h), the start point retention cuts at.
 //
@@ -86,7 +87,12 @@ class Archiver {
   // so a call finds at most a few segments' worth.
   static constexpr int kMaxSealsPerCall = 1024;
 
+  // The longest pause of sealing while the disk is full.
+  static constexpr int kMaxPauseMs = 30'000;
+
   void Append(Lsn lsn, Micros time, StateBatch* batch);
+  Status ResumeThenSeal(Micros now, bool all);
+  Status PauseIfOutOfSpace(Status s, Micros now);
   Status Reconcile();
   Status SealWhile(Micros now, bool all);
   Status SealOne(Micros now);
@@ -100,6 +106,8 @@ class Archiver {
   bool thresholds_recorded_ = false;  // in this run
   bool checkpoint_wanted_ = false;    // by retention
   ArchiveCheckpointer checkpointer_;
+  Micros paused_until_ = 0;  // a full disk: no seal before this local time; 0: not paused
+  int pause_ms_ = 0;
 };
 
 }  // namespace walguard

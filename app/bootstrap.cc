@@ -2,9 +2,11 @@
 
 #include <spdlog/spdlog.h>
 
+#include "app/disk_wait.h"
 #include "ingest/snapshot.h"
 #include "processors/alerts.h"
 #include "processors/monitored_tables.h"
+#include "state/handover_file.h"
 
 namespace walguard {
 
@@ -13,11 +15,27 @@ namespace {
 constexpr int kSnapshotChunk = 10000;
 
 // The alerts the old state published (--resnapshot) are continued, not fired
-// anew: kept across the wipe, taken over at the end of the snapshot.
-Status KeepHandover(StateStore* store, std::vector<FiringAlert>* handover) {
+// anew: kept across the wipe, taken over at the end of the snapshot. A state
+// rebuilt before the bootstrap (another format version, wiped at open; a
+// damaged one moved aside) has no firing set left: the handover file beside
+// it still has the one consumers saw.
+Status KeepHandover(StateStore* store, const std::string& state_dir, std::vector<FiringAlert>* handover) {
   WG_RETURN_IF_ERROR(ListFiring(store->NewBatch().get(), handover));
   if (!handover->empty()) return store->WriteHandover(*handover);
-  return store->ReadHandover(handover);  // left by a bootstrap that was cut short
+  WG_RETURN_IF_ERROR(store->ReadHandover(handover));  // left by a bootstrap that was cut short
+  if (!handover->empty()) return Status::OK();
+  HandoverFile file;
+  Status read = ReadHandoverFile(HandoverFilePath(state_dir), &file);
+  if (read.IsNotFound()) return Status::OK();
+  if (!read.ok()) {
+    spdlog::warn("bootstrap: the handover file is unusable ({}); alerts still true fire again under new ids",
+                 read.ToString());
+    return Status::OK();
+  }
+  *handover = std::move(file.firing);
+  if (handover->empty()) return Status::OK();
+  spdlog::info("bootstrap: {} firing alert(s) handed over from {}", handover->size(), HandoverFilePath(state_dir));
+  return store->WriteHandover(*handover);
 }
 
 Status RecreateSlot(ReplicationClient* repl, const std::string& slot, SlotInfo* info) {
@@ -37,7 +55,7 @@ Status Bootstrap(const BootstrapParts& parts, std::vector<OutboxEntry>* appended
   Engine* engine = parts.engine;
   spdlog::info("bootstrap: wiping local state, creating slot '{}' and reading a consistent snapshot", slot);
   std::vector<FiringAlert> handover;
-  WG_RETURN_IF_ERROR(KeepHandover(store, &handover));
+  WG_RETURN_IF_ERROR(KeepHandover(store, parts.config.state_dir, &handover));
   WG_RETURN_IF_ERROR(store->Wipe());
   SlotInfo info;
   WG_RETURN_IF_ERROR(RecreateSlot(parts.repl, slot, &info));
@@ -86,15 +104,23 @@ Status Bootstrap(const BootstrapParts& parts, std::vector<OutboxEntry>* appended
 Status BootstrapWithRetry(const BootstrapParts& parts, Backoff* backoff, const std::function<Status()>& reconnect) {
   std::vector<OutboxEntry> appended;
   Status s = Bootstrap(parts, &appended);
-  while (s.IsUnavailable() && !backoff->stopped()) {
-    spdlog::warn("bootstrap: {}; starting over in {} ms", s.ToString(), backoff->next_ms());
+  while ((s.IsUnavailable() || IsOutOfSpace(s)) && !backoff->stopped()) {
+    // A full disk during the snapshot: it starts over once there is room.
+    const bool no_space = IsOutOfSpace(s);
+    if (no_space) {
+      LogWaitingForSpace("write the snapshot", parts.config.state_dir, SpaceNeeded(0, parts.store->UnflushedBytes()), s,
+                         backoff->next_ms());
+    } else {
+      spdlog::warn("bootstrap: {}; starting over in {} ms", s.ToString(), backoff->next_ms());
+    }
     parts.repl->Close();
     // Entries the cut snapshot's chunks committed (dead letters) are in the
     // outbox, which the wipe keeps: deliver them like any other.
     WG_RETURN_IF_ERROR(parts.outlet->Publish(std::move(appended)));
     appended.clear();
     backoff->Sleep();
-    s = reconnect();
+    s = no_space ? parts.store->RecoverFromWriteError() : Status::OK();
+    if (s.ok()) s = reconnect();
     if (s.ok()) s = Bootstrap(parts, &appended);
   }
   return s;

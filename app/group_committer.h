@@ -5,7 +5,10 @@
 // group instead of per transaction.
 #pragma once
 
+#include <atomic>
+#include <functional>
 #include <memory>
+#include <string>
 #include <vector>
 
 #include "app/outlet.h"
@@ -21,10 +24,24 @@ struct BatchLimits {
   int max_ms = 50;
 };
 
+// How a commit waits out a full disk (app/disk_wait.h): the state directory
+// named in the log, the stop request that ends the wait, and what keeps the
+// replication connection alive meanwhile (a status update acknowledging
+// only what is durable).
+struct DiskWaitOptions {
+  std::string dir;
+  const std::atomic<bool>* stop = nullptr;
+  std::function<void()> keep_alive;
+  int max_backoff_ms = 10'000;
+};
+
 class GroupCommitter {
  public:
   GroupCommitter(BatchLimits limits, StateStore* store, Outlet* outlet)
       : limits_(limits), store_(store), outlet_(outlet) {}
+
+  // Without it, a commit that finds the disk full returns NoSpace at once.
+  void EnableDiskWait(DiskWaitOptions options) { disk_wait_ = std::move(options); }
 
   bool open() const { return batch_ != nullptr; }
   // Opens a batch unless one is open; true when it opened one.
@@ -47,12 +64,17 @@ class GroupCommitter {
   // Commits the open batch with `next` as its checkpoint: state + outbox
   // entries + checkpoint, synced. The entries wait for PublishCommitted(),
   // which the caller runs once it has recorded the new durable position.
+  // On a full disk it waits (EnableDiskWait) and retries the same batch
+  // until it commits or a stop is requested (then NoSpace, the batch kept).
   Status Commit(const Checkpoint& next);
   // Hands the committed entries to the sink.
   Status PublishCommitted();
 
  private:
+  Status WaitForSpace(const Checkpoint& next, uint64_t pending_bytes, Status failed);
+
   const BatchLimits limits_;
+  DiskWaitOptions disk_wait_;
   StateStore* store_;
   Outlet* outlet_;
   std::unique_ptr<StateBatch> batch_;

@@ -233,7 +233,40 @@ int ForensicsCommand(ForensicsFlags f, bool inspect, bool state, const walguard:
   return walguard::ReplayCommand(f.replay, config, &g_stop);
 }
 
+// The flags of `walguard run` as CLI11 fills them.
+struct RunFlags {
+  std::string pg, brokers, slot, state_dir, sink, jsonl_path, log_level;
+  bool resnapshot = false;
+  bool verify = false;
+};
+
+CLI::App* AddRunCommand(CLI::App* app, RunFlags* f, std::string* config_path) {
+  CLI::App* run =
+      app->add_subcommand("run", "Stream from Postgres and publish alerts and commands until SIGINT/SIGTERM.");
+  run->add_option("--config", *config_path, "TOML config file (see config/walguard.example.toml)")
+      ->check(CLI::ExistingFile);
+  run->add_option(
+      "--pg", f->pg,
+      "Postgres conninfo or URI, overrides postgres.conninfo (no password here: use PGPASSWORD or ~/.pgpass)");
+  run->add_option("--brokers", f->brokers, "Kafka bootstrap servers, overrides kafka.brokers");
+  run->add_option("--slot", f->slot, "replication slot name, overrides postgres.slot (default walguard)");
+  run->add_option("--state-dir", f->state_dir,
+                  "RocksDB state directory, overrides state_dir (default ./walguard-state)");
+  run->add_option("--sink", f->sink, "kafka (default) or jsonl");
+  run->add_option("--jsonl-path", f->jsonl_path, "file for the jsonl sink, - for stdout (default -)");
+  run->add_option("--log-level", f->log_level, "trace, debug, info (default), warn, error");
+  auto* resnapshot = run->add_flag(
+      "--resnapshot", f->resnapshot,
+      "discard local state, recreate the slot and take a fresh snapshot; a damaged state is moved aside into "
+      "<state-dir>/damaged-<UTC time>/ first, and the firing alerts continue under their ids");
+  run->add_flag("--verify", f->verify,
+                "read every checksum of the state and exit without streaming: 0 when whole, 2 when damaged")
+      ->excludes(resnapshot);
+  return run;
+}
+
 int Main(int argc, char** argv) {
+  using walguard::Config;
   CLI::App app{
       "walguard: reads the Postgres WAL through logical replication (wal2json), keeps incremental state in "
       "RocksDB, and publishes alerts and corrective commands to Kafka the moment a commit breaks a "
@@ -241,23 +274,10 @@ int Main(int argc, char** argv) {
   app.require_subcommand(1);
   app.set_version_flag("--version", "walguard 0.1.0");
 
-  walguard::Config config;
-  std::string config_path, pg, brokers, slot, state_dir, sink, jsonl_path, log_level;
-  bool resnapshot = false;
-  CLI::App* run =
-      app.add_subcommand("run", "Stream from Postgres and publish alerts and commands until SIGINT/SIGTERM.");
-  run->add_option("--config", config_path, "TOML config file (see config/walguard.example.toml)")
-      ->check(CLI::ExistingFile);
-  run->add_option(
-      "--pg", pg,
-      "Postgres conninfo or URI, overrides postgres.conninfo (no password here: use PGPASSWORD or ~/.pgpass)");
-  run->add_option("--brokers", brokers, "Kafka bootstrap servers, overrides kafka.brokers");
-  run->add_option("--slot", slot, "replication slot name, overrides postgres.slot (default walguard)");
-  run->add_option("--state-dir", state_dir, "RocksDB state directory, overrides state_dir (default ./walguard-state)");
-  run->add_option("--sink", sink, "kafka (default) or jsonl");
-  run->add_option("--jsonl-path", jsonl_path, "file for the jsonl sink, - for stdout (default -)");
-  run->add_option("--log-level", log_level, "trace, debug, info (default), warn, error");
-  run->add_flag("--resnapshot", resnapshot, "discard local state, recreate the slot and take a fresh snapshot");
+  Config config;
+  std::string config_path;
+  RunFlags f;
+  CLI::App* run = AddRunCommand(&app, &f, &config_path);
 
   walguard::BrokerCommandOptions broker_options;
   CLI::App* broker = app.add_subcommand(
@@ -273,7 +293,7 @@ int Main(int argc, char** argv) {
   CLI::App* inspect = AddInspectCommand(&app, &forensics, &config_path);
   CLI::App* state = AddStateCommand(&app, &forensics.state, &config_path);
   WorkerCli worker_cli;
-  AddWorkerCommands(&app, &worker_cli, &config_path, &pg, &brokers);
+  AddWorkerCommands(&app, &worker_cli, &config_path, &f.pg, &f.brokers);
   // A bad command line exits 1, like every other error (CLI11_PARSE would
   // return CLI11's own codes: 105, 106, 109, ...); --help and --version exit 0.
   try {
@@ -293,22 +313,23 @@ int Main(int argc, char** argv) {
       return 1;
     }
   }
-  if (!pg.empty()) config.postgres.conninfo = pg;
-  if (!brokers.empty()) config.kafka.brokers = brokers;
-  if (!slot.empty()) config.postgres.slot = slot;
-  if (!state_dir.empty()) config.state_dir = state_dir;
-  if (!sink.empty()) config.sink = sink;
-  if (!jsonl_path.empty()) config.jsonl_path = jsonl_path;
-  if (!log_level.empty()) config.log_level = log_level;
+  if (!f.pg.empty()) config.postgres.conninfo = f.pg;
+  if (!f.brokers.empty()) config.kafka.brokers = f.brokers;
+  if (!f.slot.empty()) config.postgres.slot = f.slot;
+  if (!f.state_dir.empty()) config.state_dir = f.state_dir;
+  if (!f.sink.empty()) config.sink = f.sink;
+  if (!f.jsonl_path.empty()) config.jsonl_path = f.jsonl_path;
+  if (!f.log_level.empty()) config.log_level = f.log_level;
   SetupLogging(config.log_level);
   InstallSignalHandlers();
   if (*replay || *inspect || *state) return ForensicsCommand(forensics, inspect->parsed(), state->parsed(), config);
-  if ((*run || worker_cli.worker_app->parsed()) && !pg.empty() && HasPassword(pg)) {
+  if ((*run || worker_cli.worker_app->parsed()) && !f.pg.empty() && HasPassword(f.pg)) {
     spdlog::error(kPasswordOnCommandLine);
     return 1;
   }
   if (worker_cli.parsed()) return WorkerCommands(worker_cli, config);
-  if (*run) return walguard::RunCommand(config, resnapshot, &g_stop);
+  if (*run && f.verify) return walguard::VerifyStateCommand(config, &g_stop);
+  if (*run) return walguard::RunCommand(config, f.resnapshot, &g_stop);
   return walguard::BrokerCommand(broker_options, config, &g_stop);
 }
 

@@ -2,9 +2,11 @@
 
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
 #include <cassert>
 
 #include "app/bootstrap.h"
+#include "app/state_open.h"
 #include "ingest/conninfo.h"
 #include "ingest/source_monitor.h"
 #include "processors/dead_letter.h"
@@ -34,6 +36,7 @@ Pipeline::Pipeline(const Config& config, const std::atomic<bool>* stop)
       bound_(static_cast<uint64_t>(config.outbox_max_messages)),
       reconnect_backoff_(config.postgres.reconnect_max_backoff_ms, stop),
       watch_(config.postgres, &metrics_),
+      disk_watch_(config, config.postgres.monitor_interval_s > 0 ? config.postgres.monitor_interval_s : 10),
       progress_(config.progress_interval_s) {}
 
 Pipeline::~Pipeline() = default;
@@ -67,12 +70,16 @@ Status Pipeline::Run(bool resnapshot) {
 }
 
 Status Pipeline::Open(bool resnapshot) {
-  // --resnapshot rebuilds a state of another format instead of refusing it.
-  WG_RETURN_IF_ERROR(StateStore::Open(config_.state_dir, &store_, StateOpenOptions{.allow_other_format = resnapshot}));
+  // A full disk waits, a damaged state is refused (or moved aside by --resnapshot).
+  WG_RETURN_IF_ERROR(OpenRunState(config_, RunStateOptions{.resnapshot = resnapshot}, stop_, &store_));
   outlet_ = std::make_unique<Outlet>(config_, store_.get());
   WG_RETURN_IF_ERROR(outlet_->Open());
   const BatchLimits limits{config_.max_batch_transactions, config_.max_batch_ms};
   committer_ = std::make_unique<GroupCommitter>(limits, store_.get(), outlet_.get());
+  // While a commit waits for disk space the walsender still hears from us
+  // (acknowledging only what is durable), so it does not time out.
+  committer_->EnableDiskWait({config_.state_dir, stop_, [this] { KeepAliveWhileWaiting(); },
+                              std::max(kInitialBackoffMs, config_.postgres.status_interval_ms)});
   archiver_ = std::make_unique<Archiver>(ArchiverOptionsFromConfig(config_), store_.get());
   WG_RETURN_IF_ERROR(archiver_->Open(WallClockNow()));
   Status cp = store_->ReadCheckpoint(&checkpoint_);
@@ -160,7 +167,18 @@ Status Pipeline::WaitForSink() {
   return Status::OK();
 }
 
+void Pipeline::KeepAliveWhileWaiting() {
+  if (!repl_.connected()) return;
+  Status s = repl_.SendStatus(cursor_.ack_lsn(), /*reply_requested=*/false);
+  if (!s.ok()) spdlog::debug("replication: status update while waiting for disk space: {}", s.ToString());
+}
+
 Status Pipeline::MonitorTick() {
+  if (disk_watch_.Tick(WallClockNow())) {
+    EnsureBatch();
+    WG_RETURN_IF_ERROR(ReconcileDiskLow(disk_watch_.Sample(engine_.clock()), cursor_.applied_lsn(), committer_->batch(),
+                                        WallClockNow(), committer_->out()));
+  }
   if (!watch_.Tick(WallClockNow(), bound_.paused())) return Status::OK();
   const LagSample sample = watch_.Sample(engine_.clock());
   EnsureBatch();

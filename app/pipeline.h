@@ -13,6 +13,7 @@
 //   Backoff          the waits of every retry loop
 //   OutboxBound      backpressure: no WAL reading while the sink is behind
 //   SourceWatch      heartbeats, slot health, replication_lag
+//   DiskWatch        state_disk_low; a full disk is a wait (disk_wait.h, state_open.h)
 //   PipelineMetrics  counters; ProgressLog and DeadLetterLog write the log lines
 #pragma once
 
@@ -22,6 +23,7 @@
 #include "app/archiver.h"
 #include "app/backoff.h"
 #include "app/dead_letter_log.h"
+#include "app/disk_wait.h"
 #include "app/group_committer.h"
 #include "app/outbox_bound.h"
 #include "app/outlet.h"
@@ -56,6 +58,7 @@ class Pipeline {
   Status StreamOnce();
   Status WaitForSink();
   Status MonitorTick();
+  void KeepAliveWhileWaiting();
   Status HandleData(const StreamMessage& msg);
   void StageDeadLetter(const Status& cause, const StreamMessage& msg);
   Status HandleKeepalive(const StreamMessage& msg);
@@ -83,6 +86,7 @@ class Pipeline {
   Backoff reconnect_backoff_;  // across Reconnect calls: grows while they fail
   PipelineMetrics metrics_;
   SourceWatch watch_;
+  DiskWatch disk_watch_;  // state_disk_low
   ProgressLog progress_;
   DeadLetterLog dead_letters_;
 };

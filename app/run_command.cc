@@ -1,10 +1,20 @@
 #include <spdlog/spdlog.h>
 
+#include <memory>
+
 #include "app/commands.h"
 #include "app/pipeline.h"
+#include "app/state_open.h"
 #include "ingest/replication_client.h"
 
 namespace walguard {
+
+namespace {
+// Damage (Fatal, or Corruption met while running) needs an operator.
+int ExitCode(const Status& s) {
+  return s.IsFatal() || s.IsCorruption() ? 2 : 1;
+}
+}  // namespace
 
 int RunCommand(const Config& config, bool resnapshot, const std::atomic<bool>* stop) {
   Status s = ValidateForRun(config);
@@ -19,9 +29,25 @@ int RunCommand(const Config& config, bool resnapshot, const std::atomic<bool>* s
   s = pipeline.Run(resnapshot);
   if (!s.ok()) {
     spdlog::critical("{}", s.ToString());
-    return s.IsFatal() ? 2 : 1;
+    return ExitCode(s);
   }
   spdlog::info("stopped cleanly");
+  return 0;
+}
+
+int VerifyStateCommand(const Config& config, const std::atomic<bool>* stop) {
+  if (config.state_dir.empty()) {
+    spdlog::error("state_dir must not be empty");
+    return 1;
+  }
+  std::unique_ptr<StateStore> store;
+  Status s = OpenRunState(config, RunStateOptions{.verify = true}, stop, &store);
+  if (!s.ok()) {
+    spdlog::critical("{}", s.ToString());
+    return ExitCode(s);
+  }
+  spdlog::info("the state in {} is whole: every checksum verified in {} ms", config.state_dir,
+               store->verify_micros() / 1000);
   return 0;
 }
 

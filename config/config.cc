@@ -164,6 +164,17 @@ Status ReadWorker(TableReader* root, WorkerConfig* w) {
   return ValidateWorker(*w);
 }
 
+Status ReadState(TableReader* root, StateConfig* state) {
+  TableReader r(root->Child("state"), "state");
+  WG_RETURN_IF_ERROR(r.Read("verify_on_open", &state->verify_on_open));
+  WG_RETURN_IF_ERROR(r.Read("disk_low_bytes", &state->disk_low_bytes));
+  if (state->verify_on_open != "always" && state->verify_on_open != "daily" && state->verify_on_open != "never") {
+    return Status::InvalidArgument("config: state.verify_on_open must be \"always\", \"daily\" or \"never\"");
+  }
+  if (state->disk_low_bytes < 0) return Status::InvalidArgument("config: state.disk_low_bytes must be >= 0");
+  return r.CheckUnknown();
+}
+
 // [rules.<section>] from the threshold table (config/thresholds.h).
 Status ReadRules(TableReader* root, Thresholds* t) {
   TableReader rules(root->Child("rules"), "rules");
@@ -206,6 +217,7 @@ Status LoadConfigFile(const std::string& path, Config* config) {
   WG_RETURN_IF_ERROR(ReadKafka(&root, &config->kafka));
   WG_RETURN_IF_ERROR(ReadArchive(&root, &config->archive));
   WG_RETURN_IF_ERROR(ReadWorker(&root, &config->worker));
+  WG_RETURN_IF_ERROR(ReadState(&root, &config->state));
   WG_RETURN_IF_ERROR(ReadRules(&root, &config->thresholds));
   return root.CheckUnknown();
 }

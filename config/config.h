@@ -83,11 +83,22 @@ struct WorkerConfig {
   std::string timezone = "UTC";  // of quiet_windows: UTC, +HH:MM, or an IANA name
 };
 
+// The state directory's integrity and disk (README, Failures).
+struct StateConfig {
+  // When `walguard run` reads every block of the state to check it at open:
+  // "always", "daily" (once a day) or "never"; `walguard run --verify` always.
+  std::string verify_on_open = "always";
+  // state_disk_low fires below this many free bytes on the state's
+  // filesystem; 0: the smaller of 1 GiB and 5 % of the filesystem.
+  int64_t disk_low_bytes = 0;
+};
+
 struct Config {
   PostgresConfig postgres;
   KafkaConfig kafka;
   ArchiveConfig archive;
   WorkerConfig worker;
+  StateConfig state;
   // "kafka" or "jsonl"; jsonl writes to jsonl_path ("-" = stdout) instead of Kafka.
   std::string sink = "kafka";
   std::string jsonl_path = "-";

@@ -6,6 +6,7 @@
 #include "processors/replication_lag.h"
 #include "processors/reserve_rules.h"
 #include "processors/schema_guard.h"
+#include "processors/state_disk_low.h"
 #include "processors/ticketing_rules.h"
 #include "util/json_writer.h"
 
@@ -135,6 +136,12 @@ constexpr Rule kRules[] = {
      "the server's WAL is more than `replication_lag_bytes` past the slot's confirmed_flush_lsn, or the WAL clock "
      "more than `replication_lag_seconds` behind the server's clock",
      OwnCheck{"the slot monitor (replication_lag.h)"}},
+    {{"state_disk_low", "P2", "state_dir", "walguard README: Failures", nullptr, false},
+     {},
+     {},
+     "the filesystem of the state directory has less than `[state] disk_low_bytes` free (default: the smaller of "
+     "1 GiB and 5 % of the filesystem); resolves above that plus a quarter; the entity id is the state directory",
+     OwnCheck{"the state's disk watch (state_disk_low.h)"}},
     {{"rule_disabled", "P1", "rule", "walguard README: Schema changes and bad input", nullptr, false},
      {},
      {},
@@ -308,6 +315,7 @@ constinit const AlertType& kDoubleCharge = AlertOf("double_charge");
 constinit const AlertType& kFailedPaymentRate = AlertOf("failed_payment_rate");
 constinit const AlertType& kWebhookFailures = AlertOf("webhook_failures");
 constinit const AlertType& kReplicationLag = AlertOf("replication_lag");
+constinit const AlertType& kStateDiskLow = AlertOf("state_disk_low");
 constinit const AlertType& kRuleDisabled = AlertOf("rule_disabled");
 
 std::span<const Rule> Rules() {

@@ -116,6 +116,7 @@ Status StateStore::LoadArchiveBuffer() {
 }
 
 Status StateStore::ReadArchiveBuffer(uint64_t after_seq, uint64_t max_bytes, std::vector<ArchiveBufferEntry>* out) {
+  WG_RETURN_IF_ERROR(RefuseIfClosed());
   uint64_t bytes = 0;
   return VisitBuffer(db_.get(), after_seq + 1, [&](ArchiveBufferEntry&& e) {
     if (bytes > 0 && bytes + e.bytes.size() > max_bytes) return false;
@@ -127,6 +128,7 @@ Status StateStore::ReadArchiveBuffer(uint64_t after_seq, uint64_t max_bytes, std
 
 Status StateStore::DeleteArchiveBuffer(uint64_t through_seq) {
   WG_RETURN_IF_ERROR(RefuseIfReadOnly("archive buffer delete"));
+  WG_RETURN_IF_ERROR(RefuseIfClosed());
   uint64_t deleted_bytes = 0;
   WG_RETURN_IF_ERROR(VisitBuffer(db_.get(), 0, [&](ArchiveBufferEntry&& e) {
     if (e.seq > through_seq) return false;

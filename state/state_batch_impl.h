@@ -2,6 +2,7 @@
 // implement StateBatch and StateStore (state_store.cc, archive_buffer.cc).
 #pragma once
 
+#include <rocksdb/options.h>
 #include <rocksdb/status.h>
 #include <rocksdb/utilities/write_batch_with_index.h>
 
@@ -19,6 +20,7 @@ struct StateBatch::Impl {
   rocksdb::WriteBatchWithIndex batch{rocksdb::BytewiseComparator(), 0, /*overwrite_key=*/true};
   uint64_t appended = 0;
   bool has_checkpoint = false;
+  bool firing_changed = false;  // a key of the firing set (keys::kFiring) was written
   Checkpoint checkpoint;
   // Archive records appended: their seqs are [archive_first, archive_next).
   // Taken from the store's committed counter, so a batch discarded without a
@@ -28,11 +30,36 @@ struct StateBatch::Impl {
   uint64_t archive_bytes = 0;
 };
 
+// True for a write that found no room (ENOSPC, EDQUOT) or failed (EIO):
+// RocksDB names only ENOSPC by a subcode, the others by their strerror text.
+inline bool IsOutOfSpace(const rocksdb::Status& s) {
+  if (!s.IsIOError()) return false;
+  if (s.IsNoSpace()) return true;
+  const std::string text = s.ToString();
+  return text.find("No space left") != std::string::npos || text.find("Disk quota exceeded") != std::string::npos ||
+         text.find("Input/output error") != std::string::npos;
+}
+
 inline Status FromRocks(const rocksdb::Status& s, std::string_view what) {
   if (s.ok()) return Status::OK();
   if (s.IsNotFound()) return Status::NotFound(std::string(what));
-  if (s.IsCorruption()) return Status::Corruption(std::string(what) + ": " + s.ToString());
+  if (s.IsCorruption()) {
+    return Status::Corruption(std::string(what) + ": " + s.ToString() +
+                              " (the state is damaged: stop walguard and run `walguard run --resnapshot`)");
+  }
+  if (IsOutOfSpace(s)) return Status::NoSpace(std::string(what) + ": " + s.ToString());
   return Status::IOError(std::string(what) + ": " + s.ToString());
 }
+
+// The options every read-write open of the state uses (StateStore::Open and
+// the reopen after a write error).
+rocksdb::Options StateDbOptions();
+
+// Fatal: the state in `dir` is damaged (`what`), with the way out.
+Status DamagedState(const std::string& dir, std::string_view what);
+
+// A failed DB::Open as the operator should read it: another walguard holds
+// it (IOError), the disk is full (NoSpace), or the state is damaged (Fatal).
+Status OpenFailure(const std::string& dir, const rocksdb::Status& s);
 
 }  // namespace walguard

@@ -14,7 +14,10 @@
 #include <rocksdb/table.h>
 
 #include "core/key_layout.h"
+#include "state/handover_file.h"
+#include "state/info_log.h"
 #include "state/state_batch_impl.h"
+#include "state/state_dir.h"
 #include "util/coding.h"
 
 namespace walguard {
@@ -126,11 +129,13 @@ Status StateBatch::Get(std::string_view key, std::string* value) {
 
 void StateBatch::Put(std::string_view key, std::string_view value) {
   assert(!impl_->store->read_only_ && "a write through a read-only state");
+  impl_->firing_changed |= !key.empty() && key[0] == keys::kFiring;
   impl_->batch.Put(rocksdb::Slice(key.data(), key.size()), rocksdb::Slice(value.data(), value.size()));
 }
 
 void StateBatch::Delete(std::string_view key) {
   assert(!impl_->store->read_only_ && "a write through a read-only state");
+  impl_->firing_changed |= !key.empty() && key[0] == keys::kFiring;
   impl_->batch.Delete(rocksdb::Slice(key.data(), key.size()));
 }
 
@@ -185,30 +190,30 @@ Status StateStore::Open(const std::string& dir, std::unique_ptr<StateStore>* out
     return Status::IOError("cannot create state directory " + dir + ": " + std::strerror(errno));
   }
   if (::chmod(dir.c_str(), 0700) != 0) return Status::IOError("cannot chmod 0700 state directory " + dir);
-  rocksdb::Options options;
-  options.create_if_missing = true;
-  options.IncreaseParallelism(2);
-  // 32 MB memtables: state is small and hot; a smaller skiplist keeps
-  // lookups and resident memory down.
-  options.OptimizeLevelStyleCompaction(32 << 20);
-  options.write_buffer_size = 32 << 20;
-  // Most lookups are for keys that do not exist yet (a new row's image, a
-  // fingerprint that is not firing): a memtable bloom filter answers those
-  // without walking the skiplist, and table bloom filters do it on disk.
-  options.memtable_prefix_bloom_size_ratio = 0.05;
-  options.memtable_whole_key_filtering = true;
-  rocksdb::BlockBasedTableOptions table;
-  table.filter_policy.reset(rocksdb::NewBloomFilterPolicy(10));
-  table.whole_key_filtering = true;
-  options.table_factory.reset(rocksdb::NewBlockBasedTableFactory(table));
+  WG_RETURN_IF_ERROR(CheckNotHeld(dir));
+  // RocksDB creates a database only where there is none: over a directory
+  // that lost its CURRENT it would start an empty one beside the old files,
+  // and the next start would run on it as if nothing had happened.
+  StateDirContents contents;
+  WG_RETURN_IF_ERROR(InspectStateDir(dir, &contents));
+  if (contents.has_database_files && !contents.has_current) {
+    return DamagedState(dir, "its CURRENT file (which names the MANIFEST) is missing");
+  }
+  rocksdb::Options options = StateDbOptions();
+  options.info_log = NewStateInfoLog(dir);
+  options.create_if_missing = !contents.has_database_files;
+  options.error_if_exists = false;
   rocksdb::DB* db = nullptr;
   rocksdb::Status s = rocksdb::DB::Open(options, dir, &db);
-  if (!s.ok()) return FromRocks(s, "cannot open state in " + dir + " (is another walguard using it?)");
+  if (!s.ok()) return OpenFailure(dir, s);
   std::unique_ptr<StateStore> store(new StateStore());
   store->db_.reset(db);
+  store->dir_ = dir;
   // Before anything is read: the checkpoint of another format may not decode.
   WG_RETURN_IF_ERROR(store->CheckFormat(dir, open_options));
+  WG_RETURN_IF_ERROR(store->VerifyIfDue(open_options));
   WG_RETURN_IF_ERROR(store->LoadCounters());
+  WG_RETURN_IF_ERROR(store->SyncHandoverFile());
   *out = std::move(store);
   return Status::OK();
 }
@@ -242,9 +247,16 @@ Status StateStore::CheckFormat(const std::string& dir, const StateOpenOptions& o
     it->SeekToFirst();
     WG_RETURN_IF_ERROR(FromRocks(it->status(), "state format check"));
     // A fresh directory is marked before its first write; a non-empty one
-    // without the key was written by a walguard from before the key.
+    // without the key was written by a walguard from before the key, which
+    // always wrote a checkpoint. Keys without either are not a state of ours.
     version = it->Valid() ? kLegacyFormatVersion : keys::kStateFormatVersion;
     text.clear();
+    std::string ignored;
+    rocksdb::Status cp = db_->Get(rocksdb::ReadOptions(), std::string(kCheckpointKey), &ignored);
+    if (it->Valid() && cp.IsNotFound()) {
+      return DamagedState(dir, "it holds keys but neither a format version nor a checkpoint");
+    }
+    WG_RETURN_IF_ERROR(FromRocks(cp.IsNotFound() ? rocksdb::Status::OK() : cp, "read checkpoint"));
   } else {
     WG_RETURN_IF_ERROR(FromRocks(s, "read state format version"));
     readable = ParseFormatVersion(text, &version);
@@ -283,11 +295,17 @@ std::unique_ptr<StateBatch> StateStore::NewBatch() {
 Status StateStore::Commit(StateBatch* batch, bool sync) {
   StateBatch::Impl& b = *batch->impl_;
   WG_RETURN_IF_ERROR(RefuseIfReadOnly("commit"));
+  WG_RETURN_IF_ERROR(RefuseIfClosed());
   if (b.has_checkpoint) b.batch.Put(std::string(kCheckpointKey), EncodeCheckpoint(b.checkpoint, next_seq_));
   WG_RETURN_IF_ERROR(StageArchiveCounter(&b));
   rocksdb::WriteOptions wo;
   wo.sync = sync;
   WG_RETURN_IF_ERROR(FromRocks(db_->Write(wo, b.batch.GetWriteBatch()), "state commit"));
+  // A commit that completes a step changes what --resnapshot hands over;
+  // rewritten before the caller publishes the step's messages.
+  if (b.firing_changed) handover_file_stale_ = true;
+  const bool rewrite = handover_file_stale_ && b.has_checkpoint && b.checkpoint.snapshot_done;
+  const Lsn committed_lsn = b.checkpoint.lsn;
   outbox_count_ += b.appended;
   if (b.archive_first != 0) {
     next_archive_seq_ = b.archive_next;
@@ -296,16 +314,20 @@ Status StateStore::Commit(StateBatch* batch, bool sync) {
   b.batch.Clear();
   b.appended = 0;
   b.has_checkpoint = false;
+  b.firing_changed = false;
   b.archive_first = b.archive_next = b.archive_bytes = 0;
-  return Status::OK();
+  // Failed (a full disk), it stays stale: the caller's retry rewrites it.
+  return rewrite ? WriteHandoverFileNow(committed_lsn) : Status::OK();
 }
 
 Status StateStore::SyncWal() {
   WG_RETURN_IF_ERROR(RefuseIfReadOnly("sync"));
+  WG_RETURN_IF_ERROR(RefuseIfClosed());
   return FromRocks(db_->FlushWAL(/*sync=*/true), "state sync");
 }
 
 Status StateStore::ReadOutbox(uint64_t after_seq, size_t limit, std::vector<OutboxEntry>* out) {
+  WG_RETURN_IF_ERROR(RefuseIfClosed());
   std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(rocksdb::ReadOptions()));
   for (it->Seek(OutboxKey(after_seq + 1)); it->Valid() && out->size() < limit; it->Next()) {
     std::string_view key(it->key().data(), it->key().size());
@@ -321,18 +343,33 @@ Status StateStore::ReadOutbox(uint64_t after_seq, size_t limit, std::vector<Outb
 
 Status StateStore::DeleteOutbox(const std::vector<uint64_t>& seqs) {
   WG_RETURN_IF_ERROR(RefuseIfReadOnly("outbox delete"));
-  if (seqs.empty()) return Status::OK();
+  // Deletes a full disk refused earlier are retried with these.
+  std::vector<uint64_t> all = std::move(deferred_outbox_deletes_);
+  deferred_outbox_deletes_.clear();
+  all.insert(all.end(), seqs.begin(), seqs.end());
+  if (all.empty()) return Status::OK();
+  if (db_ == nullptr) {  // closed until there is room: deleted after the reopen
+    deferred_outbox_deletes_ = std::move(all);
+    return Status::OK();
+  }
   rocksdb::WriteBatch batch;
   uint64_t present = 0;
   std::string ignored;
-  for (uint64_t seq : seqs) {
+  for (uint64_t seq : all) {
     std::string key = OutboxKey(seq);
     // A seq may be reported twice (a redelivery): count only what is there.
     if (!db_->Get(rocksdb::ReadOptions(), key, &ignored).ok()) continue;
     batch.Delete(key);
     ++present;
   }
-  WG_RETURN_IF_ERROR(FromRocks(db_->Write(rocksdb::WriteOptions(), &batch), "outbox delete"));
+  Status s = FromRocks(db_->Write(rocksdb::WriteOptions(), &batch), "outbox delete");
+  if (s.IsNoSpace()) {
+    // Delivered messages wait in the outbox until there is room: at worst
+    // they are delivered again after a restart, which consumers dedupe.
+    deferred_outbox_deletes_ = std::move(all);
+    return Status::OK();
+  }
+  WG_RETURN_IF_ERROR(s);
   outbox_count_ -= std::min<uint64_t>(outbox_count_, present);
   return Status::OK();
 }
@@ -362,6 +399,9 @@ Status StateStore::Wipe() {
       batch.Put(cf, std::string(keys::kFormatVersion), FormatVersionText(keys::kStateFormatVersion)), "wipe"));
   rocksdb::WriteOptions wo;
   wo.sync = true;
+  // The firing set is gone from the database now, but the handover file
+  // keeps the old one until the snapshot's final commit replaces it.
+  handover_file_stale_ = true;
   return FromRocks(db_->Write(wo, &batch), "wipe");
 }
 

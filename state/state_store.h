@@ -53,12 +53,31 @@ struct ArchiveBufferEntry {
 class StateStore;
 
 // One staged atomic write. Reads see the batch's own writes.
+// When Open reads every block of the state to check its checksums
+// (`[state] verify_on_open`). A damaged block is otherwise found only when a
+// read reaches it, possibly hours into a run.
+enum class VerifyOnOpen {
+  kAlways,
+  kDaily,  // when the last verification (the file verified-at beside the database) is a day old or more
+  kNever,
+};
+
 struct StateOpenOptions {
   // For `walguard run --resnapshot`: a state directory of another format
   // version (core/key_layout.h) is rebuilt instead of refused. Everything but
   // the outbox and the handover is wiped at once, and the directory is marked
   // with this binary's version; the snapshot then refills it.
   bool allow_other_format = false;
+  VerifyOnOpen verify = VerifyOnOpen::kAlways;
+};
+
+// The memtable size.
+inline constexpr uint64_t kStateWriteBufferBytes = uint64_t{32} << 20;
+
+// What a read-only look at a state directory found (StateStore::Probe).
+struct StateProbe {
+  bool has_database = false;
+  std::string damage;  // empty: whole (or another format version, which is not damage)
 };
 
 class StateBatch : public KvTxn {
@@ -100,8 +119,34 @@ class StateStore {
   // keys::kStateFormatVersion before anything else is written; one written
   // before the version key existed is version 1; any other version is
   // refused with Fatal unless `open_options.allow_other_format`.
+  //
+  // A database is created only in a directory with no database file; any
+  // other is opened only whole (RocksDB's paranoid checks, the checksums of
+  // every block when `open_options.verify` says so, a format version or a
+  // checkpoint present). Refusals: IOError when another process holds the
+  // directory (naming its pid); NoSpace when the disk is full; Fatal naming
+  // the damage and `walguard run --resnapshot` for a damaged state. Opened,
+  // the handover file (state/handover_file.h) is rewritten from the
+  // database's firing set.
   static Status Open(const std::string& dir, std::unique_ptr<StateStore>* out,
                      const StateOpenOptions& open_options = {});
+
+  // For --resnapshot, before anything is opened for writing: opens `dir`
+  // read-only, reads every checksum and the format keys, and says whether
+  // the database is whole. Writes nothing. IOError when another process holds it.
+  static Status Probe(const std::string& dir, StateProbe* out);
+  // The firing set (keys::kFiring) of the database in `dir`, opened
+  // read-only: the handover of last resort when the handover file is gone.
+  // What is read before a damaged block stops the scan is kept in *firing.
+  static Status ReadFiringReadOnly(const std::string& dir, std::vector<FiringAlert>* firing);
+
+  // After a write failed with NoSpace: brings the database out of RocksDB's
+  // background-error state once space is back (DB::Resume, else a close and
+  // reopen). NoSpace while there is still none; between a close and a
+  // successful reopen every writer returns NoSpace.
+  Status RecoverFromWriteError();
+  // The bytes in memory that a flush writes to disk (the memtables).
+  uint64_t UnflushedBytes() const;
 
   // Opens the database in `dir` for reading only, also while a walguard holds
   // it open (`walguard state`): a RocksDB secondary instance, which takes no
@@ -116,6 +161,8 @@ class StateStore {
   // Read-only stores: moves the view to the primary's latest commit.
   Status CatchUp();
   bool read_only() const { return read_only_; }
+  // How long Open's checksum verification took; 0 when it did not run.
+  Micros verify_micros() const { return verify_micros_; }
 
   // NotFound on a fresh store.
   Status ReadCheckpoint(Checkpoint* out);
@@ -126,7 +173,8 @@ class StateStore {
 
   // Outbox entries in seq order, starting after `after_seq`, at most `limit`.
   Status ReadOutbox(uint64_t after_seq, size_t limit, std::vector<OutboxEntry>* out);
-  // Removes delivered entries (not synced: losing this only means a redelivery).
+  // Removes delivered entries (not synced: losing this only means a
+  // redelivery). On a full disk they are kept and removed with the next call.
   Status DeleteOutbox(const std::vector<uint64_t>& seqs);
   uint64_t outbox_count() const { return outbox_count_; }
 
@@ -163,13 +211,25 @@ class StateStore {
   friend class StateSnapshot;  // state/state_snapshot.h
   StateStore() = default;
   Status CheckFormat(const std::string& dir, const StateOpenOptions& open_options);
+  Status VerifyIfDue(const StateOpenOptions& open_options);
+  // Rewrites the handover file from the firing set when the checkpoint says
+  // the state is complete (not in the middle of a bootstrap).
+  Status SyncHandoverFile();
+  Status WriteHandoverFileNow(Lsn lsn);
   Status LoadArchiveBuffer();
   Status StageArchiveCounter(StateBatch::Impl* batch);
   Status LoadCounters();
   // InvalidArgument naming `what` on a read-only store.
   Status RefuseIfReadOnly(std::string_view what) const;
+  // NoSpace while closed by RecoverFromWriteError, waiting to reopen.
+  Status RefuseIfClosed() const;
 
   std::unique_ptr<rocksdb::DB> db_;
+  std::string dir_;
+  // The firing set changed (or was wiped) since the handover file was written.
+  bool handover_file_stale_ = false;
+  Micros verify_micros_ = 0;
+  std::vector<uint64_t> deferred_outbox_deletes_;
   uint64_t next_seq_ = 1;
   uint64_t outbox_count_ = 0;
   uint64_t next_archive_seq_ = 1;

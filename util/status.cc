@@ -19,6 +19,8 @@ const char* CodeName(Status::Code code) {
       return "Unavailable";
     case Status::Code::kFatal:
       return "Fatal";
+    case Status::Code::kNoSpace:
+      return "No space";
   }
   return "Unknown";
 }

@@ -20,6 +20,7 @@ class [[nodiscard]] Status {
     kIOError,          // disk or network failure
     kUnavailable,      // transient: retry with backoff (connection lost, broker down)
     kFatal,            // cannot go on without operator action (lost slot, wrong cluster)
+    kNoSpace,          // a write found no room (ENOSPC, EDQUOT) or failed (EIO): wait for space, retry
   };
 
   Status() = default;
@@ -31,11 +32,14 @@ class [[nodiscard]] Status {
   static Status IOError(std::string msg) { return {Code::kIOError, std::move(msg)}; }
   static Status Unavailable(std::string msg) { return {Code::kUnavailable, std::move(msg)}; }
   static Status Fatal(std::string msg) { return {Code::kFatal, std::move(msg)}; }
+  static Status NoSpace(std::string msg) { return {Code::kNoSpace, std::move(msg)}; }
 
   bool ok() const { return code_ == Code::kOk; }
   bool IsNotFound() const { return code_ == Code::kNotFound; }
   bool IsUnavailable() const { return code_ == Code::kUnavailable; }
   bool IsFatal() const { return code_ == Code::kFatal; }
+  bool IsNoSpace() const { return code_ == Code::kNoSpace; }
+  bool IsCorruption() const { return code_ == Code::kCorruption; }
   Code code() const { return code_; }
   const std::string& message() const { return message_; }
 

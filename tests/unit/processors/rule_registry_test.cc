@@ -14,6 +14,7 @@
 #include "processors/reserve_rules.h"
 #include "processors/rule_docs.h"
 #include "processors/schema_guard.h"
+#include "processors/state_disk_low.h"
 #include "processors/ticketing_rules.h"
 #include "tests/unit/processors/rule_test_util.h"
 
@@ -79,13 +80,17 @@ TEST(RuleRegistry, RowsAreTheContractsRulesAndWalguardsOwn) {
   }
   std::set<std::string> types;
   for (const Rule& rule : Rules()) EXPECT_TRUE(types.insert(rule.alert.type).second) << rule.alert.type;
-  EXPECT_EQ(types.size(), contract.size() + 2);
-  EXPECT_EQ(Rules().size(), 21u);
+  EXPECT_EQ(types.size(), contract.size() + 3);  // replication_lag, state_disk_low, rule_disabled
+  EXPECT_EQ(Rules().size(), 22u);
   EXPECT_EQ(RuleOfType("no_such_rule"), nullptr);
   EXPECT_EQ(&kStuckHolds, &RuleOfType("stuck_holds")->alert);
   EXPECT_EQ(&kWebhookFailures, &RuleOfType("webhook_failures")->alert);
   EXPECT_EQ(&kReplicationLag, &RuleOfType("replication_lag")->alert);
   EXPECT_EQ(&kRuleDisabled, &RuleOfType("rule_disabled")->alert);
+  EXPECT_EQ(&kStateDiskLow, &RuleOfType("state_disk_low")->alert);
+  EXPECT_EQ(std::string(kStateDiskLow.severity), "P2");
+  EXPECT_EQ(std::string(kStateDiskLow.entity_kind), "state_dir");
+  EXPECT_FALSE(EvaluatedFor(*RuleOfType("state_disk_low")).has_value());
   EXPECT_FALSE(EvaluatedFor(*RuleOfType("replication_lag")).has_value());
   EXPECT_FALSE(EvaluatedFor(*RuleOfType("rule_disabled")).has_value());
   EXPECT_EQ(EvaluatedFor(*RuleOfType("stuck_holds")), EntityKind::kTier);

@@ -1,0 +1,259 @@
+// StateStore's integrity checks: the options every open uses, what a failed
+// open means to the operator, the checksum verification at open, the
+// handover file kept in step with the firing set, the read-only probe of
+// --resnapshot, and the way back from a write that found the disk full.
+#include <rocksdb/db.h>
+#include <rocksdb/env.h>
+#include <rocksdb/filter_policy.h>
+#include <rocksdb/table.h>
+
+#include <cstdarg>
+#include <filesystem>
+#include <fstream>
+#include <string>
+
+#include "core/key_layout.h"
+#include "state/handover_file.h"
+#include "state/info_log.h"
+#include "state/state_batch_impl.h"
+#include "state/state_dir.h"
+#include "state/state_store.h"
+#include "util/coding.h"
+
+namespace walguard {
+
+namespace {
+
+constexpr Micros kVerifyInterval = Micros{24} * 3600 * kMicrosPerSecond;
+// Beyond the memtables' flush, what a reopen writes (MANIFEST, OPTIONS, a new log).
+constexpr uint64_t kReopenHeadroomBytes = uint64_t{1} << 20;
+// Beside the database: the local time (micros) of the last verification that passed.
+constexpr std::string_view kVerifiedMarker = "verified-at";
+
+// RocksDB writes an info LOG (rotating the old one to LOG.old.*) even when it
+// opens read-only; a look at damaged evidence must change nothing.
+class SilentLogger : public rocksdb::Logger {
+ public:
+  using rocksdb::Logger::Logv;
+  void Logv(const char* /*format*/, va_list /*ap*/) override {}
+};
+
+bool Contains(const std::string& text, std::string_view part) {
+  return text.find(part) != std::string::npos;
+}
+
+// What a failed open or verification found, in the operator's words.
+std::string DescribeDamage(const rocksdb::Status& s) {
+  const std::string text = s.ToString();
+  std::string what;
+  if (Contains(text, "No such file") || Contains(text, "missing") || Contains(text, "does not exist")) {
+    what = "a file of the database is missing";
+  } else if (Contains(text, "checksum") || Contains(text, "Checksum")) {
+    what = "a block's checksum does not match its bytes";
+  } else if (Contains(text, "size mismatch") || Contains(text, "truncated") || Contains(text, "too short")) {
+    what = "a table file is truncated";
+  } else if (Contains(text, "MANIFEST") || Contains(text, "VersionEdit")) {
+    what = "its MANIFEST is unreadable";
+  } else {
+    what = "RocksDB cannot read it";
+  }
+  return what + " (" + text + ")";
+}
+
+bool IsLockHeld(const rocksdb::Status& s) {
+  const std::string text = s.ToString();
+  return s.IsIOError() && (Contains(text, "While lock file") || Contains(text, "lock hold by current process"));
+}
+
+rocksdb::Options ReadOnlyOptions() {
+  rocksdb::Options options;
+  options.paranoid_checks = true;
+  options.info_log = std::make_shared<SilentLogger>();
+  return options;
+}
+
+}  // namespace
+
+rocksdb::Options StateDbOptions() {
+  rocksdb::Options options;
+  options.IncreaseParallelism(2);
+  // 32 MB memtables: state is small and hot; a smaller skiplist keeps
+  // lookups and resident memory down.
+  options.OptimizeLevelStyleCompaction(kStateWriteBufferBytes);
+  options.write_buffer_size = kStateWriteBufferBytes;
+  // Most lookups are for keys that do not exist yet (a new row's image, a
+  // fingerprint that is not firing): a memtable bloom filter answers those
+  // without walking the skiplist, and table bloom filters do it on disk.
+  options.memtable_prefix_bloom_size_ratio = 0.05;
+  options.memtable_whole_key_filtering = true;
+  rocksdb::BlockBasedTableOptions table;
+  table.filter_policy.reset(rocksdb::NewBloomFilterPolicy(10));
+  table.whole_key_filtering = true;
+  options.table_factory.reset(rocksdb::NewBlockBasedTableFactory(table));
+  // Every file the MANIFEST names must be there, whole, and every block read
+  // checked: a damaged state is refused at open, not found hours later.
+  options.paranoid_checks = true;
+  // A full disk is waited out by the caller, which calls DB::Resume once
+  // there is room (RecoverFromWriteError); RocksDB's own retry loop for it
+  // would hold every manual Resume off with Busy.
+  options.max_bgerror_resume_count = 0;
+  return options;
+}
+
+Status DamagedState(const std::string& dir, std::string_view what) {
+  return Status::Fatal("the state in " + dir + " is damaged: " + std::string(what) +
+                       ". walguard will not run on it. Run `walguard run --resnapshot` (with the same settings): it "
+                       "moves the damaged database aside into " +
+                       dir +
+                       "/damaged-<UTC time>/, rebuilds the state from the source, and continues or resolves the "
+                       "firing alerts under their ids from " +
+                       HandoverFilePath(dir));
+}
+
+Status OpenFailure(const std::string& dir, const rocksdb::Status& s) {
+  if (IsOutOfSpace(s)) return Status::NoSpace("cannot open the state in " + dir + ": " + s.ToString());
+  if (IsLockHeld(s)) return Status::IOError("another walguard holds " + dir + " (" + s.ToString() + ")");
+  return DamagedState(dir, DescribeDamage(s));
+}
+
+Status StateStore::VerifyIfDue(const StateOpenOptions& open_options) {
+  if (open_options.verify == VerifyOnOpen::kNever || read_only_) return Status::OK();
+  const std::string marker = (std::filesystem::path(dir_) / kVerifiedMarker).string();
+  const Micros now = WallClockNow();
+  if (open_options.verify == VerifyOnOpen::kDaily) {
+    std::ifstream in(marker);
+    Micros last = 0;
+    if (in >> last && now - last < kVerifyInterval && last <= now) return Status::OK();
+  }
+  rocksdb::Status verified = db_->VerifyChecksum();
+  if (!verified.ok()) {
+    if (IsOutOfSpace(verified)) return FromRocks(verified, "verify the state");
+    return DamagedState(dir_, DescribeDamage(verified));
+  }
+  verify_micros_ = WallClockNow() - now;
+  // Not synced, and a failure ignored: a lost marker costs one more verification.
+  std::ofstream(marker, std::ios::trunc) << now << "\n";
+  return Status::OK();
+}
+
+Status StateStore::SyncHandoverFile() {
+  if (read_only_) return Status::OK();
+  Checkpoint cp;
+  Status read = ReadCheckpoint(&cp);
+  if (!read.IsNotFound()) WG_RETURN_IF_ERROR(read);
+  if (read.ok() && cp.snapshot_done) return WriteHandoverFileNow(cp.lsn);
+  // No checkpoint, or one of an unfinished bootstrap: the file keeps the set
+  // the bootstrap hands over until its final commit replaces it.
+  handover_file_stale_ = true;
+  return Status::OK();
+}
+
+Status StateStore::WriteHandoverFileNow(Lsn lsn) {
+  HandoverFile file;
+  file.lsn = lsn;
+  const std::string prefix(1, keys::kFiring);
+  std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(rocksdb::ReadOptions()));
+  for (it->Seek(prefix); it->Valid() && it->key().starts_with(prefix); it->Next()) {
+    file.firing.push_back({it->key().ToString().substr(1), it->value().ToString()});
+  }
+  WG_RETURN_IF_ERROR(FromRocks(it->status(), "read the firing set"));
+  WG_RETURN_IF_ERROR(WriteHandoverFile(HandoverFilePath(dir_), file));
+  handover_file_stale_ = false;
+  return Status::OK();
+}
+
+Status StateStore::Probe(const std::string& dir, StateProbe* out) {
+  *out = StateProbe{};
+  WG_RETURN_IF_ERROR(CheckNotHeld(dir));
+  StateDirContents contents;
+  WG_RETURN_IF_ERROR(InspectStateDir(dir, &contents));
+  if (!contents.has_database_files) return Status::OK();
+  out->has_database = true;
+  if (!contents.has_current) {
+    out->damage = "its CURRENT file (which names the MANIFEST) is missing";
+    return Status::OK();
+  }
+  rocksdb::DB* raw = nullptr;
+  rocksdb::Status s = rocksdb::DB::OpenForReadOnly(ReadOnlyOptions(), dir, &raw);
+  if (!s.ok()) {
+    if (IsLockHeld(s)) return OpenFailure(dir, s);
+    out->damage = DescribeDamage(s);
+    return Status::OK();
+  }
+  std::unique_ptr<rocksdb::DB> db(raw);
+  s = db->VerifyChecksum();
+  if (!s.ok()) {
+    out->damage = DescribeDamage(s);
+    return Status::OK();
+  }
+  std::string ignored;
+  const bool has_version = db->Get(rocksdb::ReadOptions(), std::string(keys::kFormatVersion), &ignored).ok();
+  const bool has_checkpoint = db->Get(rocksdb::ReadOptions(), std::string(keys::kCheckpoint), &ignored).ok();
+  std::unique_ptr<rocksdb::Iterator> it(db->NewIterator(rocksdb::ReadOptions()));
+  it->SeekToFirst();
+  if (!it->status().ok()) {
+    out->damage = DescribeDamage(it->status());
+  } else if (it->Valid() && !has_version && !has_checkpoint) {
+    out->damage = "it holds keys but neither a format version nor a checkpoint";
+  }
+  return Status::OK();
+}
+
+Status StateStore::ReadFiringReadOnly(const std::string& dir, std::vector<FiringAlert>* firing) {
+  rocksdb::DB* raw = nullptr;
+  WG_RETURN_IF_ERROR(FromRocks(rocksdb::DB::OpenForReadOnly(ReadOnlyOptions(), dir, &raw), "open " + dir));
+  std::unique_ptr<rocksdb::DB> db(raw);
+  const std::string prefix(1, keys::kFiring);
+  std::unique_ptr<rocksdb::Iterator> it(db->NewIterator(rocksdb::ReadOptions()));
+  for (it->Seek(prefix); it->Valid() && it->key().starts_with(prefix); it->Next()) {
+    firing->push_back({it->key().ToString().substr(1), it->value().ToString()});
+  }
+  return FromRocks(it->status(), "read the firing set of " + dir);
+}
+
+Status StateStore::RecoverFromWriteError() {
+  WG_RETURN_IF_ERROR(RefuseIfReadOnly("recover"));
+  if (db_ != nullptr) {
+    // Clears RocksDB's background error (flushing what the failed write left
+    // in memory) once there is room again; OK at once when there is none.
+    rocksdb::Status s = db_->Resume();
+    if (s.ok()) return Status::OK();
+    // Busy: RocksDB's own recovery holds it, and that one waits for room for
+    // its largest possible flush (every write buffer), which a small
+    // filesystem never has. Closing cancels it; the reopen below replays
+    // the log instead.
+    if (!s.IsBusy() && !IsOutOfSpace(s)) return FromRocks(s, "resume the state after a write error");
+  }
+  DiskSpace space;
+  WG_RETURN_IF_ERROR(MeasureDiskSpace(dir_, &space));
+  const uint64_t needed = (db_ != nullptr ? UnflushedBytes() : 0) + kReopenHeadroomBytes;
+  if (space.free_bytes < needed) {
+    return Status::NoSpace("the state needs " + FormatBytes(needed) + " to reopen; " + FormatBytes(space.free_bytes) +
+                           " free");
+  }
+  db_.reset();
+  rocksdb::Options options = StateDbOptions();
+  options.info_log = NewStateInfoLog(dir_);
+  options.create_if_missing = false;
+  rocksdb::DB* db = nullptr;
+  rocksdb::Status s = rocksdb::DB::Open(options, dir_, &db);
+  // Failed, the store stays closed (every writer says NoSpace) and the
+  // caller's next attempt opens it again.
+  if (!s.ok()) return OpenFailure(dir_, s);
+  db_.reset(db);
+  return Status::OK();
+}
+
+Status StateStore::RefuseIfClosed() const {
+  if (db_ != nullptr) return Status::OK();
+  return Status::NoSpace("the state in " + dir_ + " is closed until there is room to reopen it");
+}
+
+uint64_t StateStore::UnflushedBytes() const {
+  uint64_t bytes = 0;
+  if (db_ == nullptr || !db_->GetIntProperty(rocksdb::DB::Properties::kCurSizeAllMemTables, &bytes))
+    return kStateWriteBufferBytes;
+  return bytes;
+}
+
+}  // namespace walguard

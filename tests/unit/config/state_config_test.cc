@@ -1,0 +1,44 @@
+// [state]: how often the state's checksums are read at open, and where
+// state_disk_low fires.
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include <string>
+
+#include "config/config.h"
+#include "tests/support/temp_dir.h"
+
+namespace walguard {
+namespace {
+
+using ::testing::HasSubstr;
+
+TEST(StateConfig, DefaultsVerifyAlwaysAndDeriveTheDiskThreshold) {
+  const Config config;
+  EXPECT_EQ(config.state.verify_on_open, "always");
+  EXPECT_EQ(config.state.disk_low_bytes, 0);
+}
+
+TEST(StateConfig, ReadsTheStateTable) {
+  TempDir tmp;
+  Config config;
+  const std::string path = tmp.Write("w.toml", "[state]\nverify_on_open = \"daily\"\ndisk_low_bytes = 8388608\n");
+  Status s = LoadConfigFile(path, &config);
+  ASSERT_TRUE(s.ok()) << s.ToString();
+  EXPECT_EQ(config.state.verify_on_open, "daily");
+  EXPECT_EQ(config.state.disk_low_bytes, 8388608);
+}
+
+TEST(StateConfig, RefusesWhatItCannotMean) {
+  TempDir tmp;
+  for (const char* text :
+       {"[state]\nverify_on_open = \"weekly\"\n", "[state]\ndisk_low_bytes = -1\n", "[state]\nverify = \"always\"\n"}) {
+    Config config;
+    Status s = LoadConfigFile(tmp.Write("w.toml", text), &config);
+    EXPECT_FALSE(s.ok()) << text;
+    EXPECT_THAT(s.message(), HasSubstr("state.")) << text;
+  }
+}
+
+}  // namespace
+}  // namespace walguard
