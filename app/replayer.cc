@@ -20,16 +20,15 @@ Status Replayer::Open(const Thresholds& thresholds, std::unique_ptr<Replayer>* o
   std::unique_ptr<Replayer> replayer(new Replayer(thresholds, follow_recorded));
   replayer->dir_ = pattern;  // from here on the destructor removes it
   WG_RETURN_IF_ERROR(StateStore::Open(replayer->dir_ + "/state", &replayer->store_));
-  replayer->NewBatch();
+  replayer->batch_ = replayer->store_->NewBatch();
   // A state that starts without a snapshot (--input) starts empty, as a
   // fresh live state would.
-  WG_RETURN_IF_ERROR(replayer->engine_.Load(replayer->cache_.get()));
+  WG_RETURN_IF_ERROR(replayer->engine_.Load(replayer->batch_.get()));
   *out = std::move(replayer);
   return Status::OK();
 }
 
 Replayer::~Replayer() {
-  cache_.reset();
   batch_.reset();
   store_.reset();
   std::error_code ignored;
@@ -38,49 +37,39 @@ Replayer::~Replayer() {
 
 Status Replayer::Apply(const ArchiveRecord& record, std::vector<OutMessage>* out, TouchedEntities* touched) {
   WG_RETURN_IF_ERROR(ApplyStep(record, out, touched));
-  cache_->Flush();
-  WG_RETURN_IF_ERROR(store_->Commit(batch_.get(), /*sync=*/false));
-  cache_->Trim();
-  return Status::OK();
-}
-
-void Replayer::NewBatch() {
-  cache_.reset();
-  batch_ = store_->NewBatch();
-  cache_ = std::make_unique<CachedKv>(batch_.get());
+  return store_->Commit(batch_.get(), /*sync=*/false);
 }
 
 Status Replayer::ApplyStep(const ArchiveRecord& record, std::vector<OutMessage>* out, TouchedEntities* touched) {
   switch (record.kind) {
     case ArchiveRecordKind::kSnapshotBegin:
       // As Bootstrap: wipe, reload, and keep the replaced state's firing set.
-      cache_.reset();
       batch_.reset();
       WG_RETURN_IF_ERROR(store_->Wipe());
-      NewBatch();
-      WG_RETURN_IF_ERROR(engine_.Load(cache_.get()));
+      batch_ = store_->NewBatch();
+      WG_RETURN_IF_ERROR(engine_.Load(batch_.get()));
       engine_.BeginSnapshot(record.clock);
       handover_ = record.handover;
       snapshot_clock_ = record.clock;
       in_snapshot_ = true;
       return Status::OK();
     case ArchiveRecordKind::kSnapshotRow:
-      return engine_.ApplySnapshotRow(record.row, cache_.get(), out);
+      return engine_.ApplySnapshotRow(record.row, batch_.get(), out);
     case ArchiveRecordKind::kSnapshotEnd:
-      WG_RETURN_IF_ERROR(engine_.CarryFiring(handover_, record.lsn, cache_.get(), snapshot_clock_, out));
-      WG_RETURN_IF_ERROR(engine_.FinishSnapshot(record.lsn, cache_.get(), snapshot_clock_, out, touched));
+      WG_RETURN_IF_ERROR(engine_.CarryFiring(handover_, record.lsn, batch_.get(), snapshot_clock_, out));
+      WG_RETURN_IF_ERROR(engine_.FinishSnapshot(record.lsn, batch_.get(), snapshot_clock_, out, touched));
       handover_.clear();
       in_snapshot_ = false;
       if (pending_thresholds_) WG_RETURN_IF_ERROR(UseThresholds(*std::exchange(pending_thresholds_, std::nullopt)));
       return Status::OK();
     case ArchiveRecordKind::kTransaction:
-      return engine_.ApplyTransaction(record.txn, cache_.get(), record.txn.commit_time, out, touched);
+      return engine_.ApplyTransaction(record.txn, batch_.get(), record.txn.commit_time, out, touched);
     case ArchiveRecordKind::kClockTick:
-      return engine_.AdvanceClock(record.clock, record.lsn, cache_.get(), record.clock, out, touched);
+      return engine_.AdvanceClock(record.clock, record.lsn, batch_.get(), record.clock, out, touched);
     case ArchiveRecordKind::kThresholds:
       return follow_recorded_ ? FollowThresholds(record.text) : Status::OK();
     case ArchiveRecordKind::kOwnCheck:
-      return ApplyOwnCheck(record.check, record.body, thresholds_, record.lsn, cache_.get(), record.clock, out);
+      return ApplyOwnCheck(record.check, record.body, thresholds_, record.lsn, batch_.get(), record.clock, out);
     case ArchiveRecordKind::kOwnMessage:
       out->push_back(record.message);
       return Status::OK();
@@ -94,11 +83,9 @@ Status Replayer::ApplyStep(const ArchiveRecord& record, std::vector<OutMessage>*
 // engine reloaded from it; the recorded thresholds followed from here on.
 Status Replayer::LoadCheckpoint(const ArchiveRecord& record) {
   constexpr size_t kKeysPerBatch = 10'000;
-  cache_.reset();
   batch_.reset();
   WG_RETURN_IF_ERROR(store_->Wipe());
-  NewBatch();
-  // Straight into the batch: the cache is empty and stays coherent.
+  batch_ = store_->NewBatch();
   for (size_t i = 0; i < record.state.size(); ++i) {
     batch_->Put(record.state[i].first, record.state[i].second);
     if ((i + 1) % kKeysPerBatch == 0) WG_RETURN_IF_ERROR(store_->Commit(batch_.get(), /*sync=*/false));
@@ -107,7 +94,7 @@ Status Replayer::LoadCheckpoint(const ArchiveRecord& record) {
   handover_.clear();
   pending_thresholds_.reset();
   if (follow_recorded_) return FollowThresholds(record.text);
-  return engine_.Load(cache_.get());
+  return engine_.Load(batch_.get());
 }
 
 Status Replayer::FollowThresholds(const std::string& text) {
@@ -125,7 +112,7 @@ Status Replayer::FollowThresholds(const std::string& text) {
 Status Replayer::UseThresholds(const Thresholds& thresholds) {
   thresholds_ = thresholds;
   engine_ = Engine(thresholds_);
-  return engine_.Load(cache_.get());
+  return engine_.Load(batch_.get());
 }
 
 Status Replayer::Explain(EntityKind kind, const std::string& id, EntityVerdicts* out) {

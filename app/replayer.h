@@ -11,12 +11,8 @@
 // baseline of --diff); the others keep the thresholds they were opened with.
 //
 // The scratch state is a StateStore in a fresh temporary directory, removed
-// when the Replayer goes away. The engine reads and writes it through a
-// write-back cache (core/cached_kv.h), flushed into the batch after each
-// record, and each record is one batch committed without sync: a crash of a
-// replay loses nothing worth keeping. (Larger commits were measured slower:
-// a Get or Scan through a larger indexed batch costs more than the commits
-// it saves; bench/RESULTS.md.)
+// when the Replayer goes away. Each record is one batch committed without
+// sync: a crash of a replay loses nothing worth keeping.
 #pragma once
 
 #include <memory>
@@ -26,7 +22,6 @@
 
 #include "config/thresholds.h"
 #include "core/archive_record.h"
-#include "core/cached_kv.h"
 #include "core/entity_kind.h"
 #include "core/firing_alert.h"
 #include "core/output.h"
@@ -61,8 +56,6 @@ class Replayer {
   Replayer(const Thresholds& thresholds, bool follow_recorded)
       : thresholds_(thresholds), engine_(thresholds), follow_recorded_(follow_recorded) {}
   Status ApplyStep(const ArchiveRecord& record, std::vector<OutMessage>* out, TouchedEntities* touched);
-  // A fresh batch and cache, after the store changed underneath (a wipe).
-  void NewBatch();
   Status LoadCheckpoint(const ArchiveRecord& record);
   // Recorded thresholds: taken now, or after the snapshot in progress.
   Status FollowThresholds(const std::string& text);
@@ -73,7 +66,6 @@ class Replayer {
   std::string dir_;
   std::unique_ptr<StateStore> store_;
   std::unique_ptr<StateBatch> batch_;
-  std::unique_ptr<CachedKv> cache_;  // in front of batch_: every engine read and write goes through it
   // Of the snapshot in progress (between kSnapshotBegin and kSnapshotEnd).
   std::vector<FiringAlert> handover_;
   Micros snapshot_clock_ = 0;
