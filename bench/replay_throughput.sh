@@ -36,7 +36,7 @@ t0=${EPOCHREALTIME/,/.}
 taskset -c 0 zstd -d -q -c "$WORK/frames.zst" >/dev/null
 t1=${EPOCHREALTIME/,/.}
 awk -v a="$t0" -v b="$t1" '
-  /^replay / { replay_s = $2 }
+  $1 == "replay" && $2 ~ /^[0-9.]+$/ { replay_s = $2 }
   /^archive: / { changes = $4 }
   END {
     zs = b - a
