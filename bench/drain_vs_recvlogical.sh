@@ -8,6 +8,8 @@
 #
 #   bash bench/drain_vs_recvlogical.sh            # ROWS=200000 TXN_ROWS=100
 #   ROWS=50000 TXN_ROWS=20 bash bench/drain_vs_recvlogical.sh
+#   ROWS=1000000 bash bench/drain_vs_recvlogical.sh
+#   SIZES="200000 1000000" bash bench/drain_vs_recvlogical.sh   # one run per size, then the ratios per size
 #
 # Env: ROWS (row changes, default 200000), TXN_ROWS (row changes per
 # transaction, default 100), FAULT_EVERY (one invariant-breaking transaction
@@ -15,10 +17,37 @@
 # SKIP_BUILD=1 (use the binary already in BUILD_DIR), SKIP_SETUP=1,
 # STATUS_MS (walguard postgres.status_interval_ms, default 100; see README),
 # KEEP=1 (keep the work directory with logs), PERF=1 (sample walguard with
-# perf while it drains; slows it down, for diagnosis only).
+# perf while it drains; slows it down, for diagnosis only), SIZES (a list of
+# ROWS: a whole run per size, each on its own throwaway cluster, so the state
+# grows with the size; then one table of the ratios per size), WG_TIMEOUT_S.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ROOT=$(pwd)
+
+# ------------------------------------------------------------------ sizes
+if [ -n "${SIZES:-}" ] && [ -z "${DRAIN_ONE_SIZE:-}" ]; then
+  SUMMARY=$(mktemp)
+  first=1
+  for rows in $SIZES; do
+    out=$(mktemp)
+    skip_build=${SKIP_BUILD:-0}; skip_setup=${SKIP_SETUP:-0}
+    [ "$first" = 1 ] || { skip_build=1; skip_setup=1; }
+    DRAIN_ONE_SIZE=1 ROWS=$rows SKIP_BUILD=$skip_build SKIP_SETUP=$skip_setup bash "$0" | tee "$out"
+    # The rows of one run's table: pg_recvlogical, walguard, walguard/ref.
+    awk -v rows="$rows" '
+      $1 == "pg_recvlogical" { ref = $3; ref_cpu = $(NF - 1) }
+      $1 == "walguard" && $2 != "-arch" { wg = $3; wg_cpu = $(NF - 1) }
+      $1 == "walguard/ref" { printf "%10d %14.0f %14.0f %10s %12s %14s %14s\n", rows, ref, wg, $2, $3, $5, wg_cpu }
+    ' "$out" >>"$SUMMARY"
+    rm -f "$out"
+    first=0
+  done
+  printf '\nper size (each a separate run; ratios walguard / pg_recvlogical from the same run):\n'
+  printf '%10s %14s %14s %10s %12s %14s %14s\n' "changes" "ref changes/s" "wg changes/s" "ratio" "RSS ratio" "CPU-eff ratio" "wg changes/CPU-s"
+  cat "$SUMMARY"
+  rm -f "$SUMMARY"
+  exit 0
+fi
 
 ROWS=${ROWS:-200000}
 TXN_ROWS=${TXN_ROWS:-100}
