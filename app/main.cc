@@ -9,6 +9,7 @@
 #include <cstdio>
 #include <exception>
 
+#include "app/check_config_command.h"
 #include "app/commands.h"
 #include "app/inspect_command.h"
 #include "app/replay_command.h"
@@ -176,7 +177,8 @@ int Main(int argc, char** argv) {
       "RocksDB, and publishes alerts and corrective commands to Kafka the moment a commit breaks a "
       "ticketing or booking invariant."};
   app.require_subcommand(1);
-  app.set_version_flag("--version", "walguard 0.1.0");
+  // WALGUARD_REVISION: `git describe` at configure time (app/CMakeLists.txt).
+  app.set_version_flag("--version", "walguard 0.1.0 (revision " WALGUARD_REVISION ")");
 
   Config config;
   std::string config_path, pg, brokers, slot, state_dir, sink, jsonl_path, log_level;
@@ -209,6 +211,16 @@ int Main(int argc, char** argv) {
   CLI::App* replay = AddReplayCommand(&app, &forensics, &config_path);
   CLI::App* inspect = AddInspectCommand(&app, &forensics, &config_path);
   CLI::App* state = AddStateCommand(&app, &forensics.state, &config_path);
+
+  // `walguard check-config`: its own --config, checked and printed, nothing run.
+  std::string check_config_path;
+  CLI::App* check_config = app.add_subcommand(
+      "check-config",
+      "Validate a config file as `walguard run` would and print the effective settings (every key, defaults "
+      "filled in, passwords and secret Kafka properties masked). Exit 0 when valid, 1 naming the bad key.");
+  check_config->add_option("--config", check_config_path, "TOML config file to check")
+      ->required()
+      ->check(CLI::ExistingFile);
   // A bad command line exits 1, like every other error (CLI11_PARSE would
   // return CLI11's own codes: 105, 106, 109, ...); --help and --version exit 0.
   try {
@@ -220,6 +232,8 @@ int Main(int argc, char** argv) {
     app.exit(e);  // prints CLI11's message and the usage hint
     return 1;
   }
+
+  if (*check_config) return walguard::CheckConfigCommand(check_config_path, stdout, stderr);
 
   if (!config_path.empty()) {
     walguard::Status s = walguard::LoadConfigFile(config_path, &config);
