@@ -17,6 +17,5 @@ run_sql -v pw="$WALGUARD_PG_PASSWORD" -v worker_pw="$WALGUARD_WORKER_PG_PASSWORD
 ALTER ROLE walguard PASSWORD :'pw';
 ALTER ROLE walguard_worker PASSWORD :'worker_pw';
 SQL
-
-# The replication connection matches no "all" database line: admit walguard's.
-echo "host replication walguard all scram-sha-256" >> "$PGDATA/pg_hba.conf"
+# pg_hba.conf needs nothing more: walguard's logical replication connection
+# (replication=database) matches the image's "host all all all" line.
