@@ -19,6 +19,9 @@
 #include "util/lsn.h"
 #include "util/time.h"
 
+// WALGUARD_REVISION, the source revision --version prints, is defined by
+// app/CMakeLists.txt: `git describe` when CMake configured.
+
 namespace {
 
 std::atomic<bool> g_stop{false};
@@ -142,6 +145,16 @@ CLI::App* AddStateCommand(CLI::App* app, walguard::StateCommandOptions* options,
   return state;
 }
 
+// `walguard check-config --config FILE`: the file checked and printed, nothing run.
+CLI::App* AddCheckConfigCommand(CLI::App* app, std::string* path) {
+  CLI::App* check_config = app->add_subcommand(
+      "check-config",
+      "Validate a config file as `walguard run` would and print the effective settings (every key, defaults "
+      "filled in, passwords and secret Kafka properties masked). Exit 0 when valid, 1 naming the bad key.");
+  check_config->add_option("--config", *path, "TOML config file to check")->required()->check(CLI::ExistingFile);
+  return check_config;
+}
+
 // `walguard replay`, `inspect` and `state`: flags that need parsing, then the command.
 int ForensicsCommand(ForensicsFlags f, bool inspect, bool state, const walguard::Config& config) {
   if (state) return walguard::StateCommand(f.state, config, stdout, stderr);
@@ -177,7 +190,6 @@ int Main(int argc, char** argv) {
       "RocksDB, and publishes alerts and corrective commands to Kafka the moment a commit breaks a "
       "ticketing or booking invariant."};
   app.require_subcommand(1);
-  // WALGUARD_REVISION: `git describe` at configure time (app/CMakeLists.txt).
   app.set_version_flag("--version", "walguard 0.1.0 (revision " WALGUARD_REVISION ")");
 
   Config config;
@@ -211,18 +223,8 @@ int Main(int argc, char** argv) {
   CLI::App* replay = AddReplayCommand(&app, &forensics, &config_path);
   CLI::App* inspect = AddInspectCommand(&app, &forensics, &config_path);
   CLI::App* state = AddStateCommand(&app, &forensics.state, &config_path);
-
-  // `walguard check-config`: its own --config, checked and printed, nothing run.
-  std::string check_config_path;
-  CLI::App* check_config = app.add_subcommand(
-      "check-config",
-      "Validate a config file as `walguard run` would and print the effective settings (every key, defaults "
-      "filled in, passwords and secret Kafka properties masked). Exit 0 when valid, 1 naming the bad key.");
-  check_config->add_option("--config", check_config_path, "TOML config file to check")
-      ->required()
-      ->check(CLI::ExistingFile);
-  // A bad command line exits 1, like every other error (CLI11_PARSE would
-  // return CLI11's own codes: 105, 106, 109, ...); --help and --version exit 0.
+  CLI::App* check_config = AddCheckConfigCommand(&app, &config_path);
+  // A bad command line exits 1, like every error (CLI11_PARSE: 105, 106, 109, ...); --help, --version exit 0.
   try {
     app.parse(argc, argv);
   } catch (const CLI::Success& e) {  // --help, --version: printed, nothing else to do
@@ -232,9 +234,7 @@ int Main(int argc, char** argv) {
     app.exit(e);  // prints CLI11's message and the usage hint
     return 1;
   }
-
-  if (*check_config) return walguard::CheckConfigCommand(check_config_path, stdout, stderr);
-
+  if (*check_config) return walguard::CheckConfigCommand(config_path, stdout, stderr);
   if (!config_path.empty()) {
     walguard::Status s = walguard::LoadConfigFile(config_path, &config);
     if (!s.ok()) {
