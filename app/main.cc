@@ -10,6 +10,7 @@
 #include <cstdlib>
 #include <exception>
 
+#include "app/check_config_command.h"
 #include "app/commands.h"
 #include "app/inspect_command.h"
 #include "app/replay_command.h"
@@ -19,6 +20,9 @@
 #include "ingest/conninfo.h"
 #include "util/lsn.h"
 #include "util/time.h"
+
+// WALGUARD_REVISION, the source revision --version prints, is defined by
+// app/CMakeLists.txt: `git describe` when CMake configured.
 
 namespace {
 
@@ -205,6 +209,16 @@ constexpr char kPasswordOnCommandLine[] =
     "--pg must not carry a password (the command line is visible to every user); "
     "use PGPASSWORD, a passfile (~/.pgpass) or postgres.conninfo in the config file";
 
+// `walguard check-config --config FILE`: the file checked and printed, nothing run.
+CLI::App* AddCheckConfigCommand(CLI::App* app, std::string* path) {
+  CLI::App* check_config = app->add_subcommand(
+      "check-config",
+      "Validate a config file as `walguard run` would and print the effective settings (every key, defaults "
+      "filled in, passwords and secret Kafka properties masked). Exit 0 when valid, 1 naming the bad key.");
+  check_config->add_option("--config", *path, "TOML config file to check")->required()->check(CLI::ExistingFile);
+  return check_config;
+}
+
 // `walguard replay`, `inspect` and `state`: flags that need parsing, then the command.
 int ForensicsCommand(ForensicsFlags f, bool inspect, bool state, const walguard::Config& config) {
   if (state) return walguard::StateCommand(f.state, config, stdout, stderr);
@@ -272,7 +286,7 @@ int Main(int argc, char** argv) {
       "RocksDB, and publishes alerts and corrective commands to Kafka the moment a commit breaks a "
       "ticketing or booking invariant."};
   app.require_subcommand(1);
-  app.set_version_flag("--version", "walguard 0.1.0");
+  app.set_version_flag("--version", "walguard 0.1.0 (revision " WALGUARD_REVISION ")");
 
   Config config;
   std::string config_path;
@@ -294,8 +308,8 @@ int Main(int argc, char** argv) {
   CLI::App* state = AddStateCommand(&app, &forensics.state, &config_path);
   WorkerCli worker_cli;
   AddWorkerCommands(&app, &worker_cli, &config_path, &f.pg, &f.brokers);
-  // A bad command line exits 1, like every other error (CLI11_PARSE would
-  // return CLI11's own codes: 105, 106, 109, ...); --help and --version exit 0.
+  CLI::App* check_config = AddCheckConfigCommand(&app, &config_path);
+  // A bad command line exits 1, like every error (CLI11_PARSE: 105, 106, 109, ...); --help, --version exit 0.
   try {
     app.parse(argc, argv);
   } catch (const CLI::Success& e) {  // --help, --version: printed, nothing else to do
@@ -305,7 +319,7 @@ int Main(int argc, char** argv) {
     app.exit(e);  // prints CLI11's message and the usage hint
     return 1;
   }
-
+  if (*check_config) return walguard::CheckConfigCommand(config_path, stdout, stderr);
   if (!config_path.empty()) {
     walguard::Status s = walguard::LoadConfigFile(config_path, &config);
     if (!s.ok()) {

@@ -113,6 +113,9 @@ struct Config {
   int64_t outbox_max_messages = 100'000;
   int progress_interval_s = 10;
   std::string log_level = "info";
+  // HOST:PORT of the HTTP endpoint (/metrics, /healthz, /readyz; CONTRACT.md
+  // section 8); empty: off. Checked here; served once the endpoint lands.
+  std::string http_address;
 };
 
 // Reads a TOML file over the defaults in *config. Unknown keys are an error

@@ -13,6 +13,7 @@ PACKAGES=(
   kcat jq
   clang-14 libclang-rt-14-dev  # the decoder fuzzer (libFuzzer, sanitizer runtimes)
   clang-format clang-tidy-14   # scripts/lint.sh
+  docker-compose              # tests/deploy: `docker-compose config` validates docker-compose.yml
 )
 
 missing=()
