@@ -4,6 +4,7 @@
 #include <cassert>
 #include <cstdio>
 #include <string>
+#include <vector>
 
 namespace walguard {
 
@@ -57,6 +58,11 @@ class TomlWriter {
   void String(std::string_view key, std::string_view value) { Line(key, Quoted(value)); }
   void Int(std::string_view key, int64_t value) { Line(key, std::to_string(value)); }
   void Bool(std::string_view key, bool value) { Line(key, value ? "true" : "false"); }
+  void Strings(std::string_view key, const std::vector<std::string>& values) {
+    std::string list = "[";
+    for (const std::string& v : values) list.append(list.size() > 1 ? ", " : "").append(Quoted(v));
+    Line(key, list + "]");
+  }
   std::string Take() { return std::move(text_); }
 
  private:
@@ -108,6 +114,8 @@ void WriteKafka(const KafkaConfig& k, TomlWriter* w) {
   w->String("alerts_topic", k.alerts_topic);
   w->String("commands_topic", k.commands_topic);
   w->String("deadletter_topic", k.deadletter_topic);
+  w->String("outcomes_topic", k.outcomes_topic);
+  w->String("approvals_topic", k.approvals_topic);
   w->Table("kafka.properties");
   for (const auto& [name, value] : k.properties) {
     w->String(name, IsSecretProperty(name) ? std::string_view(kMaskedValue) : std::string_view(value));
@@ -123,6 +131,21 @@ void WriteArchive(const ArchiveConfig& a, TomlWriter* w) {
   w->Int("segment_bytes", a.segment_bytes);
   w->Int("seal_interval_s", a.seal_interval_s);
   w->Int("checkpoint_interval_s", a.checkpoint_interval_s);
+}
+
+void WriteWorker(const WorkerConfig& c, TomlWriter* w) {
+  w->Table("worker");
+  w->Int("max_attempts", c.max_attempts);
+  w->Int("retry_backoff_ms", c.retry_backoff_ms);
+  w->Int("approval_ttl_s", c.approval_ttl_s);
+  w->Int("escalate_after_s", c.escalate_after_s);
+  w->Int("alert_wait_ms", c.alert_wait_ms);
+  w->Strings("quiet_windows", c.quiet_windows);
+  w->String("timezone", c.timezone);
+  w->Table("worker.modes");
+  for (const auto& [type, mode] : c.modes) w->String(type, mode);
+  w->Table("worker.functions");
+  for (const auto& [type, sql] : c.functions) w->String(type, sql);
 }
 
 // [rules.<section>] in the order of the threshold table, values as written.
@@ -155,6 +178,7 @@ std::string RenderEffectiveConfig(const Config& config, const ShownConninfo& con
   WritePostgres(config.postgres, conninfo, &w);
   WriteKafka(config.kafka, &w);
   WriteArchive(config.archive, &w);
+  WriteWorker(config.worker, &w);
   WriteRules(config.thresholds, &w);
   std::string text = w.Take();
   assert(!text.empty() && text.back() == '\n');
