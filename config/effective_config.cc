@@ -133,6 +133,12 @@ void WriteArchive(const ArchiveConfig& a, TomlWriter* w) {
   w->Int("checkpoint_interval_s", a.checkpoint_interval_s);
 }
 
+void WriteState(const StateConfig& s, TomlWriter* w) {
+  w->Table("state");
+  w->String("verify_on_open", s.verify_on_open);
+  w->Int("disk_low_bytes", s.disk_low_bytes);
+}
+
 void WriteWorker(const WorkerConfig& c, TomlWriter* w) {
   w->Table("worker");
   w->Int("max_attempts", c.max_attempts);
@@ -178,6 +184,7 @@ std::string RenderEffectiveConfig(const Config& config, const ShownConninfo& con
   WritePostgres(config.postgres, conninfo, &w);
   WriteKafka(config.kafka, &w);
   WriteArchive(config.archive, &w);
+  WriteState(config.state, &w);
   WriteWorker(config.worker, &w);
   WriteRules(config.thresholds, &w);
   std::string text = w.Take();
