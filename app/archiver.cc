@@ -6,9 +6,9 @@
 #include <cassert>
 #include <filesystem>
 
-#include "app/recorded_thresholds.h"
 #include "app/backoff.h"
 #include "app/disk_wait.h"
+#include "app/recorded_thresholds.h"
 #include "core/archive_record.h"
 
 namespace walguard {
