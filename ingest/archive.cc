@@ -15,6 +15,7 @@
 #include <utility>
 
 #include "core/archive_record.h"
+#include "ingest/archive_listing.h"
 #include "ingest/durable_file.h"
 #include "util/coding.h"
 
@@ -275,23 +276,7 @@ Status WriteSegment(const std::string& dir, const std::vector<SegmentRecord>& re
 }
 
 Status ListSegments(const std::string& dir, std::vector<SegmentInfo>* segments) {
-  segments->clear();
-  std::error_code ec;
-  std::filesystem::directory_iterator it(dir, ec);
-  if (ec == std::errc::no_such_file_or_directory) return Status::OK();
-  if (ec) return Status::IOError("archive: list " + dir + ": " + ec.message());
-  for (; it != std::filesystem::directory_iterator(); it.increment(ec)) {
-    if (ec) return Status::IOError("archive: list " + dir + ": " + ec.message());
-    SegmentInfo info;
-    if (!ParseSegmentFileName(it->path().filename().string(), &info)) continue;
-    if (!it->is_regular_file(ec)) continue;
-    info.file_bytes = it->file_size(ec);
-    if (ec == std::errc::no_such_file_or_directory) continue;  // deleted since the listing
-    if (ec) return Status::IOError("archive: stat " + it->path().string() + ": " + ec.message());
-    info.path = it->path().string();
-    segments->push_back(std::move(info));
-  }
-  if (ec) return Status::IOError("archive: list " + dir + ": " + ec.message());
+  WG_RETURN_IF_ERROR(ListArchiveFiles(dir, ParseSegmentFileName, segments));
   std::sort(segments->begin(), segments->end(), [](const SegmentInfo& a, const SegmentInfo& b) {
     return std::tie(a.first_seq, a.last_seq, a.path) < std::tie(b.first_seq, b.last_seq, b.path);
   });

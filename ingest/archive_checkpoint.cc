@@ -12,6 +12,7 @@
 #include <system_error>
 #include <utility>
 
+#include "ingest/archive_listing.h"
 #include "ingest/durable_file.h"
 #include "util/coding.h"
 
@@ -238,23 +239,7 @@ Status WriteStateCheckpoint(const std::string& dir, std::string_view thresholds,
 }
 
 Status ListStateCheckpoints(const std::string& dir, std::vector<StateCheckpointInfo>* checkpoints) {
-  checkpoints->clear();
-  std::error_code ec;
-  std::filesystem::directory_iterator it(dir, ec);
-  if (ec == std::errc::no_such_file_or_directory) return Status::OK();
-  if (ec) return Status::IOError("archive: list " + dir + ": " + ec.message());
-  for (; it != std::filesystem::directory_iterator(); it.increment(ec)) {
-    if (ec) return Status::IOError("archive: list " + dir + ": " + ec.message());
-    StateCheckpointInfo info;
-    if (!ParseStateCheckpointFileName(it->path().filename().string(), &info)) continue;
-    if (!it->is_regular_file(ec)) continue;
-    info.file_bytes = it->file_size(ec);
-    if (ec == std::errc::no_such_file_or_directory) continue;  // deleted since the listing
-    if (ec) return Status::IOError("archive: stat " + it->path().string() + ": " + ec.message());
-    info.path = it->path().string();
-    checkpoints->push_back(std::move(info));
-  }
-  if (ec) return Status::IOError("archive: list " + dir + ": " + ec.message());
+  WG_RETURN_IF_ERROR(ListArchiveFiles(dir, ParseStateCheckpointFileName, checkpoints));
   std::sort(checkpoints->begin(), checkpoints->end(), [](const StateCheckpointInfo& a, const StateCheckpointInfo& b) {
     return a.next_seq != b.next_seq ? a.next_seq < b.next_seq : a.path < b.path;
   });

@@ -8,6 +8,8 @@
 
 #include <cerrno>
 #include <cstring>
+#include <fstream>
+#include <sstream>
 #include <thread>
 
 extern char** environ;
@@ -165,6 +167,32 @@ int ChildProcess::Wait(std::chrono::milliseconds timeout) {
 
 std::string WalguardBinary() {
   return WALGUARD_BINARY;
+}
+
+WalguardRun RunWalguard(const std::vector<std::string>& args, const std::string& scratch_dir, size_t max_stdout_lines,
+                        std::chrono::milliseconds wait) {
+  static int runs = 0;
+  std::vector<std::string> argv = {WalguardBinary()};
+  argv.insert(argv.end(), args.begin(), args.end());
+  const std::string stderr_path = scratch_dir + "/stderr-" + std::to_string(getpid()) + "-" + std::to_string(++runs);
+  WalguardRun run;
+  ChildProcess child;
+  Status s = child.Start(argv, stderr_path);
+  if (!s.ok()) {
+    run.stderr_text = "could not start walguard: " + s.ToString();
+    return run;
+  }
+  std::string line;
+  while ((max_stdout_lines == 0 || run.stdout_lines.size() < max_stdout_lines) &&
+         child.ReadLine(std::chrono::seconds(20), &line).ok()) {
+    run.stdout_lines.push_back(line);
+  }
+  run.exit_code = child.Wait(wait);
+  std::ifstream in(stderr_path);
+  std::stringstream text;
+  text << in.rdbuf();
+  run.stderr_text = text.str();
+  return run;
 }
 
 }  // namespace walguard::testing

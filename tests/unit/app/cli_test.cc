@@ -8,9 +8,7 @@
 #include <chrono>
 #include <cstdlib>
 #include <filesystem>
-#include <fstream>
 #include <memory>
-#include <sstream>
 #include <string>
 #include <vector>
 
@@ -29,25 +27,14 @@ class CliTest : public ::testing::Test {
   // Runs walguard with `args`; returns its exit code, with its first stdout
   // line and its stderr in stdout_line_ and stderr_.
   int Run(const std::vector<std::string>& args) {
-    std::vector<std::string> argv = {testing::WalguardBinary()};
-    argv.insert(argv.end(), args.begin(), args.end());
-    const std::string stderr_path = root_ + "/stderr-" + std::to_string(++runs_);
-    testing::ChildProcess child;
-    Status s = child.Start(argv, stderr_path);
-    EXPECT_TRUE(s.ok()) << s.ToString();
-    stdout_line_.clear();
-    if (!child.ReadLine(std::chrono::seconds(20), &stdout_line_).ok()) stdout_line_.clear();
-    int code = child.Wait(std::chrono::seconds(20));
-    std::ifstream in(stderr_path);
-    std::stringstream text;
-    text << in.rdbuf();
-    stderr_ = text.str();
-    return code;
+    testing::WalguardRun run = testing::RunWalguard(args, root_, 1);
+    stdout_line_ = run.stdout_lines.empty() ? "" : run.stdout_lines.front();
+    stderr_ = run.stderr_text;
+    return run.exit_code;
   }
 
   TempDir tmp_{"wg-cli-test"};
   const std::string root_ = tmp_.path();
-  int runs_ = 0;
   std::string stdout_line_;
   std::string stderr_;
 };

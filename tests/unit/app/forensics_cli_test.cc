@@ -9,6 +9,7 @@
 #include <fstream>
 #include <sstream>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "ingest/archive.h"
@@ -26,25 +27,13 @@ class ForensicsCli : public ::testing::Test {
   // Runs walguard with `args`; returns its exit code, with its stdout lines
   // in lines_ and its stderr in stderr_.
   int Run(const std::vector<std::string>& args) {
-    std::vector<std::string> argv = {testing::WalguardBinary()};
-    argv.insert(argv.end(), args.begin(), args.end());
-    const std::string stderr_path = dir_.path() + "/stderr-" + std::to_string(++runs_);
-    testing::ChildProcess child;
-    Status s = child.Start(argv, stderr_path);
-    EXPECT_TRUE(s.ok()) << s.ToString();
-    lines_.clear();
-    std::string line;
-    while (child.ReadLine(std::chrono::seconds(20), &line).ok()) lines_.push_back(line);
-    const int code = child.Wait(std::chrono::seconds(20));
-    std::ifstream in(stderr_path);
-    std::stringstream text;
-    text << in.rdbuf();
-    stderr_ = text.str();
-    return code;
+    testing::WalguardRun run = testing::RunWalguard(args, dir_.path(), 0);
+    lines_ = std::move(run.stdout_lines);
+    stderr_ = run.stderr_text;
+    return run.exit_code;
   }
 
   TempDir dir_;
-  int runs_ = 0;
   std::vector<std::string> lines_;
   std::string stderr_;
 };

@@ -6,9 +6,7 @@
 
 #include <chrono>
 #include <filesystem>
-#include <fstream>
 #include <memory>
-#include <sstream>
 #include <string>
 #include <vector>
 
@@ -26,20 +24,9 @@ using ::testing::HasSubstr;
 class StateIntegrityCliTest : public ::testing::Test {
  protected:
   int Run(const std::vector<std::string>& args) {
-    std::vector<std::string> argv = {testing::WalguardBinary()};
-    argv.insert(argv.end(), args.begin(), args.end());
-    const std::string stderr_path = root_ + "/stderr-" + std::to_string(++runs_);
-    testing::ChildProcess child;
-    Status s = child.Start(argv, stderr_path);
-    EXPECT_TRUE(s.ok()) << s.ToString();
-    std::string ignored;
-    if (!child.ReadLine(std::chrono::seconds(20), &ignored).ok()) ignored.clear();
-    const int code = child.Wait(std::chrono::seconds(20));
-    std::ifstream in(stderr_path);
-    std::stringstream text;
-    text << in.rdbuf();
-    stderr_ = text.str();
-    return code;
+    testing::WalguardRun run = testing::RunWalguard(args, root_, 1);
+    stderr_ = run.stderr_text;
+    return run.exit_code;
   }
 
   // A state with a table file and a firing alert, as a stopped run leaves it.
@@ -67,7 +54,6 @@ class StateIntegrityCliTest : public ::testing::Test {
   TempDir tmp_{"wg-integrity-cli"};
   const std::string root_ = tmp_.path();
   const std::string dir_ = root_ + "/state";
-  int runs_ = 0;
   std::string stderr_;
 };
 

@@ -5,8 +5,6 @@
 #include <gtest/gtest.h>
 
 #include <chrono>
-#include <fstream>
-#include <sstream>
 #include <string>
 #include <vector>
 
@@ -21,20 +19,10 @@ using ::testing::HasSubstr;
 class WorkerCliTest : public ::testing::Test {
  protected:
   int Run(const std::vector<std::string>& args) {
-    std::vector<std::string> argv = {testing::WalguardBinary()};
-    argv.insert(argv.end(), args.begin(), args.end());
-    const std::string stderr_path = tmp_.path() + "/stderr-" + std::to_string(++runs_);
-    testing::ChildProcess child;
-    Status s = child.Start(argv, stderr_path);
-    EXPECT_TRUE(s.ok()) << s.ToString();
-    stdout_line_.clear();
-    if (!child.ReadLine(std::chrono::seconds(20), &stdout_line_).ok()) stdout_line_.clear();
-    int code = child.Wait(std::chrono::seconds(30));
-    std::ifstream in(stderr_path);
-    std::stringstream text;
-    text << in.rdbuf();
-    stderr_ = text.str();
-    return code;
+    testing::WalguardRun run = testing::RunWalguard(args, tmp_.path(), 1, std::chrono::seconds(30));
+    stdout_line_ = run.stdout_lines.empty() ? "" : run.stdout_lines.front();
+    stderr_ = run.stderr_text;
+    return run.exit_code;
   }
 
   std::string Config(const std::string& text) {
