@@ -176,8 +176,11 @@ void Pipeline::KeepAliveWhileWaiting() {
 Status Pipeline::MonitorTick() {
   if (disk_watch_.Tick(WallClockNow())) {
     EnsureBatch();
-    WG_RETURN_IF_ERROR(ReconcileDiskLow(disk_watch_.Sample(engine_.clock()), cursor_.applied_lsn(), committer_->batch(),
-                                        WallClockNow(), committer_->out()));
+    const DiskSample disk = disk_watch_.Sample(engine_.clock());
+    WG_RETURN_IF_ERROR(
+        ReconcileDiskLow(disk, cursor_.applied_lsn(), committer_->batch(), WallClockNow(), committer_->out()));
+    archiver_->RecordOwnCheck(kStateDiskLow.type, EncodeDiskObservation(disk), cursor_.applied_lsn(), disk.wal_clock,
+                              committer_->batch());
   }
   if (!watch_.Tick(WallClockNow(), bound_.paused())) return Status::OK();
   const LagSample sample = watch_.Sample(engine_.clock());

@@ -1,5 +1,5 @@
 // Own checks in the archive: walguard's alerts about its own health
-// (replication_lag today; state_disk_low and the like the same way) are not
+// (replication_lag, state_disk_low) are not
 // derived from the WAL but from observations the live run makes on the side.
 // So that a replay equals the live run for them too, each observation is
 // archived as a kOwnCheck record (core/archive_record.h): the check's alert
@@ -20,6 +20,7 @@
 #include "core/kv.h"
 #include "core/output.h"
 #include "processors/replication_lag.h"
+#include "processors/state_disk_low.h"
 #include "util/lsn.h"
 #include "util/status.h"
 #include "util/time.h"
@@ -29,6 +30,12 @@ namespace walguard {
 // The body of a replication_lag observation (kReplicationLag.type).
 std::string EncodeLagObservation(const LagSample& sample);
 Status DecodeLagObservation(std::string_view body, LagSample* sample);
+
+// The body of a state_disk_low observation (kStateDiskLow.type). The sample
+// carries its own threshold ([state] disk_low_bytes is not a rule threshold),
+// so a what-if run replays these as they were.
+std::string EncodeDiskObservation(const DiskSample& sample);
+Status DecodeDiskObservation(std::string_view body, DiskSample* sample);
 
 // Evaluates an archived observation of `check` made at (lsn, clock) with
 // `t`, staging what it emits into *out: exactly what the live run did with

@@ -72,6 +72,19 @@ LagSample Lag(uint64_t bytes, Micros at) {
   return s;
 }
 
+// A look at the state directory's disk: below the 1 MiB threshold or not.
+DiskSample Disk(uint64_t free_bytes, Micros at) {
+  DiskSample s;
+  s.state_dir = "/var/lib/walguard";
+  s.mount_point = "/var/lib";
+  s.free_bytes = free_bytes;
+  s.total_bytes = uint64_t{1} << 30;
+  s.threshold_bytes = uint64_t{1} << 20;
+  s.local_now = at + 7;  // the local clock, apart from the WAL clock
+  s.wal_clock = at;
+  return s;
+}
+
 // The live run's side: engine, state store and archiver as the pipeline
 // wires them (app/pipeline.cc, app/bootstrap.cc), one committed batch a step.
 class LiveRun {
@@ -122,6 +135,17 @@ class LiveRun {
         [&](StateBatch* batch, std::vector<OutMessage>* out) {
           WG_RETURN_IF_ERROR(ReconcileLag(sample, thresholds_, position_, batch, sample.wal_clock, out));
           archiver_->RecordOwnCheck("replication_lag", EncodeLagObservation(sample), position_, sample.wal_clock,
+                                    batch);
+          return Status::OK();
+        },
+        position_);
+  }
+
+  void ObserveDisk(const DiskSample& sample) {
+    Step(
+        [&](StateBatch* batch, std::vector<OutMessage>* out) {
+          WG_RETURN_IF_ERROR(ReconcileStateDiskLow(sample, position_, batch, sample.wal_clock, out));
+          archiver_->RecordOwnCheck("state_disk_low", EncodeDiskObservation(sample), position_, sample.wal_clock,
                                     batch);
           return Status::OK();
         },
@@ -181,9 +205,12 @@ class ReplayCheckpoint : public ::testing::Test {
     live.Seal(kT0 + 2 * kMicrosPerMinute);  // due: a checkpoint
     before_checkpoint_ = live.emitted().size();
     live.ObserveLag(Lag(5000, kT0 + 90 * kMicrosPerSecond));
+    live.ObserveDisk(Disk(512 << 10, kT0 + 95 * kMicrosPerSecond));
     live.Undecodable(0x5180000);
     live.Apply(TierUpdate(0x5200000, kT0 + 2 * kMicrosPerMinute, 5));
     live.ObserveLag(Lag(10, kT0 + 150 * kMicrosPerSecond));
+    live.ObserveDisk(Disk(1100 << 10, kT0 + 151 * kMicrosPerSecond));  // between the bounds: still firing
+    live.ObserveDisk(Disk(2 << 20, kT0 + 152 * kMicrosPerSecond));
     live.Seal(kT0 + 2 * kMicrosPerMinute + kMicrosPerSecond);  // not due
     archive_ = live.archive();
     live_ = live.emitted();
@@ -227,12 +254,14 @@ TEST_F(ReplayCheckpoint, ReplayFromTheSnapshotEqualsLiveOwnMessagesIncluded) {
   Notes notes;
   const std::vector<OutMessage> replayed = ReplayAll(live_thresholds_, &notes);
   EXPECT_EQ(Comparable(replayed), Comparable(live_));
-  int lag = 0, dead = 0;
+  int lag = 0, disk = 0, dead = 0;
   for (const OutMessage& m : live_) {
     lag += m.key.starts_with("replication_lag:") ? 1 : 0;
+    disk += m.key.starts_with("state_disk_low:") ? 1 : 0;
     dead += m.topic == Topic::kDeadLetter ? 1 : 0;
   }
   EXPECT_EQ(lag, 2) << "fired and resolved";
+  EXPECT_EQ(disk, 2) << "fired and resolved, once: the hysteresis held between the bounds";
   EXPECT_EQ(dead, 1);
   EXPECT_THAT(notes.Read(), Not(HasSubstr("history")));
 }
