@@ -78,11 +78,11 @@ TOML
 "$ROOT/build/walguard" worker --pg "$WORKER_CONNINFO" --brokers "$BOOTSTRAP" --config "$WORK/worker.toml" \
   --id demo-worker 2>"$WORK/worker.log" &
 PIDS+=("$!")
-for _ in $(seq 1 100); do
-  grep -q "joining group" "$WORK/worker.log" && break
+for _ in $(seq 1 150); do  # until the group has given it the commands topic's partitions
+  grep -q "assigned [0-9]* partition" "$WORK/worker.log" && break
   sleep 0.2
 done
-grep -E "joining group" "$WORK/worker.log" | sed 's/^/  worker: /'
+grep -E "joining group|assigned" "$WORK/worker.log" | sed 's/^/  worker: /'
 
 step "Consuming walguard.alerts, walguard.commands and walguard.outcomes with kcat (a real Kafka consumer)"
 for topic in alerts commands outcomes; do
