@@ -100,11 +100,16 @@ grep -q '^USER walguard' <<<"$runtime" || fail "the runtime stage does not run a
 grep -q '^ENTRYPOINT \["/usr/local/bin/walguard"\]' <<<"$runtime" || fail "walguard is not the entrypoint"
 if command -v dpkg >/dev/null && command -v readelf >/dev/null; then
   # The package of every library walguard names (NEEDED), found by ldd's path.
+  # A library the binary names but never uses (`ldd -u`: clang links without
+  # --as-needed, so the sanitizer build names RocksDB's gflags) is left out:
+  # the image's gcc build, like Debian's, links with --as-needed.
+  unused=$(ldd -u "$WALGUARD" 2>/dev/null | sed -n 's/^[[:space:]]*\(\/.*\)$/\1/p' || true)
   missing=()
   packages=0
   for lib in $(readelf -d "$WALGUARD" | sed -n 's/.*(NEEDED).*\[\(.*\)\]/\1/p'); do
     path=$(ldd "$WALGUARD" | awk -v l="$lib" '$1 == l { print $3 }')
     [ -n "$path" ] || continue
+    grep -qxF -- "$path" <<<"$unused" && continue
     pkg=$( (dpkg -S "$path" 2>/dev/null || dpkg -S "${path#/usr}" 2>/dev/null ||
       dpkg -S "/usr$path" 2>/dev/null) | head -1 | cut -d: -f1)
     case "$pkg" in "" | libc6 | libstdc++6 | libgcc-s1) continue ;; esac
