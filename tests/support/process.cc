@@ -169,13 +169,13 @@ std::string WalguardBinary() {
   return WALGUARD_BINARY;
 }
 
-WalguardRun RunWalguard(const std::vector<std::string>& args, const std::string& scratch_dir, size_t max_stdout_lines,
-                        std::chrono::milliseconds wait) {
+WalguardExit RunWalguard(const std::vector<std::string>& args, const std::string& scratch_dir, size_t max_stdout_lines,
+                         std::chrono::milliseconds wait) {
   static int runs = 0;
   std::vector<std::string> argv = {WalguardBinary()};
   argv.insert(argv.end(), args.begin(), args.end());
   const std::string stderr_path = scratch_dir + "/stderr-" + std::to_string(getpid()) + "-" + std::to_string(++runs);
-  WalguardRun run;
+  WalguardExit run;
   ChildProcess child;
   Status s = child.Start(argv, stderr_path);
   if (!s.ok()) {

@@ -47,7 +47,7 @@ class ChildProcess {
 std::string WalguardBinary();
 
 // What one finished run of the walguard binary printed.
-struct WalguardRun {
+struct WalguardExit {
   int exit_code = -1;  // as ChildProcess::Wait
   std::vector<std::string> stdout_lines;
   std::string stderr_text;
@@ -57,7 +57,7 @@ struct WalguardRun {
 // lines of stdout (0: until EOF), waits up to `wait` for the exit, and reads
 // back its stderr, kept in a new file under `scratch_dir`. The CLI tests'
 // one way of running the binary.
-WalguardRun RunWalguard(const std::vector<std::string>& args, const std::string& scratch_dir,
-                        size_t max_stdout_lines = 0, std::chrono::milliseconds wait = std::chrono::seconds(20));
+WalguardExit RunWalguard(const std::vector<std::string>& args, const std::string& scratch_dir,
+                         size_t max_stdout_lines = 0, std::chrono::milliseconds wait = std::chrono::seconds(20));
 
 }  // namespace walguard::testing

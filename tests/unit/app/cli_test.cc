@@ -27,7 +27,7 @@ class CliTest : public ::testing::Test {
   // Runs walguard with `args`; returns its exit code, with its first stdout
   // line and its stderr in stdout_line_ and stderr_.
   int Run(const std::vector<std::string>& args) {
-    testing::WalguardRun run = testing::RunWalguard(args, root_, 1);
+    testing::WalguardExit run = testing::RunWalguard(args, root_, 1);
     stdout_line_ = run.stdout_lines.empty() ? "" : run.stdout_lines.front();
     stderr_ = run.stderr_text;
     return run.exit_code;

@@ -27,7 +27,7 @@ class ForensicsCli : public ::testing::Test {
   // Runs walguard with `args`; returns its exit code, with its stdout lines
   // in lines_ and its stderr in stderr_.
   int Run(const std::vector<std::string>& args) {
-    testing::WalguardRun run = testing::RunWalguard(args, dir_.path(), 0);
+    testing::WalguardExit run = testing::RunWalguard(args, dir_.path(), 0);
     lines_ = std::move(run.stdout_lines);
     stderr_ = run.stderr_text;
     return run.exit_code;

@@ -24,7 +24,7 @@ using ::testing::HasSubstr;
 class StateIntegrityCliTest : public ::testing::Test {
  protected:
   int Run(const std::vector<std::string>& args) {
-    testing::WalguardRun run = testing::RunWalguard(args, root_, 1);
+    testing::WalguardExit run = testing::RunWalguard(args, root_, 1);
     stderr_ = run.stderr_text;
     return run.exit_code;
   }

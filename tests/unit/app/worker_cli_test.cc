@@ -19,7 +19,7 @@ using ::testing::HasSubstr;
 class WorkerCliTest : public ::testing::Test {
  protected:
   int Run(const std::vector<std::string>& args) {
-    testing::WalguardRun run = testing::RunWalguard(args, tmp_.path(), 1, std::chrono::seconds(30));
+    testing::WalguardExit run = testing::RunWalguard(args, tmp_.path(), 1, std::chrono::seconds(30));
     stdout_line_ = run.stdout_lines.empty() ? "" : run.stdout_lines.front();
     stderr_ = run.stderr_text;
     return run.exit_code;
