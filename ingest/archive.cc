@@ -15,7 +15,7 @@
 #include <utility>
 
 #include "core/archive_record.h"
-#include "ingest/archive_listing.h"
+#include "ingest/archive_files.h"
 #include "ingest/durable_file.h"
 #include "util/coding.h"
 
@@ -36,34 +36,7 @@ constexpr int kZstdLevel = 3;
 // the machine away.
 constexpr uint64_t kMaxContentBytes = uint64_t{1} << 30;
 constexpr uint64_t kMaxFileBytes = ZSTD_COMPRESSBOUND(kMaxContentBytes) + kHeaderBytes + kTrailerBytes;
-constexpr size_t kHexDigits = 16;
 constexpr size_t kNameBytes = 6 * kHexDigits + 5 + kSegmentSuffix.size();
-
-// Signed micros as unsigned with the sign bit flipped: the order is kept.
-uint64_t SortableTime(Micros t) {
-  return static_cast<uint64_t>(t) ^ (uint64_t{1} << 63);
-}
-Micros TimeFromSortable(uint64_t v) {
-  return static_cast<Micros>(v ^ (uint64_t{1} << 63));
-}
-
-bool ParseHex16(std::string_view text, uint64_t* v) {
-  assert(text.size() == kHexDigits);
-  uint64_t result = 0;
-  for (char c : text) {
-    int digit = 0;
-    if (c >= '0' && c <= '9') {
-      digit = c - '0';
-    } else if (c >= 'a' && c <= 'f') {
-      digit = c - 'a' + 10;
-    } else {
-      return false;
-    }
-    result = (result << 4) | static_cast<uint64_t>(digit);
-  }
-  *v = result;
-  return true;
-}
 
 // The range of `records` (the fields a name carries); InvalidArgument when
 // they break WriteSegment's contract.

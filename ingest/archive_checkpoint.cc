@@ -12,7 +12,7 @@
 #include <system_error>
 #include <utility>
 
-#include "ingest/archive_listing.h"
+#include "ingest/archive_files.h"
 #include "ingest/durable_file.h"
 #include "util/coding.h"
 
@@ -34,26 +34,7 @@ constexpr uint64_t kMaxStateBytes = uint64_t{4} << 30;
 constexpr uint64_t kMaxFileBytes = ZSTD_COMPRESSBOUND(kMaxStateBytes) + (uint64_t{1} << 20);
 // Entries are buffered up to this many bytes before zstd takes them.
 constexpr size_t kChunkBytes = size_t{1} << 20;
-constexpr size_t kHexDigits = 16;
 constexpr size_t kNameBytes = 3 * kHexDigits + 2 + kSuffix.size();
-
-uint64_t SortableTime(Micros t) {
-  return static_cast<uint64_t>(t) ^ (uint64_t{1} << 63);
-}
-Micros TimeFromSortable(uint64_t v) {
-  return static_cast<Micros>(v ^ (uint64_t{1} << 63));
-}
-
-bool ParseHex16(std::string_view text, uint64_t* v) {
-  uint64_t result = 0;
-  for (char c : text) {
-    const bool digit = c >= '0' && c <= '9', letter = c >= 'a' && c <= 'f';
-    if (!digit && !letter) return false;
-    result = (result << 4) | static_cast<uint64_t>(digit ? c - '0' : c - 'a' + 10);
-  }
-  *v = result;
-  return true;
-}
 
 using CompressContext = std::unique_ptr<ZSTD_CCtx, decltype(&ZSTD_freeCCtx)>;
 
