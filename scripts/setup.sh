@@ -14,6 +14,10 @@ PACKAGES=(
   clang-14 libclang-rt-14-dev  # the decoder fuzzer (libFuzzer, sanitizer runtimes)
   clang-format clang-tidy-14   # scripts/lint.sh
   docker-compose              # tests/deploy: `docker-compose config` validates docker-compose.yml
+  libcpp-httplib-dev          # --http: /metrics, /healthz, /readyz, the status page; the Alertmanager client
+  postgresql-15-cron          # tests: the pg_cron rules against the real extension
+  prometheus prometheus-alertmanager  # tests: a real Prometheus scrapes walguard, a real Alertmanager receives
+  chromium chromium-driver python3-selenium  # tests: the status page in headless Chromium
 )
 
 missing=()
