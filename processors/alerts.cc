@@ -19,13 +19,14 @@ std::string FiringKey(std::string_view fingerprint) {
 std::string AlertMessage(const ApplyContext& ctx, const EntityRef& entity, const Evaluation& eval,
                          std::string_view fingerprint, std::string_view alert_id, bool firing) {
   std::string out;
-  out.reserve(256 + eval.details.size());
+  out.reserve(256 + eval.details.size() + eval.context.size());
   JsonWriter w(&out);
   w.BeginObject();
   w.Field("alert_id", alert_id);
   w.Field("fingerprint", fingerprint);
   w.Field("type", eval.type->type);
-  w.Field("severity", eval.type->severity);
+  w.Field("severity", eval.historical ? "P4" : eval.type->severity);
+  if (eval.historical) w.Field("historical", true);
   w.Field("state", firing ? "firing" : "resolved");
   w.Key("entity").BeginObject();
   w.Field("kind", eval.type->entity_kind);
@@ -36,6 +37,7 @@ std::string AlertMessage(const ApplyContext& ctx, const EntityRef& entity, const
   w.Field("commit_time", FormatTimestamp(ctx.commit_time));
   w.Field("detected_at", FormatTimestamp(ctx.detected_at));
   w.Key("details").Raw(eval.details.empty() ? "{}" : eval.details);
+  w.Key("context").Raw(eval.context.empty() ? "{}" : eval.context);
   w.Field("runbook", eval.type->runbook);
   w.EndObject();
   return out;
@@ -105,7 +107,7 @@ Status ReconcileAlert(ApplyContext* ctx, const EntityRef& entity, const Evaluati
   }
   ctx->out->push_back(
       {Topic::kAlerts, fingerprint, AlertMessage(*ctx, entity, eval, fingerprint, alert_id, eval.firing)});
-  if (eval.firing && eval.type->command != nullptr) {
+  if (eval.firing && !eval.historical && eval.type->command != nullptr) {
     ctx->out->push_back({Topic::kCommands, fingerprint, CommandMessage(*ctx, eval, alert_id)});
   }
   return Status::OK();

@@ -36,6 +36,8 @@ struct Evaluation {
   bool firing = false;
   std::string details;       // a JSON object: the figures that decide the condition
   std::string command_args;  // a JSON object, used when type->command is set
+  std::string context;       // a JSON object: names and ids the on-call engineer acts on (CONTRACT 3.1)
+  bool historical = false;   // older than the rule's lookback: P4, "historical": true, no command
 };
 
 struct EntityRef {

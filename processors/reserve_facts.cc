@@ -118,3 +118,27 @@ Status LoadFacts(ApplyContext* ctx, const std::string& txn_id, LedgerTransaction
 }
 
 }  // namespace walguard
+
+namespace walguard {
+
+// TODO(runbook-depth): filled in as the loaders learn the columns the context needs.
+std::string ContextOf(const PaymentFacts&) {
+  return "{}";
+}
+std::string ContextOf(const BookingIntentFacts&) {
+  return "{}";
+}
+std::string ContextOf(const UnitFacts&) {
+  return "{}";
+}
+std::string ContextOf(const UnitDateFacts&) {
+  return "{}";
+}
+std::string ContextOf(const ProviderFacts&) {
+  return "{}";
+}
+std::string ContextOf(const LedgerTransactionFacts&) {
+  return "{}";
+}
+
+}  // namespace walguard

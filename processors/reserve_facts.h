@@ -90,4 +90,13 @@ Status LoadFacts(ApplyContext* ctx, const std::string& id, UnitDateFacts* out);
 Status LoadFacts(ApplyContext* ctx, const std::string& id, ProviderFacts* out);
 Status LoadFacts(ApplyContext* ctx, const std::string& id, LedgerTransactionFacts* out);
 
+// The alert's `context` (CONTRACT 3.1): a JSON object of the names and ids the
+// on-call engineer acts on, null where unknown.
+std::string ContextOf(const PaymentFacts& f);
+std::string ContextOf(const BookingIntentFacts& f);
+std::string ContextOf(const UnitFacts& f);
+std::string ContextOf(const UnitDateFacts& f);
+std::string ContextOf(const ProviderFacts& f);
+std::string ContextOf(const LedgerTransactionFacts& f);
+
 }  // namespace walguard

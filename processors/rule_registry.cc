@@ -166,8 +166,9 @@ Status EvaluateRules(ApplyContext* ctx, const std::string& id) {
     const auto* predicate = std::get_if<Predicate<Facts>>(&rule.predicate);
     if (predicate == nullptr) continue;
     Verdict v = (*predicate)(facts, *ctx->thresholds);
-    WG_RETURN_IF_ERROR(
-        ReconcileAlert(ctx, ref, {&rule.alert, v.firing, std::move(v.details), std::move(v.command_args)}));
+    WG_RETURN_IF_ERROR(ReconcileAlert(ctx, ref,
+                                      {&rule.alert, v.firing, std::move(v.details), std::move(v.command_args),
+                                       MergeObjects(ContextOf(facts), v.context), v.historical}));
   }
   return Status::OK();
 }

@@ -52,3 +52,18 @@ Status LoadFacts(ApplyContext* ctx, const std::string& id, EventFacts* e) {
 }
 
 }  // namespace walguard
+
+namespace walguard {
+
+// TODO(runbook-depth): filled in with the event title, tier name, ... as the loaders learn them.
+std::string ContextOf(const TierFacts&) {
+  return "{}";
+}
+std::string ContextOf(const OrderFacts&) {
+  return "{}";
+}
+std::string ContextOf(const EventFacts&) {
+  return "{}";
+}
+
+}  // namespace walguard

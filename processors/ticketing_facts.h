@@ -50,4 +50,10 @@ Status LoadFacts(ApplyContext* ctx, const std::string& id, TierFacts* out);
 Status LoadFacts(ApplyContext* ctx, const std::string& id, OrderFacts* out);
 Status LoadFacts(ApplyContext* ctx, const std::string& id, EventFacts* out);
 
+// The alert's `context` (CONTRACT 3.1): a JSON object of the names and ids the
+// on-call engineer acts on, null where unknown.
+std::string ContextOf(const TierFacts& f);
+std::string ContextOf(const OrderFacts& f);
+std::string ContextOf(const EventFacts& f);
+
 }  // namespace walguard
