@@ -27,7 +27,10 @@ void GroupCommitter::CountTransaction(Micros commit_time, size_t first_message) 
 }
 
 int GroupCommitter::PollTimeoutMs(int idle_ms, Micros now, bool mid_transaction) const {
-  if (!batch_) return idle_ms;
+  if (!batch_) {
+    const bool awaiting = !published_.empty() && now - published_.back().committed_at < kDeliveryWaitUs;
+    return awaiting ? std::min(idle_ms, kDeliveryPollMs) : idle_ms;
+  }
   if (!mid_transaction) return 0;
   const Micros left_us = started_ + limits_.max_ms * 1000LL - now;
   const Micros left_ms = std::max<Micros>(0, (left_us + 999) / 1000);
@@ -44,9 +47,11 @@ Status GroupCommitter::Commit(const Checkpoint& next) {
   const size_t first = appended_.size();
   batch_->AppendOutbox(out_, &appended_);
   assert(appended_.size() - first == out_.size());
+  const Micros committed_at = WallClockNow();
   for (const StagedStep& step : staged_steps_) {
     assert(step.end >= 1 && step.end <= out_.size());
-    published_.push_back({appended_[first + step.end - 1].seq, step.commit_time});
+    published_.push_back({appended_[first + step.end - 1].seq, step.commit_time, committed_at});
+    if (published_.size() > kMaxPublished) published_.pop_front();
   }
   staged_steps_.clear();
   out_.clear();

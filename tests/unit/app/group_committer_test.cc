@@ -112,6 +112,20 @@ TEST_F(GroupCommitterTest, CommitToPublishIsMeasuredPerTransactionAtItsLastMessa
   EXPECT_EQ(histogram.count, 2u);
 }
 
+TEST_F(GroupCommitterTest, WhileAFreshCommitAwaitsItsDeliveryReportsTheIdleWaitIsShort) {
+  ASSERT_TRUE(committer_->Open(kT0));
+  Stage(1, kT0);
+  ASSERT_OK(CommitAndPublish());
+  const Micros now = WallClockNow();
+  EXPECT_EQ(committer_->PollTimeoutMs(kIdleMs, now, false), GroupCommitter::kDeliveryPollMs);
+  // Not confirmed for a long time (the sink is down): back to the idle wait.
+  EXPECT_EQ(committer_->PollTimeoutMs(kIdleMs, now + 5'000'000, false), kIdleMs);
+  LatencyHistogram histogram;
+  committer_->ObserveDeliveries(now, &histogram);
+  EXPECT_EQ(histogram.count, 1u);
+  EXPECT_EQ(committer_->PollTimeoutMs(kIdleMs, now, false), kIdleMs);
+}
+
 TEST(LatencyHistogramTest, QuantilesAreBucketUpperBoundsCappedByTheMax) {
   LatencyHistogram h;
   EXPECT_EQ(h.QuantileUpperBound(0.5), 0);
