@@ -55,7 +55,7 @@ class GroupCommitter {
 
   // One source transaction staged, committed at `commit_time` on the
   // source; its messages are out()[first_message..]. The time from its
-  // commit to the delivery of its last message is measured (TakeSteps).
+  // commit to the delivery of its last message is measured (ObserveDeliveries).
   void CountTransaction(Micros commit_time, size_t first_message);
   // The group reached max_batch_transactions or is max_batch_ms old.
   bool Full(Micros now) const;
