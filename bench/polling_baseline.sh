@@ -41,7 +41,7 @@ FIRING=$(pg_sql -At -f bench/polling/checks.sql | grep -c . || true)
 log "walguard: bootstrap, then pgbench at $RATE tx/s for ${DURATION}s"
 start_walguard walguard
 sleep 3
-txns0=$(grep -o 'txns=[0-9]*' "$WORK/walguard.log" | tail -n1 | cut -d= -f2); txns0=${txns0:-0}
+txns0=$({ grep -o 'txns=[0-9]*' "$WORK/walguard.log" || true; } | tail -n1 | cut -d= -f2); txns0=${txns0:-0}
 cpu0=$(cpu_ticks "$WG_PID")
 pgbench -n -h 127.0.0.1 -p "$PG_PORT" -U walguard_admin -c 4 -j 2 -T "$DURATION" -R "$RATE" \
   -f bench/latency/healthy.pgbench demo >"$WORK/pgbench.log" 2>&1 || die "pgbench: $(tail -n 5 "$WORK/pgbench.log")"
@@ -49,7 +49,7 @@ sleep 2
 cpu1=$(cpu_ticks "$WG_PID")
 COMMITS=$(( $(sed -n 's/^number of transactions actually processed: \([0-9]*\).*/\1/p' "$WORK/pgbench.log") * 3 ))
 stop_walguard
-TXNS=$(grep -o 'txns=[0-9]*' "$WORK/walguard.log" | tail -n1 | cut -d= -f2)
+TXNS=$({ grep -o 'txns=[0-9]*' "$WORK/walguard.log" || true; } | tail -n1 | cut -d= -f2); TXNS=${TXNS:-0}
 awk -v rows="$TRACKED_ROWS" -v poll="$POLL_MS" -v firing="$FIRING" -v c0="$cpu0" -v c1="$cpu1" -v tick="$TICK" \
     -v commits="$COMMITS" -v txns="$TXNS" -v t0="$txns0" 'BEGIN {
   cpu = (c1 - c0) / tick
@@ -61,7 +61,7 @@ awk -v rows="$TRACKED_ROWS" -v poll="$POLL_MS" -v firing="$FIRING" -v c0="$cpu0"
   printf "%-44s %14d\n", "walguard: commits applied during the load", applied
   printf "%-44s %14.1f\n", "walguard: CPU s during the load", cpu
   printf "%-44s %14.1f\n", "walguard: CPU us per commit", per_commit_us
-  printf "%-44s %14.0f\n", "one poll = walguard CPU of N commits", per_commit_us > 0 ? poll * 1000 / per_commit_us : 0
+  printf "%-44s %14.0f\n", "one poll = walguard CPU of N commits", (per_commit_us > 0 ? poll * 1000 / per_commit_us : 0)
   printf "(pgbench commits: %d; walguard txns counts heartbeats too)\n", commits
 }'
 printf 'machine: %s cores, load average %s\n' "$(nproc)" "$(cut -d' ' -f1-3 /proc/loadavg)"
