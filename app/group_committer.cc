@@ -20,13 +20,40 @@ bool GroupCommitter::Full(Micros now) const {
   return transactions_ >= limits_.max_transactions || now - started_ >= limits_.max_ms * 1000LL;
 }
 
-int GroupCommitter::PollTimeoutMs(int idle_ms) const {
-  return batch_ ? std::min(idle_ms, limits_.max_ms) : idle_ms;
+void GroupCommitter::CountTransaction(Micros commit_time, size_t first_message) {
+  assert(first_message <= out_.size());
+  ++transactions_;
+  if (out_.size() > first_message) staged_steps_.push_back({out_.size(), commit_time});
+}
+
+int GroupCommitter::PollTimeoutMs(int idle_ms, Micros now, bool mid_transaction) const {
+  if (!batch_) {
+    const bool awaiting = !published_.empty() && now - published_.back().committed_at < kDeliveryWaitUs;
+    return awaiting ? std::min(idle_ms, kDeliveryPollMs) : idle_ms;
+  }
+  if (!mid_transaction) return 0;
+  const Micros left_us = started_ + limits_.max_ms * 1000LL - now;
+  const Micros left_ms = std::max<Micros>(0, (left_us + 999) / 1000);
+  return static_cast<int>(std::min<Micros>(idle_ms, left_ms));
+}
+
+bool GroupCommitter::CommitDue(Micros now, bool drained, bool mid_transaction) const {
+  if (!batch_) return false;
+  return Full(now) || (drained && !mid_transaction);
 }
 
 Status GroupCommitter::Commit(const Checkpoint& next) {
   assert(batch_ != nullptr);
+  const size_t first = appended_.size();
   batch_->AppendOutbox(out_, &appended_);
+  assert(appended_.size() - first == out_.size());
+  const Micros committed_at = WallClockNow();
+  for (const StagedStep& step : staged_steps_) {
+    assert(step.end >= 1 && step.end <= out_.size());
+    published_.push_back({appended_[first + step.end - 1].seq, step.commit_time, committed_at});
+    if (published_.size() > kMaxPublished) published_.pop_front();
+  }
+  staged_steps_.clear();
   out_.clear();
   batch_->SetCheckpoint(next);
   const uint64_t pending = batch_->ApproximateSize();
@@ -61,6 +88,22 @@ Status GroupCommitter::WaitForSpace(const Checkpoint& next, uint64_t pending_byt
   }
   if (s.ok()) LogSpaceBack("the state committed", disk_wait_.dir, WallClockNow() - since);
   return s;
+}
+
+void GroupCommitter::ObserveDeliveries(Micros now, LatencyHistogram* histogram) {
+  const uint64_t delivered = outlet_->delivered_total();
+  if (delivered == delivered_seen_ || published_.empty()) return;
+  delivered_seen_ = delivered;
+  // Each pass takes one transaction off the front, so at most published_.size() passes.
+  std::vector<OutboxEntry> next;
+  while (!published_.empty()) {
+    const PublishedStep& step = published_.front();
+    next.clear();
+    if (!store_->ReadOutbox(step.last_seq - 1, 1, &next).ok()) return;
+    if (!next.empty() && next.front().seq == step.last_seq) return;  // not confirmed yet
+    histogram->Record(now - step.commit_time);
+    published_.pop_front();
+  }
 }
 
 Status GroupCommitter::PublishCommitted() {

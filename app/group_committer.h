@@ -6,12 +6,14 @@
 #pragma once
 
 #include <atomic>
+#include <deque>
 #include <functional>
 #include <memory>
 #include <string>
 #include <vector>
 
 #include "app/outlet.h"
+#include "app/pipeline_metrics.h"
 #include "core/output.h"
 #include "state/state_store.h"
 #include "util/status.h"
@@ -51,15 +53,30 @@ class GroupCommitter {
   std::vector<OutMessage>* out() { return &out_; }
   size_t staged_messages() const { return out_.size(); }
 
-  void CountTransaction() { ++transactions_; }
+  // One source transaction staged, committed at `commit_time` on the
+  // source; its messages are out()[first_message..]. The time from its
+  // commit to the delivery of its last message is measured (ObserveDeliveries).
+  void CountTransaction(Micros commit_time, size_t first_message);
   // The group reached max_batch_transactions or is max_batch_ms old.
   bool Full(Micros now) const;
-  // How long the loop may wait on the socket. With a batch open this is
-  // max_batch_ms (when below the idle wait), and the batch commits when the
-  // wait times out: a lone transaction waits out the window before its
-  // commit. Kept as is for now; the latency it costs is a known performance
-  // issue, to be addressed on its own.
-  int PollTimeoutMs(int idle_ms) const;
+
+  // Group commit without a window to wait out: the batch takes everything
+  // the socket already holds and commits as soon as it holds nothing more,
+  // so a lone transaction commits at once while under load each group is
+  // what arrived during the previous group's fsync. The limits still cap a
+  // group. In the middle of a transaction (its commit not read yet) nothing
+  // new can be committed, so the loop waits for the rest, up to the window.
+  //
+  // How long the loop may wait on the socket. Without a batch it is the
+  // idle wait, cut to kDeliveryPollMs while a fresh commit's messages await
+  // their delivery reports: the loop serves the reports (and so deletes the
+  // delivered outbox entries and measures commit -> publish) within a few
+  // ms instead of at the next idle wake-up.
+  int PollTimeoutMs(int idle_ms, Micros now, bool mid_transaction) const;
+  static constexpr int kDeliveryPollMs = 5;
+  // Whether to commit now: the group is full, or the socket had nothing
+  // more (`drained`) between transactions.
+  bool CommitDue(Micros now, bool drained, bool mid_transaction) const;
 
   // Commits the open batch with `next` as its checkpoint: state + outbox
   // entries + checkpoint, synced. The entries wait for PublishCommitted(),
@@ -69,6 +86,13 @@ class GroupCommitter {
   Status Commit(const Checkpoint& next);
   // Hands the committed entries to the sink.
   Status PublishCommitted();
+  // Records commit -> publish into `histogram` for the committed
+  // transactions whose last message the sink has confirmed since the last
+  // call (an outbox entry is deleted on its delivery report). Cheap when
+  // nothing was delivered: one outbox read per transaction found delivered,
+  // plus one. A failed read leaves them for the next call: a metric never
+  // stops the pipeline.
+  void ObserveDeliveries(Micros now, LatencyHistogram* histogram);
 
  private:
   Status WaitForSpace(const Checkpoint& next, uint64_t pending_bytes, Status failed);
@@ -80,6 +104,25 @@ class GroupCommitter {
   std::unique_ptr<StateBatch> batch_;
   std::vector<OutMessage> out_;
   std::vector<OutboxEntry> appended_;
+  // Per staged transaction with messages: the end of its messages in out_.
+  struct StagedStep {
+    size_t end = 0;
+    Micros commit_time = 0;
+  };
+  std::vector<StagedStep> staged_steps_;
+  // Committed transactions with messages not all confirmed, in seq order.
+  struct PublishedStep {
+    uint64_t last_seq = 0;  // outbox seq of its last message
+    Micros commit_time = 0;
+    Micros committed_at = 0;  // our clock, at the commit
+  };
+  // Bounds the memory while the sink confirms nothing (Kafka down): the
+  // oldest are dropped unmeasured.
+  static constexpr size_t kMaxPublished = 4096;
+  // How long after its commit a transaction's delivery is awaited with the short wait.
+  static constexpr Micros kDeliveryWaitUs = 1'000'000;
+  std::deque<PublishedStep> published_;
+  uint64_t delivered_seen_ = 0;  // outlet_->delivered_total() at the last look
   int transactions_ = 0;
   Micros started_ = 0;
 };

@@ -136,17 +136,19 @@ Status Pipeline::StreamOnce() {
   const uint64_t undelivered = store_->outbox_count() + committer_->staged_messages();
   if (bound_.Update(undelivered, checkpoint_.lsn, WallClockNow())) return WaitForSink();
   StreamMessage msg;
-  WG_RETURN_IF_ERROR(repl_.Poll(committer_->PollTimeoutMs(kPollMs), &msg));
+  const int wait_ms = committer_->PollTimeoutMs(kPollMs, WallClockNow(), assembler_.in_transaction());
+  WG_RETURN_IF_ERROR(repl_.Poll(wait_ms, &msg));
   if (msg.kind == StreamMessage::Kind::kXLogData) WG_RETURN_IF_ERROR(HandleData(msg));
   if (msg.kind == StreamMessage::Kind::kKeepalive) WG_RETURN_IF_ERROR(HandleKeepalive(msg));
 
   const Micros now = WallClockNow();
-  // Commit when the group is full or the socket has nothing more right now.
-  if (committer_->open() && (committer_->Full(now) || msg.kind == StreamMessage::Kind::kNone)) {
-    WG_RETURN_IF_ERROR(CommitBatch());
-  }
+  // Commit when the group is full or the socket has nothing more right now
+  // (app/group_committer.h).
+  const bool drained = msg.kind == StreamMessage::Kind::kNone;
+  if (committer_->CommitDue(now, drained, assembler_.in_transaction())) WG_RETURN_IF_ERROR(CommitBatch());
   WG_RETURN_IF_ERROR(archiver_->SealIfDue(now));
   WG_RETURN_IF_ERROR(outlet_->Poll(0));
+  committer_->ObserveDeliveries(WallClockNow(), &metrics_.commit_to_publish);
   if (cursor_.IdleClockRequestDue(now, assembler_.in_transaction())) {
     WG_RETURN_IF_ERROR(SendStatus(true, /*reply_requested=*/true));
   }
@@ -234,7 +236,7 @@ Status Pipeline::ApplyTransaction(const Transaction& txn) {
   archiver_->RecordTransaction(txn, committer_->batch());
   metrics_.dead_letters_total += dead_letters_.Log(*out, emitted, WallClockNow());
   cursor_.OnStaged(txn.end_lsn);
-  committer_->CountTransaction();
+  committer_->CountTransaction(txn.commit_time, emitted);
   ++metrics_.txns_total;
   metrics_.changes_total += txn.changes.size();
   metrics_.last_commit_time = txn.commit_time;
@@ -274,6 +276,7 @@ Status Pipeline::CommitBatch() {
   Checkpoint next = checkpoint_;
   next.lsn = cursor_.applied_lsn();
   WG_RETURN_IF_ERROR(committer_->Commit(next));
+  ++metrics_.group_commits_total;
   checkpoint_ = next;
   cursor_.OnDurable(next.lsn);
   return committer_->PublishCommitted();

@@ -3,6 +3,7 @@
 // ProgressLog: the periodic "progress:" line built from them.
 #pragma once
 
+#include <array>
 #include <cstdint>
 #include <string_view>
 
@@ -11,6 +12,24 @@
 
 namespace walguard {
 
+// A latency histogram with fixed bucket bounds (Prometheus-style cumulative
+// buckets can be derived from it): plain counters, no allocation.
+struct LatencyHistogram {
+  // Upper bounds in microseconds; the last bucket is everything above.
+  static constexpr std::array<Micros, 14> kBoundsUs = {1'000,     2'000,     5'000,      10'000,    20'000,
+                                                       50'000,    100'000,   200'000,    500'000,   1'000'000,
+                                                       2'000'000, 5'000'000, 10'000'000, 30'000'000};
+  std::array<uint64_t, kBoundsUs.size() + 1> buckets{};
+  uint64_t count = 0;
+  Micros sum_us = 0;
+  Micros max_us = 0;
+
+  void Record(Micros us);
+  // The upper bound of the bucket holding quantile q (0 < q <= 1); max_us
+  // for the last bucket; 0 when empty.
+  Micros QuantileUpperBound(double q) const;
+};
+
 struct PipelineMetrics {
   uint64_t changes_total = 0;  // changes of applied transactions
   uint64_t txns_total = 0;     // transactions applied
@@ -18,7 +37,11 @@ struct PipelineMetrics {
   uint64_t heartbeats_sent = 0;
   uint64_t heartbeats_received = 0;
   uint64_t dead_letters_total = 0;
-  Micros last_commit_time = 0;  // source commit time of the last applied transaction
+  Micros last_commit_time = 0;       // source commit time of the last applied transaction
+  uint64_t group_commits_total = 0;  // synced state commits
+  // Source commit of a transaction -> the sink's delivery report for its
+  // last message (transactions that emitted messages only).
+  LatencyHistogram commit_to_publish;
 };
 
 // What the progress line shows besides the counters, read when it is due.

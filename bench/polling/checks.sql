@@ -1,0 +1,133 @@
+-- The runbooks' own checks (000: event_health's counters, the snapshot's
+-- health status, the orphaned-payment and revenue queries; 002:
+-- find_ledger_imbalances, overbooking_check, the double-charge, stuck
+-- payment and webhook queries), as tests/integration/sql_oracle.cc runs them
+-- (its oracle for "what should be firing"), with now() for :now. One
+-- evaluation = all of them in one REPEATABLE READ transaction: what a
+-- polling monitor would run every interval. Generated from sql_oracle.cc;
+-- keep the two in step.
+BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY;
+SET LOCAL TimeZone = 'UTC';
+
+-- Runbook 000 section 1.2's snapshot and section 3's holds, per tier. (kTierRules)
+WITH holds AS (
+  SELECT tier_id,
+         sum(quantity) FILTER (WHERE status = 'active') AS active_qty,
+         sum(quantity) FILTER (WHERE status = 'active' AND (expires_at IS NULL OR expires_at > now())) AS unexpired_qty,
+         count(*) FILTER (WHERE status = 'active' AND now() - expires_at > interval '5 minutes') AS stuck
+  FROM ticketing.ticket_holds GROUP BY tier_id),
+tix AS (
+  SELECT tier_id, count(*) AS n FROM ticketing.tickets WHERE status IS DISTINCT FROM 'void' GROUP BY tier_id),
+f AS (
+  SELECT t.id, t.quantity::bigint AS q, t.reserved_quantity::bigint AS r, t.issued_quantity::bigint AS i,
+         COALESCE(h.active_qty, 0) AS active_qty, COALESCE(h.unexpired_qty, 0) AS unexpired_qty,
+         COALESCE(h.stuck, 0) AS stuck, COALESCE(x.n, 0) AS tickets
+  FROM ticketing.ticket_tiers t LEFT JOIN holds h ON h.tier_id = t.id LEFT JOIN tix x ON x.tier_id = t.id)
+SELECT v.rule || ':tier:' || f.id, v.figures FROM f, LATERAL (VALUES
+  ('stuck_holds', f.stuck >= 1,
+   format('stuck_holds=%s active_hold_quantity=%s reserved_quantity=%s', f.stuck, f.active_qty, f.r)),
+  ('tier_reserved_drift', f.r <> f.active_qty,
+   format('reserved_quantity=%s active_hold_quantity=%s', f.r, f.active_qty)),
+  ('tier_issued_drift', f.i <> f.tickets,
+   format('issued_quantity=%s counting_tickets=%s', f.i, f.tickets)),
+  ('high_reserved', f.r * 100 > 30 * f.q,
+   format('reserved_quantity=%s quantity=%s', f.r, f.q)),
+  ('false_sold_out', f.q - f.r - f.i <= 0 AND f.i * 100 < 50 * f.q AND f.r > f.unexpired_qty,
+   format('available=%s issued_quantity=%s reserved_quantity=%s unexpired_hold_quantity=%s quantity=%s',
+          f.q - f.r - f.i, f.i, f.r, f.unexpired_qty, f.q)),
+  ('negative_available', f.q - f.r - f.i < 0,
+   format('available=%s quantity=%s reserved_quantity=%s issued_quantity=%s', f.q - f.r - f.i, f.q, f.r, f.i))
+) AS v(rule, firing, figures)
+WHERE v.firing;
+
+-- Section 4's orphaned payments and revenue breakdown, per order. (kOrderRules)
+WITH items AS (
+  SELECT order_id, count(*) AS n, sum(quantity) AS qty, sum(quantity::bigint * unit_price_cents) AS total
+  FROM ticketing.order_items GROUP BY order_id),
+tix AS (
+  SELECT order_id, count(*) AS n FROM ticketing.tickets WHERE status IS DISTINCT FROM 'void' GROUP BY order_id),
+f AS (
+  SELECT o.id, o.status, o.total_cents AS total, COALESCE(i.n, 0) AS items, COALESCE(i.qty, 0) AS qty,
+         COALESCE(i.total, 0) AS items_total, COALESCE(x.n, 0) AS tickets,
+         (o.paid_at IS NULL AND o.created_at IS NULL) OR
+           now() >= COALESCE(o.paid_at, o.created_at) + interval '2 minutes' AS due
+  FROM ticketing.orders o LEFT JOIN items i ON i.order_id = o.id LEFT JOIN tix x ON x.order_id = o.id)
+SELECT v.rule || ':order:' || f.id, v.figures FROM f, LATERAL (VALUES
+  ('paid_without_tickets', f.status = 'paid' AND f.due AND f.tickets = 0,
+   format('counting_tickets=%s items_quantity=%s', f.tickets, f.qty)),
+  ('order_overissued', f.status = 'paid' AND f.tickets > f.qty,
+   format('counting_tickets=%s items_quantity=%s', f.tickets, f.qty)),
+  ('revenue_mismatch', f.status = 'paid' AND f.items > 0 AND
+     (f.total < f.items_total OR f.total * 100 > f.items_total * 110),
+   format('total_cents=%s items_total_cents=%s', f.total, f.items_total))
+) AS v(rule, firing, figures)
+WHERE v.firing;
+
+-- event_health's stale_pending_orders counter. (kEventRules)
+SELECT 'stale_pending_orders:event:' || event_id, format('stale_pending_orders=%s', count(*))
+FROM ticketing.orders
+WHERE status = 'pending' AND now() - created_at > interval '30 minutes'
+GROUP BY event_id;
+
+-- find_ledger_imbalances, without its date filter. (kLedgerRules)
+SELECT 'ledger_imbalance:ledger_transaction:' || transaction_id,
+       format('debits=%s credits=%s difference=%s entries=%s', d, c, d - c, n)
+FROM (SELECT transaction_id, count(*) AS n,
+             COALESCE(sum(amount) FILTER (WHERE direction = 'debit'), 0) AS d,
+             COALESCE(sum(amount) FILTER (WHERE direction = 'credit'), 0) AS c
+      FROM reserve.ledger_entries GROUP BY transaction_id) s
+WHERE d <> c;
+
+-- overbooking_check and step 4's bookings_count recount, per night. (kCalendarRules)
+WITH nights AS (
+  SELECT r.unit_id, r.check_in + k AS date, count(*) AS n
+  FROM reserve.reservations r, generate_series(0, r.check_out - r.check_in - 1) AS k
+  WHERE r.status IN ('host_commit_pending', 'confirmed', 'checked_in')
+  GROUP BY 1, 2)
+SELECT 'overbooking:unit:' || n.unit_id,
+       'overbooked_nights=' || string_agg(format('%s:%s>%s', n.date, n.n, COALESCE(c.allotment, 1)), ','
+                                          ORDER BY n.date)
+FROM nights n LEFT JOIN reserve.availability_calendar c ON c.unit_id = n.unit_id AND c.date = n.date
+WHERE n.n > COALESCE(c.allotment, 1)
+GROUP BY n.unit_id
+UNION ALL
+SELECT 'calendar_drift:unit_date:' || c.unit_id || '/' || to_char(c.date, 'YYYY-MM-DD'),
+       format('bookings_count=%s active_reservations=%s', c.bookings_count, COALESCE(n.n, 0))
+FROM reserve.availability_calendar c LEFT JOIN nights n ON n.unit_id = c.unit_id AND n.date = c.date
+WHERE c.bookings_count <> COALESCE(n.n, 0);
+
+-- The payment runbooks: no reservation, stuck, PIX, double charge, failure rate. (kPaymentRules)
+SELECT 'payment_without_reservation:payment:' || p.id,
+       format('succeeded_at=%s booking_intent_id=%s', p.succeeded_at, p.booking_intent_id)
+FROM reserve.payments p
+WHERE p.status = 'succeeded'
+  AND ((p.succeeded_at IS NULL AND p.created_at IS NULL) OR
+       now() >= COALESCE(p.succeeded_at, p.created_at) + interval '5 minutes')
+  AND NOT EXISTS (SELECT 1 FROM reserve.reservations r WHERE r.booking_intent_id = p.booking_intent_id)
+UNION ALL
+SELECT 'stuck_payment:payment:' || id, format('created_at=%s', created_at)
+FROM reserve.payments WHERE status = 'processing' AND now() - created_at > interval '60 minutes'
+UNION ALL
+SELECT 'pix_pending:payment:' || id, format('created_at=%s', created_at)
+FROM reserve.payments WHERE method = 'pix' AND status = 'pending' AND now() - created_at > interval '30 minutes'
+UNION ALL
+SELECT 'double_charge:booking_intent:' || booking_intent_id,
+       format('succeeded_payments=%s total_charged=%s', count(*), sum(amount))
+FROM reserve.payments WHERE status = 'succeeded' GROUP BY booking_intent_id HAVING count(*) > 1
+UNION ALL
+SELECT 'failed_payment_rate:provider:' || provider, format('succeeded=%s settled=%s', s, t)
+FROM (SELECT provider, count(*) FILTER (WHERE status = 'succeeded') AS s, count(*) AS t
+      FROM reserve.payments
+      WHERE created_at > now() - interval '60 minutes' AND status IN ('succeeded', 'failed')
+      GROUP BY provider) x
+WHERE t >= 20 AND s * 100 < 80 * t;
+
+-- The webhook-down runbook's checks, per provider. (kWebhookRules)
+SELECT 'webhook_failures:provider:' || provider, format('failed_last_15_min=%s processing_over_5_min=%s', f, p)
+FROM (SELECT provider,
+             count(*) FILTER (WHERE status = 'failed' AND received_at > now() - interval '15 minutes') AS f,
+             count(*) FILTER (WHERE status = 'processing' AND now() - received_at > interval '5 minutes') AS p
+      FROM reserve.processed_webhooks GROUP BY provider) x
+WHERE f >= 5 OR p >= 1;
+
+COMMIT;
