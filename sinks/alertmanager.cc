@@ -27,6 +27,12 @@ constexpr int64_t kFirstBackoffMs = 500;
 // The longest a sender thread sleeps before looking at its clocks again.
 constexpr auto kIdleWait = std::chrono::milliseconds(500);
 
+// A client error that sending again will not cure (a malformed alert): the
+// batch is dropped rather than blocking every update behind it.
+bool IsRefusal(int status) {
+  return status >= 400 && status <= 499 && status != 408 && status != 429;
+}
+
 Status ReadFile(const std::string& path, std::string* out) {
   std::ifstream in(path, std::ios::binary);
   if (!in) return Status::NotFound(path);
@@ -227,7 +233,9 @@ bool AlertmanagerSender::SendDue(Target* target, std::unique_lock<std::mutex>* l
   const Micros now = WallClockNow();
   lock->unlock();
   std::string error;
+  std::string refusal;
   uint64_t posted = 0;
+  uint64_t refused = 0;
   for (size_t begin = 0; begin < batch.size() && error.empty(); begin += kChunk) {
     std::vector<const AmAlert*> chunk;
     for (size_t i = begin; i < batch.size() && i < begin + kChunk; ++i) chunk.push_back(&batch[i]);
@@ -235,6 +243,9 @@ bool AlertmanagerSender::SendDue(Target* target, std::unique_lock<std::mutex>* l
     httplib::Result res = target->client->Post(target->path.c_str(), body, "application/json");
     if (!res) {
       error = httplib::to_string(res.error());
+    } else if (IsRefusal(res->status)) {
+      refused += chunk.size();
+      refusal = "HTTP " + std::to_string(res->status) + ": " + res->body.substr(0, 200);
     } else if (res->status < 200 || res->status > 299) {
       error = "HTTP " + std::to_string(res->status) + ": " + res->body.substr(0, 200);
     } else {
@@ -243,6 +254,9 @@ bool AlertmanagerSender::SendDue(Target* target, std::unique_lock<std::mutex>* l
   }
   lock->lock();
   counters_.posted += posted;
+  counters_.refused += refused;
+  if (refused > 0)
+    spdlog::warn("alertmanager {}: refused {} alert(s), not sent again: {}", target->url, refused, refusal);
   if (error.empty()) {
     while (!target->pending.empty() && target->pending.front().seq <= last_seq) target->pending.pop_front();
     if (resend) target->resend_due = now + interval;

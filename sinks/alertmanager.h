@@ -12,6 +12,8 @@
 //    itself when its last endsAt passes.
 //  - A failed POST is logged (once, then once a minute while it keeps
 //    failing) and retried with a doubling backoff, capped at the interval.
+//    A 4xx answer (but 408, 429) is a refusal of those alerts: logged and
+//    dropped, so one malformed alert cannot hold up the others.
 //  - The firing set is saved to `save_path` (rewritten when it changed,
 //    at most once a second, and at Stop) and loaded by Start, so a restart
 //    goes on re-sending the alerts that were firing.
@@ -45,6 +47,7 @@ struct AlertmanagerCounters {
   uint64_t posted = 0;   // alerts accepted by an Alertmanager (each one counts once per Alertmanager)
   uint64_t failed = 0;   // POSTs that failed (connection, timeout, non-2xx)
   uint64_t dropped = 0;  // updates dropped from a full queue
+  uint64_t refused = 0;  // alerts an Alertmanager refused with a 4xx (not sent again)
 };
 
 // "http://host:port/prefix" -> {"http://host:port", "/prefix"}; InvalidArgument

@@ -1,8 +1,8 @@
 // Alertmanager push against a real Alertmanager (Debian's
 // prometheus-alertmanager, started here in a temp dir, clustering off): an
 // incident in Postgres is active in Alertmanager's API with walguard's
-// labels, the fix resolves it there, and with two Alertmanagers configured
-// both receive it.
+// labels, the fix resolves it there, a restart re-sends what was firing, and
+// with two Alertmanagers configured both receive it.
 #include <arpa/inet.h>
 #include <gtest/gtest.h>
 #include <httplib.h>
@@ -70,32 +70,32 @@ class Alertmanager {
 
   // The active (not resolved) alerts of `fingerprint`, as JSON objects, from
   // GET /api/v2/alerts (which leaves out alerts whose endsAt has passed).
-  std::vector<std::string> Active(const std::string& fingerprint) {
+  // False when Alertmanager did not answer.
+  bool Active(const std::string& fingerprint, std::vector<std::string>* out) {
+    out->clear();
     httplib::Client client("127.0.0.1", port_);
     httplib::Result res = client.Get("/api/v2/alerts");
-    std::vector<std::string> out;
-    if (!res || res->status != 200) return out;
+    if (!res || res->status != 200) return false;
     simdjson::dom::parser parser;
     simdjson::dom::array alerts;
-    if (parser.parse(res->body).get_array().get(alerts) != simdjson::SUCCESS) return out;
+    if (parser.parse(res->body).get_array().get(alerts) != simdjson::SUCCESS) return false;
     for (simdjson::dom::element a : alerts) {
       std::string_view fp;
       if (a["labels"]["fingerprint"].get_string().get(fp) == simdjson::SUCCESS && fp == fingerprint) {
-        out.push_back(simdjson::minify(a));
+        out->push_back(simdjson::minify(a));
       }
     }
-    return out;
+    return true;
   }
 
-  // Polls Active() until it holds `count` alerts (20 s at most).
-  std::vector<std::string> WaitActive(const std::string& fingerprint, size_t count) {
-    std::vector<std::string> active;
+  // Polls Active() until Alertmanager answers with `count` alerts (20 s at
+  // most); *out gets the last answer.
+  bool WaitActive(const std::string& fingerprint, size_t count, std::vector<std::string>* out) {
     for (int i = 0; i < 200; ++i) {
-      active = Active(fingerprint);
-      if (active.size() == count) break;
+      if (Active(fingerprint, out) && out->size() == count) return true;
       std::this_thread::sleep_for(std::chrono::milliseconds(100));
     }
-    return active;
+    return false;
   }
 
  private:
@@ -129,8 +129,8 @@ TEST_F(AlertmanagerTest, IncidentIsActiveThenResolved) {
   const std::vector<Published> fired = h.WaitFor("stuck_holds", "firing", 1);
   ASSERT_EQ(fired.size(), 1u) << h.WalguardLog();
 
-  std::vector<std::string> active = am.WaitActive(kFingerprint, 1);
-  ASSERT_EQ(active.size(), 1u) << h.WalguardLog();
+  std::vector<std::string> active;
+  ASSERT_TRUE(am.WaitActive(kFingerprint, 1, &active)) << active.size() << " active\n" << h.WalguardLog();
   const std::string& a = active[0];
   EXPECT_EQ(Field(a, "/labels/alertname"), "stuck_holds") << a;
   EXPECT_EQ(Field(a, "/labels/severity"), "P3") << a;
@@ -147,13 +147,40 @@ TEST_F(AlertmanagerTest, IncidentIsActiveThenResolved) {
 
   // Still active after several resend intervals: the resends keep it alive.
   std::this_thread::sleep_for(std::chrono::seconds(5));
-  active = am.Active(kFingerprint);
+  ASSERT_TRUE(am.Active(kFingerprint, &active));
   ASSERT_EQ(active.size(), 1u) << h.WalguardLog();
   EXPECT_EQ(Field(active[0], "/status/state"), "active") << active[0];
 
   for (const char* fix : kAllRulesFixes) ASSERT_OK(h.Sql(fix));
   ASSERT_EQ(h.WaitFor("stuck_holds", "resolved", 1).size(), 1u) << h.WalguardLog();
-  EXPECT_TRUE(am.WaitActive(kFingerprint, 0).empty()) << "still active after the fix:\n" << h.WalguardLog();
+  // Resolved: endsAt is past, so Alertmanager (answering) lists it no more.
+  EXPECT_TRUE(am.WaitActive(kFingerprint, 0, &active)) << "still active after the fix:\n" << h.WalguardLog();
+  EXPECT_EQ(h.StopWalguard(), 0);
+  ASSERT_OK(h.DropSlot());
+}
+
+// Alertmanager ends a firing alert nobody re-sends (endsAt: 4 resend
+// intervals ahead); a restarted walguard re-sends the firing set it saved.
+TEST_F(AlertmanagerTest, FiringSetIsSentAgainAfterARestart) {
+  Alertmanager am;
+  ASSERT_OK(am.Start());
+  WalguardHarness h;
+  ASSERT_OK(h.SetUp());
+  const std::string config = "[alertmanager]\nurls = [\"" + am.url() + "\"]\nresend_interval_s = 1\n";
+  ASSERT_OK(h.StartWalguard(config));
+  ASSERT_OK(h.Sql(kAllRulesIncident));
+  const std::vector<Published> fired = h.WaitFor("stuck_holds", "firing", 1);
+  ASSERT_EQ(fired.size(), 1u) << h.WalguardLog();
+  std::vector<std::string> active;
+  ASSERT_TRUE(am.WaitActive(kFingerprint, 1, &active)) << h.WalguardLog();
+  EXPECT_EQ(h.StopWalguard(), 0);
+
+  ASSERT_TRUE(am.WaitActive(kFingerprint, 0, &active)) << "not ended by its endsAt (" << active.size() << " active)";
+  ASSERT_OK(h.StartWalguard(config));
+  ASSERT_TRUE(am.WaitActive(kFingerprint, 1, &active)) << h.WalguardLogSinceStart();
+  EXPECT_EQ(Field(active[0], "/annotations/alert_id"), fired[0].alert_id);
+  EXPECT_NE(h.WalguardLogSinceStart().find(" firing alert(s) restored"), std::string::npos)
+      << h.WalguardLogSinceStart();
   EXPECT_EQ(h.StopWalguard(), 0);
   ASSERT_OK(h.DropSlot());
 }
@@ -171,8 +198,8 @@ TEST_F(AlertmanagerTest, EveryConfiguredAlertmanagerReceives) {
   const std::vector<Published> fired = h.WaitFor("stuck_holds", "firing", 1);
   ASSERT_EQ(fired.size(), 1u) << h.WalguardLog();
   for (Alertmanager* am : {&am1, &am2}) {
-    const std::vector<std::string> active = am->WaitActive(kFingerprint, 1);
-    ASSERT_EQ(active.size(), 1u) << am->url() << "\n" << h.WalguardLog();
+    std::vector<std::string> active;
+    ASSERT_TRUE(am->WaitActive(kFingerprint, 1, &active)) << am->url() << "\n" << h.WalguardLog();
     EXPECT_EQ(Field(active[0], "/annotations/alert_id"), fired[0].alert_id);
   }
   EXPECT_EQ(h.StopWalguard(), 0);

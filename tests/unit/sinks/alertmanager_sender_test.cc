@@ -23,7 +23,8 @@ namespace walguard {
 namespace {
 
 // An Alertmanager that records every alert POSTed to /api/v2/alerts, and
-// answers 503 while `failing` > 0 (counting down).
+// answers 503 while `failing` > 0, then 400 while `refusing` > 0 (each
+// counting down).
 class FakeAlertmanager {
  public:
   FakeAlertmanager() {
@@ -33,6 +34,11 @@ class FakeAlertmanager {
       if (failing_ > 0) {
         --failing_;
         res.status = 503;
+        return;
+      }
+      if (refusing_ > 0) {
+        --refusing_;
+        res.status = 400;
         return;
       }
       std::vector<AmAlert> alerts;
@@ -58,6 +64,10 @@ class FakeAlertmanager {
     std::lock_guard<std::mutex> lock(mu_);
     failing_ = requests;
   }
+  void Refuse(int requests) {
+    std::lock_guard<std::mutex> lock(mu_);
+    refusing_ = requests;
+  }
   int requests() const {
     std::lock_guard<std::mutex> lock(mu_);
     return requests_;
@@ -77,6 +87,7 @@ class FakeAlertmanager {
   std::thread thread_;
   mutable std::mutex mu_;
   int failing_ = 0;
+  int refusing_ = 0;
   int requests_ = 0;
   std::vector<AmAlert> received_;
 };
@@ -160,6 +171,22 @@ TEST(AlertmanagerSenderTest, FailuresAreRetried) {
   EXPECT_TRUE(WaitFor([&] { return !am.Received("fp:1").empty(); }));
   EXPECT_GE(am.requests(), 4);
   EXPECT_GE(sender.counters().failed, 3u);
+}
+
+TEST(AlertmanagerSenderTest, ARefusedAlertDoesNotHoldUpTheNext) {
+  FakeAlertmanager am;
+  AlertmanagerOptions options = Options({am.url()});
+  options.resend_interval_s = 3600;  // only the pushes themselves
+  AlertmanagerSender sender;
+  ASSERT_OK(sender.Start(options, {}));
+  am.Refuse(1);  // an empty firing set is not sent: the first request is fp:bad's
+  const Micros now = WallClockNow();
+  sender.Push(Alert("fp:bad", "id-1", now, now));  // a resolve: not in the firing set, so never re-sent
+  ASSERT_TRUE(WaitFor([&] { return sender.counters().refused == 1; }));
+  sender.Push(Alert("fp:good", "id-2", WallClockNow()));
+  EXPECT_TRUE(WaitFor([&] { return !am.Received("fp:good").empty(); }));
+  EXPECT_TRUE(am.Received("fp:bad").empty());
+  EXPECT_EQ(sender.counters().failed, 0u);
 }
 
 TEST(AlertmanagerSenderTest, FullQueueDropsTheOldest) {
