@@ -11,7 +11,7 @@ RUN apt-get update \
       build-essential cmake pkg-config \
       libpq-dev librdkafka-dev libsimdjson-dev librocksdb-dev \
       libspdlog-dev libfmt-dev libcli11-dev libtomlplusplus-dev \
-      libzstd-dev libxxhash-dev \
+      libzstd-dev libxxhash-dev libcpp-httplib-dev \
  && rm -rf /var/lib/apt/lists/*
 WORKDIR /src
 COPY . .
@@ -27,7 +27,7 @@ FROM debian:bookworm-slim AS runtime
 RUN apt-get update \
  && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends \
       libpq5 librdkafka1 libsimdjson14 libspdlog1.10 libfmt9 libtomlplusplus3 \
-      libzstd1 libxxhash0 libsnappy1v5 zlib1g libbz2-1.0 liblz4-1 ca-certificates \
+      libzstd1 libxxhash0 libcpp-httplib0.11 libsnappy1v5 zlib1g libbz2-1.0 liblz4-1 ca-certificates \
  && rm -rf /var/lib/apt/lists/* \
  && groupadd --system --gid 10001 walguard \
  && useradd --system --uid 10001 --gid walguard --home-dir /var/lib/walguard --shell /usr/sbin/nologin walguard \

@@ -9,6 +9,8 @@
 #include <cstdio>
 #include <cstdlib>
 #include <exception>
+#include <string>
+#include <vector>
 
 #include "app/check_config_command.h"
 #include "app/commands.h"
@@ -250,6 +252,7 @@ int ForensicsCommand(ForensicsFlags f, bool inspect, bool state, const walguard:
 // The flags of `walguard run` as CLI11 fills them.
 struct RunFlags {
   std::string pg, brokers, slot, state_dir, sink, jsonl_path, log_level;
+  std::vector<std::string> alertmanager;
   bool resnapshot = false;
   bool verify = false;
 };
@@ -269,6 +272,11 @@ CLI::App* AddRunCommand(CLI::App* app, RunFlags* f, std::string* config_path) {
   run->add_option("--sink", f->sink, "kafka (default) or jsonl");
   run->add_option("--jsonl-path", f->jsonl_path, "file for the jsonl sink, - for stdout (default -)");
   run->add_option("--log-level", f->log_level, "trace, debug, info (default), warn, error");
+  run->add_option("--alertmanager", f->alertmanager,
+                  "also push alerts to this Alertmanager (http://HOST:PORT; repeat for each one), overrides "
+                  "alertmanager.urls")
+      ->expected(1)
+      ->take_all();
   auto* resnapshot = run->add_flag(
       "--resnapshot", f->resnapshot,
       "discard local state, recreate the slot and take a fresh snapshot; a damaged state is moved aside into "
@@ -334,6 +342,7 @@ int Main(int argc, char** argv) {
   if (!f.sink.empty()) config.sink = f.sink;
   if (!f.jsonl_path.empty()) config.jsonl_path = f.jsonl_path;
   if (!f.log_level.empty()) config.log_level = f.log_level;
+  if (!f.alertmanager.empty()) config.alertmanager.urls = f.alertmanager;
   SetupLogging(config.log_level);
   InstallSignalHandlers();
   if (*replay || *inspect || *state) return ForensicsCommand(forensics, inspect->parsed(), state->parsed(), config);

@@ -20,6 +20,7 @@ Status Outlet::Open() {
     options.properties = config_.kafka.properties;
     WG_RETURN_IF_ERROR(kafka_->Open(options));
   }
+  WG_RETURN_IF_ERROR(alert_push_.Open(config_, store_));
   uint64_t after = 0;
   size_t replayed = 0;
   for (;;) {
@@ -28,14 +29,20 @@ Status Outlet::Open() {
     if (chunk.empty()) break;
     after = chunk.back().seq;
     replayed += chunk.size();
-    for (OutboxEntry& e : chunk) queue_.push_back(std::move(e));
+    for (OutboxEntry& e : chunk) {
+      alert_push_.Observe(e);
+      queue_.push_back(std::move(e));
+    }
   }
   if (replayed > 0) spdlog::info("outbox: re-sending {} undelivered message(s) from before the last stop", replayed);
   return SendQueued();
 }
 
 Status Outlet::Publish(std::vector<OutboxEntry>&& entries) {
-  for (OutboxEntry& e : entries) queue_.push_back(std::move(e));
+  for (OutboxEntry& e : entries) {
+    alert_push_.Observe(e);
+    queue_.push_back(std::move(e));
+  }
   return SendQueued();
 }
 

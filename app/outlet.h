@@ -3,12 +3,16 @@
 //
 // On start it re-sends everything still in the outbox (a crash may have cut
 // delivery short; consumers see the same alert_id again, never a new one).
+//
+// With Alertmanager configured, every alert it queues is also copied there
+// (app/alert_push.h), off the delivery path: Kafka stays the source of truth.
 #pragma once
 
 #include <deque>
 #include <memory>
 #include <vector>
 
+#include "app/alert_push.h"
 #include "config/config.h"
 #include "sinks/jsonl_sink.h"
 #include "sinks/kafka_sink.h"
@@ -42,6 +46,7 @@ class Outlet {
   std::unique_ptr<KafkaSink> kafka_;
   std::unique_ptr<JsonlSink> jsonl_;
   std::deque<OutboxEntry> queue_;  // committed, not yet handed to the sink
+  AlertPush alert_push_;
   uint64_t delivered_total_ = 0;
 };
 

@@ -189,6 +189,29 @@ Status ReadState(TableReader* root, StateConfig* state) {
   return r.CheckUnknown();
 }
 
+Status ReadAlertmanager(TableReader* root, AlertmanagerConfig* am) {
+  TableReader r(root->Child("alertmanager"), "alertmanager");
+  if (const toml::table* parent = root->Child("alertmanager"); parent != nullptr) {
+    if (const toml::node* node = parent->get("urls")) {
+      const toml::array* list = node->as_array();
+      if (list == nullptr) return Status::InvalidArgument("config: alertmanager.urls must be an array of strings");
+      am->urls.clear();
+      for (const toml::node& item : *list) {
+        std::optional<std::string> s = item.value<std::string>();
+        if (!s) return Status::InvalidArgument("config: alertmanager.urls must be an array of strings");
+        am->urls.push_back(*s);
+      }
+    }
+  }
+  (void)r.Child("urls");  // read above, as an array
+  WG_RETURN_IF_ERROR(r.ReadInt("resend_interval_s", &am->resend_interval_s));
+  WG_RETURN_IF_ERROR(r.ReadInt("timeout_ms", &am->timeout_ms));
+  WG_RETURN_IF_ERROR(r.Read("max_queued", &am->max_queued));
+  WG_RETURN_IF_ERROR(r.Read("generator_url", &am->generator_url));
+  WG_RETURN_IF_ERROR(r.CheckUnknown());
+  return ValidateAlertmanager(*am);
+}
+
 // [rules.<section>] from the threshold table (config/thresholds.h).
 Status ReadRules(TableReader* root, Thresholds* t) {
   TableReader rules(root->Child("rules"), "rules");
@@ -234,8 +257,31 @@ Status LoadConfigFile(const std::string& path, Config* config) {
   WG_RETURN_IF_ERROR(ReadArchive(&root, &config->archive));
   WG_RETURN_IF_ERROR(ReadWorker(&root, &config->worker));
   WG_RETURN_IF_ERROR(ReadState(&root, &config->state));
+  WG_RETURN_IF_ERROR(ReadAlertmanager(&root, &config->alertmanager));
   WG_RETURN_IF_ERROR(ReadRules(&root, &config->thresholds));
   return root.CheckUnknown();
+}
+
+Status ValidateAlertmanager(const AlertmanagerConfig& am) {
+  for (const std::string& url : am.urls) {
+    const bool http = url.starts_with("http://") || url.starts_with("https://");
+    const size_t host = url.find("://") + 3;
+    const std::string authority = http ? url.substr(host, url.find('/', host) - host) : "";
+    if (!http || authority.empty() || authority.find('@') != std::string::npos) {
+      return Status::InvalidArgument("config: alertmanager.urls: \"" + url +
+                                     "\" must be http://HOST:PORT or https://HOST:PORT[/PATH], without credentials");
+    }
+  }
+  if (am.resend_interval_s < 1 || am.resend_interval_s > 3600) {
+    return Status::InvalidArgument("config: alertmanager.resend_interval_s must be between 1 and 3600");
+  }
+  if (am.timeout_ms < 1 || am.timeout_ms > 600'000) {
+    return Status::InvalidArgument("config: alertmanager.timeout_ms must be between 1 and 600000");
+  }
+  if (am.max_queued < 1 || am.max_queued > 10'000'000) {
+    return Status::InvalidArgument("config: alertmanager.max_queued must be between 1 and 10000000");
+  }
+  return Status::OK();
 }
 
 Status ValidateWorker(const WorkerConfig& w) {
@@ -291,6 +337,7 @@ Status ValidateForRun(const Config& config) {
     return Status::InvalidArgument("postgres.monitor_interval_s and postgres.heartbeat_interval_s must be >= 0");
   }
   WG_RETURN_IF_ERROR(ValidateArchive(config.archive));
+  WG_RETURN_IF_ERROR(ValidateAlertmanager(config.alertmanager));
   return ValidateThresholds(config.thresholds);
 }
 

@@ -93,12 +93,26 @@ struct StateConfig {
   int64_t disk_low_bytes = 0;
 };
 
+// Alertmanager push (README, Alertmanager; sinks/alertmanager.h): firing
+// and resolved alerts also go to Alertmanager's v2 API, Kafka staying the
+// source of truth.
+struct AlertmanagerConfig {
+  // Base URLs of every Alertmanager ("http://am1:9093"), each sent to
+  // directly (not through a balancer); empty: off.
+  std::vector<std::string> urls;
+  int resend_interval_s = 60;   // firing alerts are re-sent this often, with endsAt 4 intervals ahead
+  int timeout_ms = 5000;        // per request
+  int64_t max_queued = 10'000;  // updates waiting per Alertmanager; past it the oldest is dropped
+  std::string generator_url;    // every alert's generatorURL (e.g. the status page); empty: omitted
+};
+
 struct Config {
   PostgresConfig postgres;
   KafkaConfig kafka;
   ArchiveConfig archive;
   WorkerConfig worker;
   StateConfig state;
+  AlertmanagerConfig alertmanager;
   // "kafka" or "jsonl"; jsonl writes to jsonl_path ("-" = stdout) instead of Kafka.
   std::string sink = "kafka";
   std::string jsonl_path = "-";
@@ -124,6 +138,10 @@ Status LoadConfigFile(const std::string& path, Config* config);
 
 // Checks the settings that `walguard run` needs.
 Status ValidateForRun(const Config& config);
+
+// Checks [alertmanager]'s values (URLs http:// or https:// without
+// credentials, bounds); also for URLs given with `run --alertmanager`.
+Status ValidateAlertmanager(const AlertmanagerConfig& alertmanager);
 
 // Checks [worker]'s values (modes spelled right, bounds); the worker checks
 // the type names against the types it knows.

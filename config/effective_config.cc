@@ -154,6 +154,15 @@ void WriteWorker(const WorkerConfig& c, TomlWriter* w) {
   for (const auto& [type, sql] : c.functions) w->String(type, sql);
 }
 
+void WriteAlertmanager(const AlertmanagerConfig& a, TomlWriter* w) {
+  w->Table("alertmanager");
+  w->Strings("urls", a.urls);
+  w->Int("resend_interval_s", a.resend_interval_s);
+  w->Int("timeout_ms", a.timeout_ms);
+  w->Int("max_queued", a.max_queued);
+  w->String("generator_url", a.generator_url);
+}
+
 // [rules.<section>] in the order of the threshold table, values as written.
 void WriteRules(const Thresholds& t, TomlWriter* w) {
   for (const char* section : ThresholdSections()) {
@@ -186,6 +195,7 @@ std::string RenderEffectiveConfig(const Config& config, const ShownConninfo& con
   WriteArchive(config.archive, &w);
   WriteState(config.state, &w);
   WriteWorker(config.worker, &w);
+  WriteAlertmanager(config.alertmanager, &w);
   WriteRules(config.thresholds, &w);
   std::string text = w.Take();
   assert(!text.empty() && text.back() == '\n');

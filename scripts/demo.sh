@@ -49,8 +49,22 @@ read -r line <&"${BROKER[0]}"
 BOOTSTRAP=${line#bootstrap=}
 echo "broker: $BOOTSTRAP"
 
+# With Debian's prometheus-alertmanager installed, walguard also pushes its
+# alerts to a local Alertmanager (README, Alertmanager).
+AM_FLAGS=()
+if command -v prometheus-alertmanager >/dev/null; then
+  step "Starting Alertmanager"
+  AM_PORT=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+  printf 'route:\n  receiver: "null"\nreceivers:\n  - name: "null"\n' >"$WORK/alertmanager.yml"
+  prometheus-alertmanager --config.file="$WORK/alertmanager.yml" --storage.path="$WORK/alertmanager" \
+    --web.listen-address="127.0.0.1:$AM_PORT" --cluster.listen-address= 2>"$WORK/alertmanager.log" &
+  PIDS+=("$!")
+  AM_FLAGS=(--alertmanager "http://127.0.0.1:$AM_PORT")
+  echo "alertmanager: http://127.0.0.1:$AM_PORT (walguard's alerts show there while the demo runs)"
+fi
+
 step "Starting walguard run"
-"$ROOT/build/walguard" run --pg "$WG_CONNINFO" --brokers "$BOOTSTRAP" --state-dir "$WORK/state" \
+"$ROOT/build/walguard" run --pg "$WG_CONNINFO" --brokers "$BOOTSTRAP" --state-dir "$WORK/state" "${AM_FLAGS[@]}" \
   2>"$WORK/walguard.log" &
 WALGUARD_PID=$!
 PIDS+=("$WALGUARD_PID")

@@ -102,7 +102,7 @@ if [ "${WALGUARD_CI_SANITIZE:-1}" != 0 ]; then
   # pg_cron's minute, a multi-GB transaction) ran in the normal pass and are
   # left out here (gtest reads GTEST_FILTER; a unit test's own --gtest_filter
   # wins over it). WALGUARD_SANITIZE_FILTER='*' runs them all.
-  SANITIZE_FILTER=${WALGUARD_SANITIZE_FILTER:-'-PostgresFaultsTest.*:DiskFullTest.*:RunbookConcurrencyTest.*:Operations.*:Alertmanager.*:PgCron.*:BigTransaction.*'}
+  SANITIZE_FILTER=${WALGUARD_SANITIZE_FILTER:-'-PostgresFaultsTest.*:DiskFullTest.*:RunbookConcurrencyTest.*:Operations.*:AlertmanagerTest.*:PgCron.*:BigTransaction.*'}
   (cd "$ASAN_BUILD_DIR" && GTEST_FILTER=$SANITIZE_FILTER WALGUARD_DIFF_SECONDS=${WALGUARD_DIFF_SECONDS:-10} \
     WALGUARD_HEALTHY_SECONDS=${WALGUARD_HEALTHY_SECONDS:-8} ctest --output-on-failure -j"$JOBS" "$@") || san_rc=$?
   if compgen -G "$SAN_LOGS/*" >/dev/null; then

@@ -20,6 +20,7 @@ import re
 import shlex
 import subprocess
 import sys
+import urllib.parse
 
 import yaml
 
@@ -120,6 +121,11 @@ def http_port(check_config_output):
     return m.group(1).rsplit(":", 1)[1] if m and m.group(1) else None
 
 
+def alertmanager_urls(check_config_output):
+    m = re.search(r"^\[alertmanager\]\nurls = \[(.*)\]$", check_config_output, re.M)
+    return re.findall(r'"([^"]*)"', m.group(1)) if m else []
+
+
 def prometheus_targets():
     with open(os.path.join(SRC, "deploy", "prometheus.yml")) as f:
         prom = yaml.safe_load(f)
@@ -170,6 +176,15 @@ def check_compose():
                 port = http_port(out)
                 if port and not where.endswith("healthcheck") and f"{name}:{port}" not in targets:
                     fail(f"{where}: http_address port {port}, but deploy/prometheus.yml scrapes {sorted(targets)}")
+                if subcommand_of(argv) != "run" or where.endswith("healthcheck"):
+                    continue
+                urls = alertmanager_urls(out)
+                if not urls:
+                    fail(f"{where}: pushes to no Alertmanager ([alertmanager] urls is empty)")
+                for url in urls:
+                    host = urllib.parse.urlsplit(url).hostname
+                    if host not in compose["services"]:
+                        fail(f"{where}: alertmanager url {url} names no service of docker-compose.yml")
     if walguard_services < 2:
         fail(f"docker-compose.yml runs walguard in {walguard_services} services; expected walguard and the worker")
 

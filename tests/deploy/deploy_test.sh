@@ -5,6 +5,8 @@
 #   2. every walguard command line in it and in deploy/*.service is accepted
 #      by the binary, and every config file they name passes check-config
 #      (tests/deploy/command_lines.py), and that check catches a bad flag;
+#      the compose stack's walguard run pushes to Alertmanagers that are
+#      services of the stack, and its http ports are those Prometheus scrapes;
 #   3. check-config rejects a bad file with exit 1 naming the key, and masks
 #      a password in the pg conninfo and in a Kafka property; --version
 #      prints the revision;
