@@ -9,6 +9,7 @@
 #include <memory>
 #include <vector>
 
+#include "app/delivery_stats.h"
 #include "config/config.h"
 #include "sinks/jsonl_sink.h"
 #include "sinks/kafka_sink.h"
@@ -31,6 +32,8 @@ class Outlet {
 
   uint64_t delivered_total() const { return delivered_total_; }
   size_t queued() const { return queue_.size(); }
+  // What the sink confirmed, by topic and alert type (/metrics).
+  const DeliveryStats& delivery_stats() const { return stats_; }
 
  private:
   Status SendQueued();
@@ -43,6 +46,7 @@ class Outlet {
   std::unique_ptr<JsonlSink> jsonl_;
   std::deque<OutboxEntry> queue_;  // committed, not yet handed to the sink
   uint64_t delivered_total_ = 0;
+  DeliveryStats stats_;
 };
 
 }  // namespace walguard
