@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstdio>
 #include <map>
 
 #include "core/entity_kind.h"
@@ -219,8 +220,11 @@ std::string TierJson(const TierStatus& t) {
 
 std::string EventJson(const EventHealth& e) {
   std::string tiers = "[";
-  for (const TierStatus& t : e.tiers) tiers += (tiers.size() > 1 ? "," : "") + TierJson(t);
-  tiers += "]";
+  for (const TierStatus& t : e.tiers) {
+    if (tiers.size() > 1) tiers.push_back(',');
+    tiers.append(TierJson(t));
+  }
+  tiers.push_back(']');
   std::string out;
   JsonWriter w(&out);
   w.BeginObject();
@@ -271,8 +275,12 @@ std::string UnitJson(const UnitOverbooked& u) {
 template <typename T, typename F>
 std::string Array(const std::vector<T>& items, F render) {
   std::string out = "[";
-  for (const T& item : items) out += (out.size() > 1 ? "," : "") + render(item);
-  return out + "]";
+  for (const T& item : items) {
+    if (out.size() > 1) out.push_back(',');
+    out.append(render(item));
+  }
+  out.push_back(']');
+  return out;
 }
 
 }  // namespace

@@ -132,8 +132,13 @@ TEST_F(Operations, ReadyAfterTheSnapshotAndHealthyWhilePostgresIsDown) {
 
   // Postgres stops: the process still answers /healthz, and is not ready.
   ASSERT_OK(SharedCluster().Stop("fast"));
-  struct Restart {  // the cluster is shared: it comes back whatever happens below
-    ~Restart() { EXPECT_TRUE(SharedCluster().Restart("fast").ok()); }
+  struct RestartOnExit {  // the cluster is shared: it comes back whatever happens below
+    bool done = false;
+    ~RestartOnExit() {
+      if (!done) {
+        EXPECT_TRUE(SharedCluster().Restart("fast").ok());
+      }
+    }
   } restart;
   EXPECT_TRUE(WaitStatus(port_, "/readyz", 503, seconds(15), &reason)) << reason;
   EXPECT_TRUE(reason.find("not streaming") != std::string::npos) << reason;
@@ -141,6 +146,7 @@ TEST_F(Operations, ReadyAfterTheSnapshotAndHealthyWhilePostgresIsDown) {
     EXPECT_EQ(Get(port_, "/healthz"), 200);
     std::this_thread::sleep_for(milliseconds(300));
   }
+  restart.done = true;
   ASSERT_OK(SharedCluster().Restart("fast"));
   EXPECT_TRUE(WaitStatus(port_, "/readyz", 200, seconds(60), &reason)) << reason << h.WalguardLogSinceStart();
   EXPECT_EQ(h.StopWalguard(), 0) << h.WalguardLogSinceStart();
@@ -192,9 +198,25 @@ TEST_F(Operations, PrometheusScrapesTheLagAndTheFiringAlerts) {
   const int prometheus_port = FreeTcpPort();
   const std::string dir = h.work_dir() + "/prometheus";
   std::filesystem::create_directories(dir + "/data");
+  // The worker beside it, every command a dry run (the default mode).
+  ASSERT_OK(h.Sql(ReadSourceFile("sql/runbook/install.sql")));
+  const int worker_port = FreeTcpPort();
+  std::ofstream(h.work_dir() + "/worker.toml") << "[kafka.properties]\n\"session.timeout.ms\" = \"6000\"\n"
+                                               << "\"heartbeat.interval.ms\" = \"300\"\n";
+  ChildProcess worker;
+  ASSERT_OK(worker.Start({WalguardBinary(), "worker", "--config", h.work_dir() + "/worker.toml", "--pg",
+                          SharedCluster().ConnInfo(h.db()) + " options='-c role=walguard_worker'", "--brokers",
+                          h.brokers(), "--http", "127.0.0.1:" + std::to_string(worker_port)},
+                         h.work_dir() + "/worker.log"));
+  std::string worker_ready;
+  ASSERT_TRUE(WaitStatus(worker_port, "/readyz", 200, seconds(60), &worker_ready))
+      << worker_ready << ReadLog(h.work_dir() + "/worker.log");
+  ASSERT_EQ(Get(worker_port, "/healthz"), 200);
   std::ofstream(dir + "/prometheus.yml") << "global:\n  scrape_interval: 1s\n  evaluation_interval: 1s\n"
                                          << "scrape_configs:\n  - job_name: walguard\n    static_configs:\n"
-                                         << "      - targets: ['127.0.0.1:" << port_ << "']\n";
+                                         << "      - targets: ['127.0.0.1:" << port_ << "']\n"
+                                         << "  - job_name: walguard-worker\n    static_configs:\n"
+                                         << "      - targets: ['127.0.0.1:" << worker_port << "']\n";
   ChildProcess prometheus;
   ASSERT_OK(prometheus.Start(
       {"/usr/bin/prometheus", "--config.file=" + dir + "/prometheus.yml", "--storage.tsdb.path=" + dir + "/data",
@@ -215,6 +237,13 @@ TEST_F(Operations, PrometheusScrapesTheLagAndTheFiringAlerts) {
       WaitQueryValue(prometheus_port, "walguard_alerts_fired_total{type=\"tier_reserved_drift\"}", "1", seconds(30)),
       "1");
   EXPECT_NE(WaitQueryValue(prometheus_port, "walguard_commit_to_publish_seconds_count", "*", seconds(10)), "");
+  EXPECT_EQ(WaitQueryValue(prometheus_port, "up{job=\"walguard-worker\"}", "1", seconds(10)), "1");
+  EXPECT_EQ(WaitQueryValue(prometheus_port,
+                           "walguard_worker_outcomes_total{type=\"reconcile_event_tickets\",status=\"dry_run\"}", "1",
+                           seconds(30)),
+            "1")
+      << ReadLog(h.work_dir() + "/worker.log");
+  EXPECT_EQ(WaitQueryValue(prometheus_port, "walguard_worker_commands_consumed_total", "1", seconds(10)), "1");
   EXPECT_NE(WaitQueryValue(prometheus_port, "walguard_changes_applied_total{table=\"ticketing.ticket_tiers\"}", "*",
                            seconds(10)),
             "");
@@ -228,6 +257,8 @@ TEST_F(Operations, PrometheusScrapesTheLagAndTheFiringAlerts) {
   EXPECT_EQ(
       WaitQueryValue(prometheus_port, "walguard_alerts_resolved_total{type=\"tier_reserved_drift\"}", "1", seconds(30)),
       "1");
+  worker.Signal(SIGTERM);
+  EXPECT_EQ(worker.Wait(seconds(20)), 0) << ReadLog(h.work_dir() + "/worker.log");
   prometheus.Signal(SIGTERM);
   EXPECT_GE(prometheus.Wait(seconds(20)), 0);
   EXPECT_EQ(h.StopWalguard(), 0);
