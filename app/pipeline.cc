@@ -329,6 +329,7 @@ void Pipeline::PublishFigures(bool force) {
   f.phase = repl_.connected() ? RunPhase::kStreaming : RunPhase::kReconnecting;
   f.snapshot_done = checkpoint_.snapshot_done;
   f.applied = checkpoint_.lsn;
+  f.acked = cursor_.ack_lsn();
   f.server = cursor_.server_wal_end();
   f.last_commit_time = metrics_.last_commit_time;
   f.transactions = metrics_.txns_total;

@@ -43,7 +43,8 @@ void CountByTable(const Transaction& txn, std::vector<TableCount>* counts) {
 }
 
 uint64_t LagBytes(const RunFigures& f) {
-  return f.server > f.applied ? f.server - f.applied : 0;
+  const Lsn done = f.applied > f.acked ? f.applied : f.acked;
+  return f.server > done ? f.server - done : 0;
 }
 
 double LagSeconds(const RunFigures& f, Micros now) {

@@ -39,6 +39,7 @@ struct RunFigures {
   RunPhase phase = RunPhase::kStarting;
   bool snapshot_done = false;
   Lsn applied = 0;  // durable checkpoint
+  Lsn acked = 0;    // told to Postgres: also moves over WAL with nothing for us (keepalives)
   Lsn server = 0;   // highest WAL end the server reported
   Micros last_commit_time = 0;
   uint64_t transactions = 0;
@@ -52,9 +53,10 @@ struct RunFigures {
   DeliveryFigures delivery;
 };
 
-// The replication lag at `now`, like the progress line: bytes between the
-// server's WAL end and the applied position, and while behind, the age of
-// the last applied commit (Debezium's MilliSecondsBehindSource).
+// The replication lag at `now`: bytes between the server's WAL end and the
+// furthest of the applied and acknowledged positions (an idle source, or WAL
+// of other databases, is no lag), and while behind, the age of the last
+// applied commit (Debezium's MilliSecondsBehindSource).
 uint64_t LagBytes(const RunFigures& f);
 double LagSeconds(const RunFigures& f, Micros now);
 

@@ -157,11 +157,11 @@ TEST_F(Operations, AnotherProcessOnThePortIsAnOperatorsError) {
   StartWithHttp(&h);
   ASSERT_OK(h.WaitStreaming());
   std::string out, err;
-  Status s = h.RunCommand({"run", "--config", h.config_path(), "--pg", "host=127.0.0.1 port=1 dbname=x", "--state-dir",
-                           h.work_dir() + "/other-state", "--http", "127.0.0.1:" + std::to_string(port_)},
-                          &out, &err);
-  EXPECT_FALSE(s.ok());
-  EXPECT_EQ(s.message().substr(0, 1), "2") << s.ToString() << err;
+  Status s = h.RunCommand(
+      {"run", "--config", h.config_path(), "--pg", "host=127.0.0.1 port=1 dbname=x", "--brokers", h.brokers(),
+       "--state-dir", h.work_dir() + "/other-state", "--http", "127.0.0.1:" + std::to_string(port_)},
+      &out, &err);
+  EXPECT_NE(s.message().find("exited 2"), std::string::npos) << s.ToString();
   EXPECT_NE(err.find("cannot serve HTTP on 127.0.0.1:" + std::to_string(port_)), std::string::npos) << err;
   EXPECT_EQ(h.StopWalguard(), 0);
 }

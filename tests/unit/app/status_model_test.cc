@@ -198,6 +198,10 @@ TEST(RunReadiness, SnapshotStreamAndLag) {
   EXPECT_FALSE(lagging.ready);
   EXPECT_THAT(lagging.reason, HasSubstr("replication lag 90 s"));
   EXPECT_TRUE(RunReadiness(f, 100 * kMicrosPerSecond, 120).ready);
+  f.acked = 200;  // the server's keepalive said nothing more is ours: no lag
+  EXPECT_TRUE(RunReadiness(f, 100 * kMicrosPerSecond, 60).ready);
+  EXPECT_EQ(LagBytes(f), 0u);
+  f.acked = 0;
   f.server = 100;  // caught up: no lag, however old the last commit
   EXPECT_TRUE(RunReadiness(f, 100 * kMicrosPerSecond, 60).ready);
 }
