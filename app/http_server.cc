@@ -47,7 +47,7 @@ void HttpServer::Handle(const std::string& path, HttpHandler handler) {
     HttpResponse answer = handler(params);
     res.status = answer.status;
     res.set_header("Cache-Control", "no-store");
-    res.set_content(std::move(answer.body), answer.content_type.c_str());
+    res.set_content(answer.body, answer.content_type.c_str());
   });
 }
 
