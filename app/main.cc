@@ -161,7 +161,8 @@ struct WorkerCli {
   bool parsed() const { return worker_app->parsed() || approve_app->parsed() || approvals_app->parsed(); }
 };
 
-void AddWorkerCommands(CLI::App* app, WorkerCli* f, std::string* config_path, std::string* pg, std::string* brokers) {
+void AddWorkerCommands(CLI::App* app, WorkerCli* f, std::string* config_path, std::string* pg, std::string* brokers,
+                       std::string* http) {
   CLI::App* worker = f->worker_app = app->add_subcommand(
       "worker",
       "Consume walguard.commands in a consumer group and apply the runbooks' SQL functions: per command type off, "
@@ -173,6 +174,9 @@ void AddWorkerCommands(CLI::App* app, WorkerCli* f, std::string* config_path, st
   worker->add_option("--pg", *pg, "Postgres conninfo of the walguard_worker role (no password here)");
   worker->add_option("--brokers", *brokers, "Kafka bootstrap servers, overrides kafka.brokers");
   worker->add_option("--group", f->worker.group, "consumer group (default walguard-worker)");
+  worker->add_option("--http", *http,
+                     "serve /metrics, /healthz, /readyz and a page of the commands awaiting approval on HOST:PORT, "
+                     "overrides http_address (default: off)");
   worker->add_option("--id", f->worker.id, "this worker's name in outcomes (default <host>-<pid>)");
   worker->add_option("--topic-prefix", f->topic_prefix, "prefix of every topic name (e.g. staging.)");
   CLI::App* approve = f->approve_app =
@@ -251,7 +255,7 @@ int ForensicsCommand(ForensicsFlags f, bool inspect, bool state, const walguard:
 
 // The flags of `walguard run` as CLI11 fills them.
 struct RunFlags {
-  std::string pg, brokers, slot, state_dir, sink, jsonl_path, log_level;
+  std::string pg, brokers, slot, state_dir, sink, jsonl_path, log_level, http;
   std::vector<std::string> alertmanager;
   bool resnapshot = false;
   bool verify = false;
@@ -277,6 +281,9 @@ CLI::App* AddRunCommand(CLI::App* app, RunFlags* f, std::string* config_path) {
                   "alertmanager.urls")
       ->expected(1)
       ->take_all();
+  run->add_option("--http", f->http,
+                  "serve /metrics, /healthz, /readyz and the status page / on HOST:PORT, overrides http_address "
+                  "(default: off)");
   auto* resnapshot = run->add_flag(
       "--resnapshot", f->resnapshot,
       "discard local state, recreate the slot and take a fresh snapshot; a damaged state is moved aside into "
@@ -315,7 +322,7 @@ int Main(int argc, char** argv) {
   CLI::App* inspect = AddInspectCommand(&app, &forensics, &config_path);
   CLI::App* state = AddStateCommand(&app, &forensics.state, &config_path);
   WorkerCli worker_cli;
-  AddWorkerCommands(&app, &worker_cli, &config_path, &f.pg, &f.brokers);
+  AddWorkerCommands(&app, &worker_cli, &config_path, &f.pg, &f.brokers, &f.http);
   CLI::App* check_config = AddCheckConfigCommand(&app, &config_path);
   // A bad command line exits 1, like every error (CLI11_PARSE: 105, 106, 109, ...); --help, --version exit 0.
   try {
@@ -343,6 +350,14 @@ int Main(int argc, char** argv) {
   if (!f.jsonl_path.empty()) config.jsonl_path = f.jsonl_path;
   if (!f.log_level.empty()) config.log_level = f.log_level;
   if (!f.alertmanager.empty()) config.alertmanager.urls = f.alertmanager;
+  if (!f.http.empty()) {
+    walguard::Status s = walguard::ValidateHttpAddress(f.http);
+    if (!s.ok()) {
+      std::fprintf(stderr, "walguard: --http: %s\n", s.message().c_str());
+      return 1;
+    }
+    config.http_address = f.http;
+  }
   SetupLogging(config.log_level);
   InstallSignalHandlers();
   if (*replay || *inspect || *state) return ForensicsCommand(forensics, inspect->parsed(), state->parsed(), config);

@@ -70,6 +70,7 @@ Status Outlet::SendQueued() {
       if (s.IsUnavailable()) break;  // local queue full: retry after the next poll
       WG_RETURN_IF_ERROR(s);
     }
+    stats_.OnSent(e);
     queue_.pop_front();
   }
   return Acknowledge(&delivered);
@@ -78,6 +79,7 @@ Status Outlet::SendQueued() {
 Status Outlet::Acknowledge(std::vector<uint64_t>* delivered) {
   if (delivered->empty()) return Status::OK();
   delivered_total_ += delivered->size();
+  stats_.OnDelivered(*delivered, WallClockNow());
   return store_->DeleteOutbox(*delivered);
 }
 

@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "app/alert_push.h"
+#include "app/delivery_stats.h"
 #include "config/config.h"
 #include "sinks/jsonl_sink.h"
 #include "sinks/kafka_sink.h"
@@ -35,6 +36,8 @@ class Outlet {
 
   uint64_t delivered_total() const { return delivered_total_; }
   size_t queued() const { return queue_.size(); }
+  // What the sink confirmed, by topic and alert type (/metrics).
+  const DeliveryStats& delivery_stats() const { return stats_; }
 
  private:
   Status SendQueued();
@@ -48,6 +51,7 @@ class Outlet {
   std::deque<OutboxEntry> queue_;  // committed, not yet handed to the sink
   AlertPush alert_push_;
   uint64_t delivered_total_ = 0;
+  DeliveryStats stats_;
 };
 
 }  // namespace walguard

@@ -28,7 +28,7 @@ bool IsHeartbeat(const Transaction& txn) {
 }
 }  // namespace
 
-Pipeline::Pipeline(const Config& config, const std::atomic<bool>* stop)
+Pipeline::Pipeline(const Config& config, const std::atomic<bool>* stop, RunBoard* board)
     : config_(config),
       stop_(stop),
       engine_(config.thresholds),
@@ -37,7 +37,8 @@ Pipeline::Pipeline(const Config& config, const std::atomic<bool>* stop)
       reconnect_backoff_(config.postgres.reconnect_max_backoff_ms, stop),
       watch_(config.postgres, &metrics_),
       disk_watch_(config, config.postgres.monitor_interval_s > 0 ? config.postgres.monitor_interval_s : 10),
-      progress_(config.progress_interval_s) {}
+      progress_(config.progress_interval_s),
+      board_(board) {}
 
 Pipeline::~Pipeline() = default;
 
@@ -45,6 +46,7 @@ Status Pipeline::Run(bool resnapshot) {
   WG_RETURN_IF_ERROR(Open(resnapshot));
   WG_RETURN_IF_ERROR(Connect());
   if (resnapshot || !checkpoint_.snapshot_done) {
+    SetPhase(RunPhase::kSnapshot);
     Backoff backoff(config_.postgres.reconnect_max_backoff_ms, stop_);
     const BootstrapParts parts{config_, &repl_, store_.get(), &engine_, archiver_.get(), outlet_.get(), &checkpoint_};
     WG_RETURN_IF_ERROR(BootstrapWithRetry(parts, &backoff, [this] { return Connect(); }));
@@ -55,6 +57,7 @@ Status Pipeline::Run(bool resnapshot) {
   Status started = StartStream();
   while (started.IsUnavailable() && !stop_->load()) started = Reconnect(started);
   WG_RETURN_IF_ERROR(started);
+  SetPhase(RunPhase::kStreaming);
   while (!stop_->load()) {
     Status s = StreamOnce();
     // Transient failures (connection cut, server restart, slot still held by
@@ -154,6 +157,7 @@ Status Pipeline::StreamOnce() {
   }
   WG_RETURN_IF_ERROR(SendStatus(false));
   LogProgress(false);
+  PublishFigures(false);
   return Status::OK();
 }
 
@@ -166,6 +170,7 @@ Status Pipeline::WaitForSink() {
   WG_RETURN_IF_ERROR(outlet_->Poll(kPollMs));
   WG_RETURN_IF_ERROR(SendStatus(false));
   LogProgress(false);
+  PublishFigures(false);
   return Status::OK();
 }
 
@@ -240,6 +245,7 @@ Status Pipeline::ApplyTransaction(const Transaction& txn) {
   ++metrics_.txns_total;
   metrics_.changes_total += txn.changes.size();
   metrics_.last_commit_time = txn.commit_time;
+  if (board_ != nullptr) CountByTable(txn, &tables_);
   if (IsHeartbeat(txn)) ++metrics_.heartbeats_received;
   return Status::OK();
 }
@@ -293,10 +299,12 @@ Status Pipeline::Reconnect(const Status& cause) {
   WG_RETURN_IF_ERROR(CommitBatch());
   assembler_.Reset();
   repl_.Close();
+  SetPhase(RunPhase::kReconnecting);
   reconnect_backoff_.Sleep();
   if (stop_->load()) return Status::OK();
   WG_RETURN_IF_ERROR(Connect());
   WG_RETURN_IF_ERROR(StartStream());
+  SetPhase(RunPhase::kStreaming);
   reconnect_backoff_.Reset();
   return Status::OK();
 }
@@ -317,7 +325,34 @@ void Pipeline::LogProgress(bool force) {
   progress_.Write(metrics_, gauges, now);
 }
 
+void Pipeline::PublishFigures(bool force) {
+  const Micros now = WallClockNow();
+  if (board_ == nullptr || !board_->Due(now, force)) return;
+  RunFigures f;
+  f.phase = repl_.connected() ? RunPhase::kStreaming : RunPhase::kReconnecting;
+  f.snapshot_done = checkpoint_.snapshot_done;
+  f.applied = checkpoint_.lsn;
+  f.acked = cursor_.ack_lsn();
+  f.server = cursor_.server_wal_end();
+  f.last_commit_time = metrics_.last_commit_time;
+  f.transactions = metrics_.txns_total;
+  f.changes = metrics_.changes_total;
+  f.dead_letters = metrics_.dead_letters_total;
+  f.outbox = store_->outbox_count();
+  f.outbox_bound = config_.outbox_max_messages;
+  f.paused = bound_.paused();
+  f.slot_lag_bytes = watch_.health().LagBytes();
+  f.tables = tables_;
+  f.delivery = outlet_->delivery_stats().figures();
+  board_->Publish(std::move(f), now);
+}
+
+void Pipeline::SetPhase(RunPhase phase) {
+  if (board_ != nullptr) board_->SetPhase(phase, checkpoint_.snapshot_done);
+}
+
 Status Pipeline::Shutdown() {
+  SetPhase(RunPhase::kStopping);
   spdlog::info("stopping: committing staged work and draining the sink");
   Status s = CommitBatch();
   if (s.ok()) s = archiver_->Flush(WallClockNow());

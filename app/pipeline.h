@@ -15,6 +15,7 @@
 //   SourceWatch      heartbeats, slot health, replication_lag
 //   DiskWatch        state_disk_low; a full disk is a wait (disk_wait.h, state_open.h)
 //   PipelineMetrics  counters; ProgressLog and DeadLetterLog write the log lines
+//   RunBoard         a copy of the figures for the HTTP endpoint (app/run_http.h)
 #pragma once
 
 #include <atomic>
@@ -28,6 +29,7 @@
 #include "app/outbox_bound.h"
 #include "app/outlet.h"
 #include "app/pipeline_metrics.h"
+#include "app/run_board.h"
 #include "app/source_watch.h"
 #include "app/stream_cursor.h"
 #include "config/config.h"
@@ -42,7 +44,8 @@ namespace walguard {
 
 class Pipeline {
  public:
-  Pipeline(const Config& config, const std::atomic<bool>* stop);
+  // `board` (may be null) receives the loop's figures for /metrics and /readyz.
+  Pipeline(const Config& config, const std::atomic<bool>* stop, RunBoard* board = nullptr);
   ~Pipeline();
 
   // Runs until *stop becomes true (OK) or a fatal error.
@@ -68,6 +71,8 @@ class Pipeline {
   Status SendStatus(bool force, bool reply_requested = false);
   Status Reconnect(const Status& cause);
   void LogProgress(bool force);
+  void PublishFigures(bool force);
+  void SetPhase(RunPhase phase);
   Status Shutdown();
 
   const Config& config_;
@@ -89,6 +94,8 @@ class Pipeline {
   DiskWatch disk_watch_;  // state_disk_low
   ProgressLog progress_;
   DeadLetterLog dead_letters_;
+  RunBoard* board_;
+  std::vector<TableCount> tables_;  // changes and transactions applied per table
 };
 
 }  // namespace walguard

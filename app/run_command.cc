@@ -4,6 +4,8 @@
 
 #include "app/commands.h"
 #include "app/pipeline.h"
+#include "app/run_board.h"
+#include "app/run_http.h"
 #include "app/state_open.h"
 #include "ingest/replication_client.h"
 
@@ -25,7 +27,18 @@ int RunCommand(const Config& config, bool resnapshot, const std::atomic<bool>* s
   spdlog::info("walguard run: postgres {} slot '{}', sink {}{}, state {}", RedactConninfo(config.postgres.conninfo),
                config.postgres.slot, config.sink,
                config.sink == "kafka" ? " " + config.kafka.brokers : " " + config.jsonl_path, config.state_dir);
-  Pipeline pipeline(config, stop);
+  RunBoard board;
+  board.SetOutboxBound(config.outbox_max_messages);
+  std::unique_ptr<RunHttp> http;
+  if (!config.http_address.empty()) {
+    http = std::make_unique<RunHttp>(config, &board);
+    s = http->Start();
+    if (!s.ok()) {
+      spdlog::critical("{}", s.ToString());
+      return 2;  // the address is taken or not ours: an operator's call, not a bad flag
+    }
+  }
+  Pipeline pipeline(config, stop, http ? &board : nullptr);
   s = pipeline.Run(resnapshot);
   if (!s.ok()) {
     spdlog::critical("{}", s.ToString());

@@ -4,8 +4,10 @@
 
 #include <chrono>
 #include <map>
+#include <memory>
 #include <vector>
 
+#include "app/worker_http.h"
 #include "util/json_writer.h"
 #include "util/time.h"
 #include "worker/kafka_io.h"
@@ -22,7 +24,19 @@ KafkaEndpoint Endpoint(const Config& config) {
 }  // namespace
 
 int WorkerCommand(const Config& config, const WorkerOptions& options, const std::atomic<bool>* stop) {
-  Status s = RunWorker(config, options, stop);
+  WorkerBoard board;
+  WorkerOptions with_board = options;
+  std::unique_ptr<WorkerHttp> http;
+  if (!config.http_address.empty()) {
+    http = std::make_unique<WorkerHttp>(config, &board);
+    Status started = http->Start();
+    if (!started.ok()) {
+      spdlog::error("worker: {}", started.message());
+      return 2;  // the address is taken or not ours: an operator's call, not a bad flag
+    }
+    with_board.board = &board;
+  }
+  Status s = RunWorker(config, with_board, stop);
   if (s.ok()) return 0;
   spdlog::error("worker: {}", s.message());
   return s.code() == Status::Code::kInvalidArgument ? 1 : 2;

@@ -137,20 +137,6 @@ Status ReadStringMap(const toml::table* table, const std::string& name, std::map
   return Status::OK();
 }
 
-// "HOST:PORT" or "[V6]:PORT", or empty (off).
-Status ValidateHttpAddress(const std::string& address) {
-  if (address.empty()) return Status::OK();
-  const size_t colon = address.rfind(':');
-  const std::string port = colon == std::string::npos ? "" : address.substr(colon + 1);
-  bool digits = !port.empty() && port.size() <= 5;
-  for (char c : port) digits = digits && c >= '0' && c <= '9';
-  if (colon == 0 || !digits || std::stoi(port) < 1 || std::stoi(port) > 65535) {
-    return Status::InvalidArgument("config: http_address must be HOST:PORT (e.g. 0.0.0.0:9187), not \"" + address +
-                                   "\"");
-  }
-  return Status::OK();
-}
-
 Status ReadWorker(TableReader* root, WorkerConfig* w) {
   TableReader r(root->Child("worker"), "worker");
   WG_RETURN_IF_ERROR(ReadStringMap(r.Child("modes"), "worker.modes", &w->modes));
@@ -232,6 +218,20 @@ Status ReadRules(TableReader* root, Thresholds* t) {
 
 }  // namespace
 
+// "HOST:PORT" or "[V6]:PORT", or empty (off).
+Status ValidateHttpAddress(const std::string& address) {
+  if (address.empty()) return Status::OK();
+  const size_t colon = address.rfind(':');
+  const std::string port = colon == std::string::npos ? "" : address.substr(colon + 1);
+  bool digits = !port.empty() && port.size() <= 5;
+  for (char c : port) digits = digits && c >= '0' && c <= '9';
+  if (colon == 0 || !digits || std::stoi(port) < 1 || std::stoi(port) > 65535) {
+    return Status::InvalidArgument("config: http_address must be HOST:PORT (e.g. 0.0.0.0:9187), not \"" + address +
+                                   "\"");
+  }
+  return Status::OK();
+}
+
 Status LoadConfigFile(const std::string& path, Config* config) {
   toml::table doc;
   try {
@@ -252,6 +252,8 @@ Status LoadConfigFile(const std::string& path, Config* config) {
   WG_RETURN_IF_ERROR(root.Read("log_level", &config->log_level));
   WG_RETURN_IF_ERROR(root.Read("http_address", &config->http_address));
   WG_RETURN_IF_ERROR(ValidateHttpAddress(config->http_address));
+  WG_RETURN_IF_ERROR(root.ReadInt("http_ready_max_lag_s", &config->http_ready_max_lag_s));
+  if (config->http_ready_max_lag_s < 1) return Status::InvalidArgument("config: http_ready_max_lag_s must be >= 1");
   WG_RETURN_IF_ERROR(ReadPostgres(&root, &config->postgres));
   WG_RETURN_IF_ERROR(ReadKafka(&root, &config->kafka));
   WG_RETURN_IF_ERROR(ReadArchive(&root, &config->archive));

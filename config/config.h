@@ -127,14 +127,20 @@ struct Config {
   int64_t outbox_max_messages = 100'000;
   int progress_interval_s = 10;
   std::string log_level = "info";
-  // HOST:PORT of the HTTP endpoint (/metrics, /healthz, /readyz; CONTRACT.md
-  // section 8); empty: off. Checked here; served once the endpoint lands.
+  // HOST:PORT of the HTTP endpoint (/metrics, /healthz, /readyz, the status
+  // page; CONTRACT.md section 8); empty: off. `--http` overrides it.
   std::string http_address;
+  // /readyz of `walguard run` answers 503 while the replication lag is this
+  // many seconds or more.
+  int http_ready_max_lag_s = 60;
 };
 
 // Reads a TOML file over the defaults in *config. Unknown keys are an error
 // (a typo must not silently keep a default).
 Status LoadConfigFile(const std::string& path, Config* config);
+
+// "HOST:PORT" or "[V6]:PORT" (http_address, --http), or empty (off).
+Status ValidateHttpAddress(const std::string& address);
 
 // Checks the settings that `walguard run` needs.
 Status ValidateForRun(const Config& config);

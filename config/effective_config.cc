@@ -95,6 +95,7 @@ void WriteTopLevel(const Config& c, TomlWriter* w) {
   w->Int("progress_interval_s", c.progress_interval_s);
   w->String("log_level", c.log_level);
   w->String("http_address", c.http_address);
+  w->Int("http_ready_max_lag_s", c.http_ready_max_lag_s);
 }
 
 void WritePostgres(const PostgresConfig& pg, const ShownConninfo& conninfo, TomlWriter* w) {

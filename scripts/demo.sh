@@ -65,7 +65,7 @@ fi
 
 step "Starting walguard run"
 "$ROOT/build/walguard" run --pg "$WG_CONNINFO" --brokers "$BOOTSTRAP" --state-dir "$WORK/state" "${AM_FLAGS[@]}" \
-  2>"$WORK/walguard.log" &
+  --http 127.0.0.1:9187 2>"$WORK/walguard.log" &
 WALGUARD_PID=$!
 PIDS+=("$WALGUARD_PID")
 for _ in $(seq 1 100); do
@@ -73,6 +73,7 @@ for _ in $(seq 1 100); do
   sleep 0.2
 done
 grep -E "bootstrap|streaming" "$WORK/walguard.log" | sed 's/^/  walguard: /'
+echo "  status page: http://127.0.0.1:9187/  (metrics: http://127.0.0.1:9187/metrics)"
 
 step "Starting the corrective worker (walguard worker): apply mode for every command type that fixes its incident"
 # block_unit_availability stays a dry run: it stops new bookings, but which stay

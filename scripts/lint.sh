@@ -17,7 +17,7 @@ case ${1:-} in
     build=${2:?usage: lint.sh tidy BUILD_DIR}
     [ -f "$build/compile_commands.json" ] || { echo "no $build/compile_commands.json: build first" >&2; exit 1; }
     # Production code only: tests follow GoogleTest's naming, which the naming checks would fight.
-    files=$(git ls-files '*.cc' | grep -E '^(util|core|config|ingest|processors|state|sinks|worker|app|workload)/')
+    files=$(git ls-files '*.cc' | grep -E '^(util|core|ops|config|ingest|processors|state|sinks|worker|app|workload)/')
     log=$(mktemp)
     rc=0
     run-clang-tidy-14 -p "$build" -j "$(nproc)" -quiet $files >"$log" 2>&1 || rc=$?

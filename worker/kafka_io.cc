@@ -84,6 +84,15 @@ struct CommandConsumer::Impl {
   }
 };
 
+int CommandConsumer::AssignedPartitions() {
+  if (impl_->rk == nullptr) return 0;
+  rd_kafka_topic_partition_list_t* parts = nullptr;
+  if (rd_kafka_assignment(impl_->rk, &parts) != RD_KAFKA_RESP_ERR_NO_ERROR || parts == nullptr) return 0;
+  const int n = parts->cnt;
+  rd_kafka_topic_partition_list_destroy(parts);
+  return n;
+}
+
 CommandConsumer::CommandConsumer() : impl_(std::make_unique<Impl>()) {}
 CommandConsumer::~CommandConsumer() {
   Close();

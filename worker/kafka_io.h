@@ -47,6 +47,8 @@ class CommandConsumer {
   Status Store(const KafkaRecord& record);
   // Commits what is stored and leaves the group.
   void Close();
+  // Partitions of the commands topic this member holds now.
+  int AssignedPartitions();
 
  private:
   struct Impl;

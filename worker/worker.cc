@@ -72,6 +72,9 @@ class Worker {
   Status ApplyNow(const Command& c, const AlertMessage& cause, Outcome* o);
   void HandleCommand(const KafkaRecord& rec);
   bool Publish(const std::string& topic, const std::string& key, const std::string& payload);
+  // Publish on the outcomes topic, counted for WorkerOptions::board.
+  bool PublishOutcome(const std::string& key, const Outcome& o);
+  void PublishFigures();
   void ProcessApprovals();
   void CheckEscalations();
   void CrashPoint(const char* name);
@@ -101,7 +104,8 @@ class Worker {
   std::map<std::string, Approval> approvals_;
   std::map<std::string, Watched> watched_;
   int applies_ = 0;
-  Status fatal_;  // set when the worker must stop: Loop returns it
+  WorkerFigures figures_;  // what PublishFigures hands to options_.board
+  Status fatal_;           // set when the worker must stop: Loop returns it
 };
 
 Status Worker::Configure() {
@@ -312,6 +316,23 @@ bool Worker::Publish(const std::string& topic, const std::string& key, const std
   return false;
 }
 
+bool Worker::PublishOutcome(const std::string& key, const Outcome& o) {
+  if (!Publish(config_.kafka.outcomes_topic, key, OutcomeJson(o))) return false;
+  ++figures_.outcomes[{o.type, OutcomeStatusName(o.status)}];
+  return true;
+}
+
+void Worker::PublishFigures() {
+  if (options_.board == nullptr) return;
+  figures_.started = true;
+  figures_.assigned_partitions = consumer_.AssignedPartitions();
+  figures_.approvals.clear();
+  for (const auto& [id, p] : pending_) {
+    figures_.approvals.push_back(WaitingApproval{id, p.command.type, p.report_json, p.since});
+  }
+  options_.board->Publish(figures_);
+}
+
 void Worker::HandleCommand(const KafkaRecord& rec) {
   Command c;
   Status parsed = ParseCommand(rec.payload, &c);
@@ -341,7 +362,7 @@ void Worker::HandleCommand(const KafkaRecord& rec) {
                CommandDeadLetterJson(c, o.reason, o.attempts, id_, WallClockNow()))) {
     return;
   }
-  if (!Publish(config_.kafka.outcomes_topic, rec.key, OutcomeJson(o))) return;
+  if (!PublishOutcome(rec.key, o)) return;
   spdlog::info("worker {}: {} {} -> {}{}{}", id_, c.type, c.command_id, OutcomeStatusName(o.status),
                o.reason.empty() ? "" : ": ", o.reason);
   Status stored = consumer_.Store(rec);
@@ -371,7 +392,7 @@ void Worker::ProcessApprovals() {
       o.reason = "no approval within approval_ttl_s " + std::to_string(config_.worker.approval_ttl_s) +
                  " s of awaiting_approval (" + FormatTimestamp(p.since) + ")";
       o.at = now;
-      if (!Publish(config_.kafka.outcomes_topic, p.key, OutcomeJson(o))) return;
+      if (!PublishOutcome(p.key, o)) return;
       spdlog::info("worker {}: {} {} -> expired ({})", id_, c.type, c.command_id, o.reason);
       pending_.erase(id);
       continue;
@@ -396,7 +417,7 @@ void Worker::ProcessApprovals() {
       });
       if (o.status == OutcomeStatus::kApplied) o.reason = "approved by " + approval.by;
     }
-    if (!Publish(config_.kafka.outcomes_topic, p.key, OutcomeJson(o))) return;
+    if (!PublishOutcome(p.key, o)) return;
     spdlog::info("worker {}: {} {} -> {} ({})", id_, c.type, c.command_id, OutcomeStatusName(o.status), o.reason);
     pending_.erase(id);
   }
@@ -442,10 +463,14 @@ Status Worker::Loop() {
     if (Clock::now() - last_check > std::chrono::milliseconds(200)) {
       ProcessApprovals();
       CheckEscalations();
+      PublishFigures();
       last_check = Clock::now();
     }
     KafkaRecord rec;
-    if (consumer_.Poll(100, &rec)) HandleCommand(rec);
+    if (consumer_.Poll(100, &rec)) {
+      ++figures_.commands_consumed;
+      HandleCommand(rec);
+    }
   }
   consumer_.Close();
   return fatal_;

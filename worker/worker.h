@@ -21,6 +21,7 @@
 
 #include "config/config.h"
 #include "util/status.h"
+#include "worker/worker_board.h"
 
 namespace walguard {
 
@@ -31,6 +32,8 @@ struct WorkerOptions {
   // "after_fix:N" kills the process with SIGKILL at the N-th apply, before
   // it starts or after its commit (before the outcome and the offset).
   std::string crash_at;
+  // When set, the loop publishes its figures here (`walguard worker --http`).
+  WorkerBoard* board = nullptr;
 };
 
 // Runs until *stop. InvalidArgument for a bad configuration (exit 1),
