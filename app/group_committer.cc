@@ -63,6 +63,17 @@ Status GroupCommitter::WaitForSpace(const Checkpoint& next, uint64_t pending_byt
   return s;
 }
 
+Status GroupCommitter::CommitPart() {
+  assert(batch_ != nullptr);
+  return store_->Commit(batch_.get(), /*sync=*/false);
+}
+
+void GroupCommitter::Discard() {
+  batch_.reset();
+  out_.clear();
+  transactions_ = 0;
+}
+
 Status GroupCommitter::PublishCommitted() {
   Status s = outlet_->Publish(std::move(appended_));
   appended_.clear();
