@@ -71,6 +71,7 @@ class Pipeline {
   Status ApplyPart(const Transaction& part);
   Status BeginParts(const Transaction& header);
   Status FinishParts(const Transaction& txn);
+  Status ApplyChangesAlive(const std::vector<Change>& changes);
   Status CommitPart();
   Status AbandonParts();
   void EnsureBatch();

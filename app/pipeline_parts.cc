@@ -10,7 +10,9 @@
 // the final batch holds the rest and the checkpoint, synced, like any group.
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
 #include <cassert>
+#include <span>
 
 #include "app/pipeline.h"
 
@@ -25,7 +27,7 @@ Status Pipeline::ApplyPart(const Transaction& part) {
   if (!engine_.in_parts()) WG_RETURN_IF_ERROR(BeginParts(part));
   std::vector<OutMessage>* out = committer_->out();
   const size_t emitted = out->size();
-  WG_RETURN_IF_ERROR(engine_.ApplyPart(part.changes, undo_.get(), out));
+  WG_RETURN_IF_ERROR(ApplyChangesAlive(part.changes));
   archiver_->RecordTransactionPart(part, committer_->batch());
   metrics_.dead_letters_total += dead_letters_.Log(*out, emitted, WallClockNow());
   metrics_.changes_total += part.changes.size();
@@ -42,6 +44,19 @@ Status Pipeline::BeginParts(const Transaction& header) {
   spdlog::info("transaction {} (commit at {}) outgrew transaction_spill_bytes: applying it in parts", header.xid,
                FormatLsn(header.end_lsn));
   return engine_.BeginParts(header, undo_.get(), WallClockNow(), committer_->out());
+}
+
+// A part may take longer to apply than the walsender waits for a reply
+// (wal_sender_timeout): status updates go out between slices of it.
+Status Pipeline::ApplyChangesAlive(const std::vector<Change>& changes) {
+  constexpr size_t kSlice = 4096;
+  const std::span<const Change> all(changes);
+  for (size_t at = 0; at < all.size(); at += kSlice) {
+    WG_RETURN_IF_ERROR(
+        engine_.ApplyPart(all.subspan(at, std::min(kSlice, all.size() - at)), undo_.get(), committer_->out()));
+    WG_RETURN_IF_ERROR(SendStatus(false));
+  }
+  return Status::OK();
 }
 
 Status Pipeline::CommitPart() {
@@ -62,8 +77,9 @@ Status Pipeline::FinishParts(const Transaction& txn) {
   std::vector<OutMessage>* out = committer_->out();
   const size_t emitted = out->size();
   const uint64_t part_bytes = static_cast<uint64_t>(config_.state.transaction_spill_bytes);
-  WG_RETURN_IF_ERROR(engine_.ApplyPart(txn.changes, undo_.get(), out));
+  WG_RETURN_IF_ERROR(ApplyChangesAlive(txn.changes));
   WG_RETURN_IF_ERROR(engine_.FinishParts(undo_.get(), WallClockNow(), out, [&] {
+    WG_RETURN_IF_ERROR(SendStatus(false));
     return committer_->batch()->ApproximateSize() >= part_bytes ? CommitPart() : Status::OK();
   }));
   WG_RETURN_IF_ERROR(undo_->status());

@@ -80,7 +80,7 @@ Status Engine::BeginParts(const Transaction& header, KvTxn* kv, Micros detected_
   return KeepPart(&*parts_);
 }
 
-Status Engine::ApplyPart(const std::vector<Change>& changes, KvTxn* kv, std::vector<OutMessage>* out) {
+Status Engine::ApplyPart(std::span<const Change> changes, KvTxn* kv, std::vector<OutMessage>* out) {
   assert(parts_.has_value());
   ApplyContext& ctx = *parts_;
   ctx.kv = kv;

@@ -10,6 +10,7 @@
 #include <functional>
 #include <optional>
 #include <set>
+#include <span>
 #include <string>
 #include <utility>
 #include <vector>
@@ -53,7 +54,7 @@ class Engine {
   // object at each call; FinishParts calls `commit_part` between rounds of
   // its evaluation, so the caller can commit what `kv` staged so far.
   Status BeginParts(const Transaction& header, KvTxn* kv, Micros detected_at, std::vector<OutMessage>* out);
-  Status ApplyPart(const std::vector<Change>& changes, KvTxn* kv, std::vector<OutMessage>* out);
+  Status ApplyPart(std::span<const Change> changes, KvTxn* kv, std::vector<OutMessage>* out);
   Status FinishParts(KvTxn* kv, Micros detected_at, std::vector<OutMessage>* out,
                      const std::function<Status()>& commit_part, TouchedEntities* touched = nullptr);
   bool in_parts() const { return parts_.has_value(); }
