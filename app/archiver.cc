@@ -94,6 +94,12 @@ void Archiver::RecordTransaction(const Transaction& txn, StateBatch* batch) {
   Append(txn.end_lsn, txn.commit_time, batch);
 }
 
+void Archiver::RecordTransactionPart(const Transaction& part, StateBatch* batch) {
+  if (!options_.enabled) return;
+  EncodeTransactionPartRecord(part, &scratch_);
+  Append(part.end_lsn, part.commit_time, batch);
+}
+
 void Archiver::RecordClockTick(Micros clock, Lsn lsn, StateBatch* batch) {
   if (!options_.enabled) return;
   EncodeClockTickRecord(clock, lsn, &scratch_);

@@ -67,6 +67,13 @@ class Archiver {
   // Record one step into `batch`, right after the engine applied it there.
   // Nothing when disabled.
   void RecordTransaction(const Transaction& txn, StateBatch* batch);
+  // A part of a transaction applied in parts; its last changes are recorded
+  // by RecordTransaction. Nothing may be sealed while parts are open: their
+  // records leave the buffer if the transaction rolls back.
+  void RecordTransactionPart(const Transaction& part, StateBatch* batch);
+  // The state rolled back records not yet committed whole (the parts of a
+  // transaction): what this run recorded once is recorded again.
+  void OnRolledBack() { thresholds_recorded_ = false; }
   void RecordClockTick(Micros clock, Lsn lsn, StateBatch* batch);
   void RecordSnapshotBegin(Micros clock, Lsn consistent_point, const std::vector<FiringAlert>& handover,
                            StateBatch* batch);

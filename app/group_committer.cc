@@ -106,6 +106,18 @@ void GroupCommitter::ObserveDeliveries(Micros now, LatencyHistogram* histogram) 
   }
 }
 
+Status GroupCommitter::CommitPart() {
+  assert(batch_ != nullptr);
+  return store_->Commit(batch_.get(), /*sync=*/false);
+}
+
+void GroupCommitter::Discard() {
+  batch_.reset();
+  out_.clear();
+  staged_steps_.clear();
+  transactions_ = 0;
+}
+
 Status GroupCommitter::PublishCommitted() {
   Status s = outlet_->Publish(std::move(appended_));
   appended_.clear();

@@ -94,6 +94,13 @@ class GroupCommitter {
   // stops the pipeline.
   void ObserveDeliveries(Micros now, LatencyHistogram* histogram);
 
+  // A transaction applied in parts (state/partial_transaction.h): commits
+  // the open batch's state without sync and without a checkpoint; the staged
+  // messages wait for the final Commit, and the batch stays open.
+  Status CommitPart();
+  // Drops the open batch and its staged messages (the parts are rolled back).
+  void Discard();
+
  private:
   Status WaitForSpace(const Checkpoint& next, uint64_t pending_bytes, Status failed);
 

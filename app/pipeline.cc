@@ -38,7 +38,9 @@ Pipeline::Pipeline(const Config& config, const std::atomic<bool>* stop, RunBoard
       watch_(config.postgres, &metrics_),
       disk_watch_(config, config.postgres.monitor_interval_s > 0 ? config.postgres.monitor_interval_s : 10),
       progress_(config.progress_interval_s),
-      board_(board) {}
+      board_(board) {
+  assembler_.set_part_bytes(static_cast<uint64_t>(config.state.transaction_spill_bytes));
+}
 
 Pipeline::~Pipeline() = default;
 
@@ -75,6 +77,12 @@ Status Pipeline::Run(bool resnapshot) {
 Status Pipeline::Open(bool resnapshot) {
   // A full disk waits, a damaged state is refused (or moved aside by --resnapshot).
   WG_RETURN_IF_ERROR(OpenRunState(config_, RunStateOptions{.resnapshot = resnapshot}, stop_, &store_));
+  if (const uint32_t xid = store_->rolled_back_at_open(); xid != 0) {
+    spdlog::warn(
+        "state: transaction {} was half applied in parts when walguard stopped; rolled back, it is applied "
+        "again when Postgres resends it",
+        xid);
+  }
   outlet_ = std::make_unique<Outlet>(config_, store_.get());
   WG_RETURN_IF_ERROR(outlet_->Open());
   const BatchLimits limits{config_.max_batch_transactions, config_.max_batch_ms};
@@ -137,9 +145,13 @@ Status Pipeline::StartStream() {
 Status Pipeline::StreamOnce() {
   WG_RETURN_IF_ERROR(MonitorTick());
   const uint64_t undelivered = store_->outbox_count() + committer_->staged_messages();
-  if (bound_.Update(undelivered, checkpoint_.lsn, WallClockNow())) return WaitForSink();
+  // A transaction in parts is read to its end: its messages wait for its commit anyway.
+  if (!engine_.in_parts() && bound_.Update(undelivered, checkpoint_.lsn, WallClockNow())) return WaitForSink();
   StreamMessage msg;
-  const int wait_ms = committer_->PollTimeoutMs(kPollMs, WallClockNow(), assembler_.in_transaction());
+  // A transaction in parts commits only at its C (CommitBatch): no group
+  // deadline to wake up for, and data arriving wakes the poll anyway.
+  const int wait_ms =
+      engine_.in_parts() ? kPollMs : committer_->PollTimeoutMs(kPollMs, WallClockNow(), assembler_.in_transaction());
   WG_RETURN_IF_ERROR(repl_.Poll(wait_ms, &msg));
   if (msg.kind == StreamMessage::Kind::kXLogData) WG_RETURN_IF_ERROR(HandleData(msg));
   if (msg.kind == StreamMessage::Kind::kKeepalive) WG_RETURN_IF_ERROR(HandleKeepalive(msg));
@@ -149,7 +161,8 @@ Status Pipeline::StreamOnce() {
   // (app/group_committer.h).
   const bool drained = msg.kind == StreamMessage::Kind::kNone;
   if (committer_->CommitDue(now, drained, assembler_.in_transaction())) WG_RETURN_IF_ERROR(CommitBatch());
-  WG_RETURN_IF_ERROR(archiver_->SealIfDue(now));
+  // Parts in the archive buffer leave it again if their transaction rolls back.
+  if (!engine_.in_parts()) WG_RETURN_IF_ERROR(archiver_->SealIfDue(now));
   WG_RETURN_IF_ERROR(outlet_->Poll(0));
   committer_->ObserveDeliveries(WallClockNow(), &metrics_.commit_to_publish);
   if (cursor_.IdleClockRequestDue(now, assembler_.in_transaction())) {
@@ -181,6 +194,8 @@ void Pipeline::KeepAliveWhileWaiting() {
 }
 
 Status Pipeline::MonitorTick() {
+  // Nothing but the transaction in parts writes the state until its commit.
+  if (engine_.in_parts()) return Status::OK();
   if (disk_watch_.Tick(WallClockNow())) {
     EnsureBatch();
     const DiskSample disk = disk_watch_.Sample(engine_.clock());
@@ -218,7 +233,10 @@ Status Pipeline::HandleData(const StreamMessage& msg) {
     StageDeadLetter(s, msg);
     return Status::OK();
   }
-  if (event == TransactionAssembler::Event::kTransaction) return ApplyTransaction(assembler_.transaction());
+  if (event == TransactionAssembler::Event::kPart) return ApplyPart(assembler_.transaction());
+  if (event == TransactionAssembler::Event::kTransaction) {
+    return assembler_.parted() ? FinishParts(assembler_.transaction()) : ApplyTransaction(assembler_.transaction());
+  }
   return Status::OK();
 }
 
@@ -278,7 +296,8 @@ void Pipeline::EnsureBatch() {
 
 Status Pipeline::CommitBatch() {
   assert(committer_->open() == cursor_.staging());
-  if (!committer_->open()) return Status::OK();
+  // A transaction in parts commits whole, at its C (pipeline_parts.cc).
+  if (!committer_->open() || engine_.in_parts()) return Status::OK();
   Checkpoint next = checkpoint_;
   next.lsn = cursor_.applied_lsn();
   WG_RETURN_IF_ERROR(committer_->Commit(next));
@@ -296,6 +315,7 @@ Status Pipeline::SendStatus(bool force, bool reply_requested) {
 Status Pipeline::Reconnect(const Status& cause) {
   spdlog::warn("replication: {}; reconnecting in {} ms", cause.ToString(), reconnect_backoff_.next_ms());
   // Whole transactions staged so far are safe to keep; a partial one is dropped and re-sent.
+  WG_RETURN_IF_ERROR(AbandonParts());
   WG_RETURN_IF_ERROR(CommitBatch());
   assembler_.Reset();
   repl_.Close();
@@ -354,7 +374,8 @@ void Pipeline::SetPhase(RunPhase phase) {
 Status Pipeline::Shutdown() {
   SetPhase(RunPhase::kStopping);
   spdlog::info("stopping: committing staged work and draining the sink");
-  Status s = CommitBatch();
+  Status s = AbandonParts();
+  if (s.ok()) s = CommitBatch();
   if (s.ok()) s = archiver_->Flush(WallClockNow());
   Status drained = outlet_->Drain(5000);
   if (!drained.ok()) spdlog::warn("sink drain: {}", drained.ToString());

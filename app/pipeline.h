@@ -16,6 +16,9 @@
 //   DiskWatch        state_disk_low; a full disk is a wait (disk_wait.h, state_open.h)
 //   PipelineMetrics  counters; ProgressLog and DeadLetterLog write the log lines
 //   RunBoard         a copy of the figures for the HTTP endpoint (app/run_http.h)
+//
+// A transaction too large for memory is applied in parts as it streams in
+// (pipeline_parts.cc, state/partial_transaction.h).
 #pragma once
 
 #include <atomic>
@@ -37,6 +40,7 @@
 #include "ingest/transaction_assembler.h"
 #include "ingest/wal2json_decoder.h"
 #include "processors/engine.h"
+#include "state/partial_transaction.h"
 #include "state/state_store.h"
 #include "util/status.h"
 
@@ -66,6 +70,13 @@ class Pipeline {
   void StageDeadLetter(const Status& cause, const StreamMessage& msg);
   Status HandleKeepalive(const StreamMessage& msg);
   Status ApplyTransaction(const Transaction& txn);
+  // pipeline_parts.cc
+  Status ApplyPart(const Transaction& part);
+  Status BeginParts(const Transaction& header);
+  Status FinishParts(const Transaction& txn);
+  Status ApplyChangesAlive(const std::vector<Change>& changes);
+  Status CommitPart();
+  Status AbandonParts();
   void EnsureBatch();
   Status CommitBatch();
   Status SendStatus(bool force, bool reply_requested = false);
@@ -85,7 +96,8 @@ class Pipeline {
   ReplicationClient repl_;
   Wal2JsonDecoder decoder_;
   TransactionAssembler assembler_;
-  Checkpoint checkpoint_;  // the durable identity; its lsn follows cursor_.durable_lsn()
+  std::unique_ptr<UndoLogKv> undo_;  // over the open batch, while a transaction is applied in parts
+  Checkpoint checkpoint_;            // the durable identity; its lsn follows cursor_.durable_lsn()
   StreamCursor cursor_;
   OutboxBound bound_;
   Backoff reconnect_backoff_;  // across Reconnect calls: grows while they fail

@@ -35,6 +35,7 @@ const std::string& TopicName(Topic topic, const KafkaConfig& topics) {
 uint64_t ChangesOf(const ArchiveRecord& record) {
   switch (record.kind) {
     case ArchiveRecordKind::kTransaction:
+    case ArchiveRecordKind::kTransactionPart:
       return record.txn.changes.size();
     case ArchiveRecordKind::kSnapshotRow:
       return 1;

@@ -36,11 +36,43 @@ Replayer::~Replayer() {
 }
 
 Status Replayer::Apply(const ArchiveRecord& record, std::vector<OutMessage>* out, TouchedEntities* touched) {
+  const bool in_parts = engine_.in_parts();
   WG_RETURN_IF_ERROR(ApplyStep(record, out, touched));
-  return store_->Commit(batch_.get(), /*sync=*/false);
+  WG_RETURN_IF_ERROR(store_->Commit(batch_.get(), /*sync=*/false));
+  // The transaction in parts is complete: what its parts kept goes.
+  return in_parts && !engine_.in_parts() ? store_->DropPartial() : Status::OK();
+}
+
+// As the live pipeline (app/pipeline_parts.cc), each part committed as it
+// comes; no undo is kept, since the archive holds only parts whose
+// transaction committed (and a replay's scratch state is thrown away anyway).
+Status Replayer::ApplyParts(const ArchiveRecord& record, std::vector<OutMessage>* out, TouchedEntities* touched) {
+  if (!engine_.in_parts()) {
+    WG_RETURN_IF_ERROR(engine_.BeginParts(record.txn, batch_.get(), record.txn.commit_time, out));
+  } else if (record.txn.xid != engine_.parts_xid()) {
+    return PartsCutShort();
+  }
+  WG_RETURN_IF_ERROR(engine_.ApplyPart(record.txn.changes, batch_.get(), out));
+  if (record.kind == ArchiveRecordKind::kTransactionPart) return Status::OK();
+  return engine_.FinishParts(
+      batch_.get(), record.txn.commit_time, out,
+      [this] {
+        return batch_->ApproximateSize() >= kPartBytes ? store_->Commit(batch_.get(), /*sync=*/false) : Status::OK();
+      },
+      touched);
+}
+
+Status Replayer::PartsCutShort() const {
+  return Status::Corruption("archive: the parts of transaction " + std::to_string(engine_.parts_xid()) +
+                            " are not followed by its commit");
 }
 
 Status Replayer::ApplyStep(const ArchiveRecord& record, std::vector<OutMessage>* out, TouchedEntities* touched) {
+  if (engine_.in_parts()) {
+    // Between parts: only the next part, the commit, or a message walguard emitted meanwhile.
+    if (record.IsTransaction()) return ApplyParts(record, out, touched);
+    if (record.kind != ArchiveRecordKind::kOwnMessage) return PartsCutShort();
+  }
   switch (record.kind) {
     case ArchiveRecordKind::kSnapshotBegin:
       // As Bootstrap: wipe, reload, and keep the replaced state's firing set.
@@ -64,6 +96,8 @@ Status Replayer::ApplyStep(const ArchiveRecord& record, std::vector<OutMessage>*
       return Status::OK();
     case ArchiveRecordKind::kTransaction:
       return engine_.ApplyTransaction(record.txn, batch_.get(), record.txn.commit_time, out, touched);
+    case ArchiveRecordKind::kTransactionPart:
+      return ApplyParts(record, out, touched);
     case ArchiveRecordKind::kClockTick:
       return engine_.AdvanceClock(record.clock, record.lsn, batch_.get(), record.clock, out, touched);
     case ArchiveRecordKind::kThresholds:

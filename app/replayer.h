@@ -12,9 +12,12 @@
 //
 // The scratch state is a StateStore in a fresh temporary directory, removed
 // when the Replayer goes away. Each record is one batch committed without
-// sync: a crash of a replay loses nothing worth keeping.
+// sync: a crash of a replay loses nothing worth keeping. A transaction the
+// live run applied in parts (kTransactionPart records, then its
+// kTransaction) is replayed in the same parts, in bounded memory too.
 #pragma once
 
+#include <cstdint>
 #include <memory>
 #include <optional>
 #include <string>
@@ -55,7 +58,13 @@ class Replayer {
  private:
   Replayer(const Thresholds& thresholds, bool follow_recorded)
       : thresholds_(thresholds), engine_(thresholds), follow_recorded_(follow_recorded) {}
+  // The evaluation of a transaction in parts commits the scratch batch past this size.
+  static constexpr uint64_t kPartBytes = uint64_t{32} << 20;
+
   Status ApplyStep(const ArchiveRecord& record, std::vector<OutMessage>* out, TouchedEntities* touched);
+  // A part of a transaction applied in parts, or its commit (kTransaction).
+  Status ApplyParts(const ArchiveRecord& record, std::vector<OutMessage>* out, TouchedEntities* touched);
+  Status PartsCutShort() const;
   Status LoadCheckpoint(const ArchiveRecord& record);
   // Recorded thresholds: taken now, or after the snapshot in progress.
   Status FollowThresholds(const std::string& text);

@@ -54,6 +54,12 @@ void StreamCursor::OnDurable(Lsn durable) {
   ack_lsn_ = std::max(ack_lsn_, durable_lsn_);
 }
 
+void StreamCursor::OnBatchDiscarded() {
+  assert(staging_);
+  staging_ = false;
+  staged_lsn_ = durable_lsn_;
+}
+
 bool StreamCursor::IdleClockRequestDue(Micros now, bool half_read) {
   const bool idle = !staging_ && !half_read && now - last_data_ >= kIdleClockInterval;
   if (!idle || now - last_clock_request_ < kIdleClockInterval) return false;

@@ -67,6 +67,8 @@ class StreamCursor {
   void OnBatchOpened();
   void OnStaged(Lsn txn_end);
   void OnDurable(Lsn durable);
+  // The open batch was dropped uncommitted (a transaction in parts abandoned).
+  void OnBatchDiscarded();
 
   // Idle (nothing staged or half read, no data for a second): time to ask the
   // server for a keepalive (a forced status with reply requested)? At most once a second.

@@ -168,10 +168,14 @@ Status ReadState(TableReader* root, StateConfig* state) {
   TableReader r(root->Child("state"), "state");
   WG_RETURN_IF_ERROR(r.Read("verify_on_open", &state->verify_on_open));
   WG_RETURN_IF_ERROR(r.Read("disk_low_bytes", &state->disk_low_bytes));
+  WG_RETURN_IF_ERROR(r.Read("transaction_spill_bytes", &state->transaction_spill_bytes));
   if (state->verify_on_open != "always" && state->verify_on_open != "daily" && state->verify_on_open != "never") {
     return Status::InvalidArgument("config: state.verify_on_open must be \"always\", \"daily\" or \"never\"");
   }
   if (state->disk_low_bytes < 0) return Status::InvalidArgument("config: state.disk_low_bytes must be >= 0");
+  if (state->transaction_spill_bytes < 0) {
+    return Status::InvalidArgument("config: state.transaction_spill_bytes must be >= 0 (0: never in parts)");
+  }
   return r.CheckUnknown();
 }
 

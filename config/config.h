@@ -91,6 +91,11 @@ struct StateConfig {
   // state_disk_low fires below this many free bytes on the state's
   // filesystem; 0: the smaller of 1 GiB and 5 % of the filesystem.
   int64_t disk_low_bytes = 0;
+  // A source transaction whose changes take more than this many bytes in
+  // memory is applied in parts of about this size as it streams in, and
+  // judged whole at its commit (state/partial_transaction.h): the bound on
+  // memory through a transaction of any size. 0: never in parts.
+  int64_t transaction_spill_bytes = int64_t{32} << 20;
 };
 
 // Alertmanager push (README, Alertmanager; sinks/alertmanager.h): firing

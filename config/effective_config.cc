@@ -138,6 +138,7 @@ void WriteState(const StateConfig& s, TomlWriter* w) {
   w->Table("state");
   w->String("verify_on_open", s.verify_on_open);
   w->Int("disk_low_bytes", s.disk_low_bytes);
+  w->Int("transaction_spill_bytes", s.transaction_spill_bytes);
 }
 
 void WriteWorker(const WorkerConfig& c, TomlWriter* w) {

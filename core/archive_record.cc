@@ -110,7 +110,15 @@ bool GetHandover(std::string_view* in, std::vector<FiringAlert>* handover) {
 }  // namespace
 
 void EncodeTransactionRecord(const Transaction& txn, std::string* out) {
-  out->push_back(static_cast<char>(ArchiveRecordKind::kTransaction));
+  EncodeTransactionBody(ArchiveRecordKind::kTransaction, txn, out);
+}
+
+void EncodeTransactionPartRecord(const Transaction& txn, std::string* out) {
+  EncodeTransactionBody(ArchiveRecordKind::kTransactionPart, txn, out);
+}
+
+void EncodeTransactionBody(ArchiveRecordKind kind, const Transaction& txn, std::string* out) {
+  out->push_back(static_cast<char>(kind));
   PutVarint64(out, txn.xid);
   PutVarint64(out, txn.begin_lsn);
   PutVarint64(out, txn.end_lsn);
@@ -209,6 +217,8 @@ void EncodeArchiveRecord(const ArchiveRecord& r, std::string* out) {
   switch (r.kind) {
     case ArchiveRecordKind::kTransaction:
       return EncodeTransactionRecord(r.txn, out);
+    case ArchiveRecordKind::kTransactionPart:
+      return EncodeTransactionPartRecord(r.txn, out);
     case ArchiveRecordKind::kClockTick:
       return EncodeClockTickRecord(r.clock, r.lsn, out);
     case ArchiveRecordKind::kSnapshotBegin:
@@ -235,6 +245,7 @@ Status DecodeArchiveRecord(std::string_view in, ArchiveRecord* r) {
   if (ok) {
     switch (r->kind) {
       case ArchiveRecordKind::kTransaction:
+      case ArchiveRecordKind::kTransactionPart:
         ok = GetTransaction(&in, &r->txn);
         break;
       case ArchiveRecordKind::kClockTick:

@@ -36,11 +36,15 @@ enum class ArchiveRecordKind : char {
   kSnapshotRow = 'R',    // row: one row read under the snapshot
   kSnapshotEnd = 'E',    // lsn: every table read; the snapshot is evaluated here
   // Added after version 1, so an older walguard reports them as malformed.
-  kThresholds = 'T',  // text: the thresholds in effect from here on (each start of `walguard run`)
-  kOwnCheck = 'O',    // check, lsn, clock, body: one observation of a check of walguard's own health
-                      // (replication_lag), evaluated again by a replay with its thresholds
-  kOwnMessage = 'M',  // lsn, clock, message: a message walguard emitted outside the engine (an
-                      // undecodable record's dead letter), re-emitted verbatim by a replay
+  kThresholds = 'T',       // text: the thresholds in effect from here on (each start of `walguard run`)
+  kOwnCheck = 'O',         // check, lsn, clock, body: one observation of a check of walguard's own health
+                           // (replication_lag), evaluated again by a replay with its thresholds
+  kOwnMessage = 'M',       // lsn, clock, message: a message walguard emitted outside the engine (an
+                           // undecodable record's dead letter), re-emitted verbatim by a replay
+  kTransactionPart = 'P',  // txn: some changes of a transaction applied in parts (state/partial_transaction.h),
+                           // in order; its last changes are the kTransaction of the same xid that follows,
+                           // with nothing else between (parts of a transaction that never committed are
+                           // removed before they reach a segment)
   // Never in a segment: a state checkpoint file (ingest/archive_checkpoint.h)
   // as a replay reads it. lsn, clock, text (the thresholds in effect), state.
   kStateCheckpoint = 'C',
@@ -48,7 +52,7 @@ enum class ArchiveRecordKind : char {
 
 struct ArchiveRecord {
   ArchiveRecordKind kind = ArchiveRecordKind::kTransaction;
-  Transaction txn;                    // kTransaction
+  Transaction txn;                    // kTransaction, kTransactionPart
   Change row;                         // kSnapshotRow
   Micros clock = 0;                   // kClockTick, kSnapshotBegin
   Lsn lsn = 0;                        // kClockTick, kSnapshotBegin, kSnapshotEnd (kTransaction: txn.end_lsn)
@@ -62,9 +66,12 @@ struct ArchiveRecord {
   // The position of the record in the WAL: a transaction's end LSN, a tick's
   // last applied position, a snapshot's consistent point, a checkpoint's
   // applied position; 0 for a row and for thresholds.
-  Lsn Position() const { return kind == ArchiveRecordKind::kTransaction ? txn.end_lsn : lsn; }
+  Lsn Position() const { return IsTransaction() ? txn.end_lsn : lsn; }
   // The WAL clock the record carries: commit time, tick time, snapshot time.
-  Micros Time() const { return kind == ArchiveRecordKind::kTransaction ? txn.commit_time : clock; }
+  Micros Time() const { return IsTransaction() ? txn.commit_time : clock; }
+  bool IsTransaction() const {
+    return kind == ArchiveRecordKind::kTransaction || kind == ArchiveRecordKind::kTransactionPart;
+  }
 };
 
 // Appends the encoding of `record` to *out.
@@ -76,6 +83,9 @@ Status DecodeArchiveRecord(std::string_view in, ArchiveRecord* record);
 // The encodings of the steps, without building an ArchiveRecord first (the
 // live pipeline's hot path).
 void EncodeTransactionRecord(const Transaction& txn, std::string* out);
+void EncodeTransactionPartRecord(const Transaction& txn, std::string* out);
+// Either of the two above, by `kind`.
+void EncodeTransactionBody(ArchiveRecordKind kind, const Transaction& txn, std::string* out);
 void EncodeClockTickRecord(Micros clock, Lsn lsn, std::string* out);
 void EncodeSnapshotBeginRecord(Micros clock, Lsn consistent_point, const std::vector<FiringAlert>& handover,
                                std::string* out);

@@ -41,6 +41,13 @@ inline constexpr std::string_view kHandover = "~h";       // '~h' | fingerprint 
 inline constexpr std::string_view kOutbox = "~o";         // '~o' | be64(seq) -> topic, key, payload
 inline constexpr std::string_view kArchiveSeq = "~s";     // -> be64(the next archive seq)
 inline constexpr std::string_view kFormatVersion = "~v";  // -> kStateFormatVersion, decimal text
+// A transaction applied in parts (state/partial_transaction.h): transient,
+// everything under kPartial is dropped at once when it commits or rolls back.
+inline constexpr std::string_view kPartial = "~x";
+inline constexpr std::string_view kPartialDirty = "~xd";      // '~xd' | EntityKind | entity id -> "" (to evaluate)
+inline constexpr std::string_view kPartialHeader = "~xh";     // -> xid, first archive seq: parts applied, no commit yet
+inline constexpr std::string_view kPartialOccupancy = "~xo";  // '~xo' | unit '\0' be32(date) -> netted delta
+inline constexpr std::string_view kPartialUndo = "~xu";       // '~xu' | key -> the key's value before the parts
 
 // The key of a scalar: "S" + name.
 inline constexpr std::string_view kClockKey = "Sclock";

@@ -11,6 +11,17 @@ std::string XidText(uint32_t xid) {
   return std::to_string(xid);
 }
 
+// What a change holds in memory, near enough to bound a part.
+uint64_t HeldBytes(const Change& c) {
+  uint64_t bytes =
+      sizeof(Change) + c.schema.capacity() + c.table.capacity() + c.prefix.capacity() + c.content.capacity();
+  for (const std::vector<Datum>* data : {&c.columns, &c.identity}) {
+    bytes += data->capacity() * sizeof(Datum);
+    for (const Datum& d : *data) bytes += d.name.capacity() + d.text.capacity();
+  }
+  return bytes;
+}
+
 }  // namespace
 
 Status TransactionAssembler::Add(Record&& record, Event* event) {
@@ -29,6 +40,8 @@ Status TransactionAssembler::Add(Record&& record, Event* event) {
       txn_.end_lsn = record.next_lsn;
       txn_.commit_time = record.timestamp;
       txn_.changes.clear();  // keeps capacity: transactions are mostly alike in size
+      held_bytes_ = 0;
+      parted_ = false;
       return Status::OK();
     }
     case RecordKind::kCommit: {
@@ -75,8 +88,18 @@ Status TransactionAssembler::AddChange(Record&& record, Event* event) {
     Reset();
     return s;
   }
+  if (part_bytes_ != 0) held_bytes_ += HeldBytes(record.change);
   txn_.changes.push_back(std::move(record.change));
+  if (part_bytes_ != 0 && held_bytes_ >= part_bytes_) {
+    parted_ = true;
+    *event = Event::kPart;
+  }
   return Status::OK();
+}
+
+void TransactionAssembler::ClearPart() {
+  txn_.changes.clear();
+  held_bytes_ = 0;
 }
 
 void TransactionAssembler::Reset() {
@@ -86,6 +109,8 @@ void TransactionAssembler::Reset() {
   txn_.end_lsn = 0;
   txn_.commit_time = 0;
   txn_.changes.clear();
+  held_bytes_ = 0;
+  parted_ = false;
 }
 
 }  // namespace walguard

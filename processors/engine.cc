@@ -1,6 +1,7 @@
 #include "processors/engine.h"
 
 #include <algorithm>
+#include <cassert>
 
 #include "core/key_layout.h"
 #include "processors/dead_letter.h"
@@ -9,6 +10,7 @@
 #include "processors/row_accounting.h"
 #include "processors/row_image.h"
 #include "processors/timers.h"
+#include "processors/transaction_parts.h"
 #include "util/coding.h"
 
 namespace walguard {
@@ -65,6 +67,38 @@ Status Engine::ApplyTransaction(const Transaction& txn, KvTxn* kv, Micros detect
   if (touched != nullptr) touched->insert(ctx.touched.begin(), ctx.touched.end());
   WG_RETURN_IF_ERROR(walguard::EvaluateTouched(&ctx));
   StoreClock(kv);
+  return Status::OK();
+}
+
+Status Engine::BeginParts(const Transaction& header, KvTxn* kv, Micros detected_at, std::vector<OutMessage>* out) {
+  assert(!parts_.has_value());
+  const Micros previous = clock_;
+  clock_ = std::max(clock_, header.commit_time);
+  parts_ = NewContext(kv, header.end_lsn, header.commit_time, detected_at, out);
+  parts_xid_ = header.xid;
+  WG_RETURN_IF_ERROR(FireTimers(&*parts_, previous));
+  return KeepPart(&*parts_);
+}
+
+Status Engine::ApplyPart(std::span<const Change> changes, KvTxn* kv, std::vector<OutMessage>* out) {
+  assert(parts_.has_value());
+  ApplyContext& ctx = *parts_;
+  ctx.kv = kv;
+  ctx.out = out;
+  for (const Change& change : changes) WG_RETURN_IF_ERROR(ApplyChange(&ctx, change, parts_xid_));
+  return KeepPart(&ctx);
+}
+
+Status Engine::FinishParts(KvTxn* kv, Micros detected_at, std::vector<OutMessage>* out,
+                           const std::function<Status()>& commit_part, TouchedEntities* touched) {
+  assert(parts_.has_value());
+  ApplyContext& ctx = *parts_;
+  ctx.kv = kv;
+  ctx.out = out;
+  ctx.detected_at = detected_at;
+  WG_RETURN_IF_ERROR(EvaluateParts(&ctx, commit_part, touched));
+  StoreClock(kv);
+  parts_.reset();
   return Status::OK();
 }
 

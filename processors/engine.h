@@ -7,7 +7,10 @@
 // the emitted messages and the checkpoint, atomically.
 #pragma once
 
+#include <functional>
+#include <optional>
 #include <set>
+#include <span>
 #include <string>
 #include <utility>
 #include <vector>
@@ -40,6 +43,24 @@ class Engine {
   // appends those entities to it (the live pipeline passes nullptr).
   Status ApplyTransaction(const Transaction& txn, KvTxn* kv, Micros detected_at, std::vector<OutMessage>* out,
                           TouchedEntities* touched = nullptr);
+
+  // A transaction too large to hold in memory, applied in parts as it
+  // arrives (state/partial_transaction.h): BeginParts with its header (xid,
+  // end_lsn, commit_time; its changes are not read), ApplyPart for each part
+  // in order, FinishParts at its commit. The same steps as ApplyTransaction,
+  // except that what waits for the commit (the entities touched, the
+  // occupancy deltas) waits in `kv` (processors/transaction_parts.h): the
+  // same state and the same messages, byte for byte. `kv` may be another
+  // object at each call; FinishParts calls `commit_part` between rounds of
+  // its evaluation, so the caller can commit what `kv` staged so far.
+  Status BeginParts(const Transaction& header, KvTxn* kv, Micros detected_at, std::vector<OutMessage>* out);
+  Status ApplyPart(std::span<const Change> changes, KvTxn* kv, std::vector<OutMessage>* out);
+  Status FinishParts(KvTxn* kv, Micros detected_at, std::vector<OutMessage>* out,
+                     const std::function<Status()>& commit_part, TouchedEntities* touched = nullptr);
+  bool in_parts() const { return parts_.has_value(); }
+  uint32_t parts_xid() const { return parts_xid_; }
+  // Forgets the parts, once their state is rolled back; Load before the next step.
+  void AbandonParts() { parts_.reset(); }
 
   // Clock-only progress (keepalives while idle): fires due timers and
   // evaluates what they touched. `lsn` is the last applied position.
@@ -79,6 +100,8 @@ class Engine {
   Micros clock_ = 0;
   SchemaGuard guard_;
   std::set<std::pair<EntityKind, std::string>> snapshot_touched_;
+  std::optional<ApplyContext> parts_;  // of the transaction applied in parts
+  uint32_t parts_xid_ = 0;
 };
 
 }  // namespace walguard

@@ -97,10 +97,9 @@ Status LoadDateCount(KvTxn* kv, std::string_view unit, int32_t date, int64_t* co
   return Status::OK();
 }
 
-Status FlushOccupancy(ApplyContext* ctx) {
-  if (ctx->occupancy.empty()) return Status::OK();
+std::map<std::string, OccupancyBoundaries> NetOccupancy(ApplyContext* ctx) {
   // Boundaries per unit: +delta where a range starts, -delta where it ends.
-  std::map<std::string, std::map<int32_t, int64_t>> boundaries;
+  std::map<std::string, OccupancyBoundaries> boundaries;
   for (const OccupancyDelta& d : ctx->occupancy) {
     if (d.to <= d.from || d.delta == 0) continue;
     auto& b = boundaries[d.unit];
@@ -108,19 +107,27 @@ Status FlushOccupancy(ApplyContext* ctx) {
     b[d.to] -= d.delta;
   }
   ctx->occupancy.clear();
-  for (const auto& [unit, b] : boundaries) {
-    ctx->Touch(EntityKind::kUnit, unit);
-    int64_t running = 0;
-    for (auto it = b.begin(); it != b.end(); ++it) {
-      running += it->second;
-      auto next = std::next(it);
-      if (running == 0 || next == b.end()) continue;
-      // Only the dates whose net count changed are read and written.
-      for (int32_t date = it->first; date < next->first; ++date) {
-        WG_RETURN_IF_ERROR(ApplyDate(ctx, unit, date, running));
-      }
+  return boundaries;
+}
+
+Status ApplyOccupancy(ApplyContext* ctx, const std::string& unit, const OccupancyBoundaries& b) {
+  ctx->Touch(EntityKind::kUnit, unit);
+  int64_t running = 0;
+  for (auto it = b.begin(); it != b.end(); ++it) {
+    running += it->second;
+    auto next = std::next(it);
+    if (running == 0 || next == b.end()) continue;
+    // Only the dates whose net count changed are read and written.
+    for (int32_t date = it->first; date < next->first; ++date) {
+      WG_RETURN_IF_ERROR(ApplyDate(ctx, unit, date, running));
     }
   }
+  return Status::OK();
+}
+
+Status FlushOccupancy(ApplyContext* ctx) {
+  if (ctx->occupancy.empty()) return Status::OK();
+  for (const auto& [unit, b] : NetOccupancy(ctx)) WG_RETURN_IF_ERROR(ApplyOccupancy(ctx, unit, b));
   return Status::OK();
 }
 

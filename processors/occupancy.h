@@ -7,6 +7,8 @@
 //                         the first overbooked date is one seek)
 #pragma once
 
+#include <cstdint>
+#include <map>
 #include <string>
 #include <string_view>
 
@@ -19,6 +21,14 @@ namespace walguard {
 // really changed; clears ctx->occupancy. Touches the unit and each changed
 // unit_date.
 Status FlushOccupancy(ApplyContext* ctx);
+
+// FlushOccupancy in two halves, for a transaction applied in parts
+// (processors/transaction_parts.h): the netted boundaries of each unit, date
+// -> +delta where ranges start, -delta where they end (ctx->occupancy
+// cleared); then a unit's boundaries applied.
+using OccupancyBoundaries = std::map<int32_t, int64_t>;
+std::map<std::string, OccupancyBoundaries> NetOccupancy(ApplyContext* ctx);
+Status ApplyOccupancy(ApplyContext* ctx, const std::string& unit, const OccupancyBoundaries& boundaries);
 
 // Recomputes the overbooked flag of one date after its allotment changed.
 // `allotment` < 0 means "no calendar row" (allotment 1).

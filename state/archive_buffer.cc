@@ -84,6 +84,15 @@ Status StateStore::StageArchiveCounter(StateBatch::Impl* batch) {
   return Status::OK();
 }
 
+void StateStore::StageArchiveTruncate(uint64_t first_seq, rocksdb::WriteBatch* batch) {
+  std::string end(kBufferPrefix);
+  end.back() = static_cast<char>(end.back() + 1);
+  rocksdb::Status ignored =
+      batch->DeleteRange(BufferKey(first_seq), end);  // fails only for a batch with a default-less CF
+  (void)ignored;
+  batch->Put(std::string(keys::kArchiveSeq), SeqValue(first_seq));
+}
+
 Status StateStore::LoadArchiveBuffer() {
   std::string value;
   rocksdb::Status s = db_->Get(rocksdb::ReadOptions(), std::string(keys::kArchiveSeq), &value);

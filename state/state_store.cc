@@ -212,6 +212,8 @@ Status StateStore::Open(const std::string& dir, std::unique_ptr<StateStore>* out
   // Before anything is read: the checkpoint of another format may not decode.
   WG_RETURN_IF_ERROR(store->CheckFormat(dir, open_options));
   WG_RETURN_IF_ERROR(store->VerifyIfDue(open_options));
+  // Before anything reads the state: the parts of an uncommitted transaction go.
+  WG_RETURN_IF_ERROR(store->RollBackPartial(&store->rolled_back_at_open_));
   WG_RETURN_IF_ERROR(store->LoadCounters());
   WG_RETURN_IF_ERROR(store->SyncHandoverFile());
   *out = std::move(store);

@@ -23,7 +23,8 @@
 
 namespace rocksdb {
 class DB;
-}
+class WriteBatch;
+}  // namespace rocksdb
 
 namespace walguard {
 
@@ -100,6 +101,10 @@ class StateBatch : public KvTxn {
   // batch that is discarded. At most one batch with archive records may be
   // open at a time (Commit refuses the second).
   void AppendArchive(Lsn lsn, Micros time, std::string_view bytes);
+  // A transaction applied in parts (state/partial_transaction.h): the first
+  // part's batch marks it open, the final batch marks it committed.
+  void BeginPartial(uint32_t xid);
+  void EndPartial();
 
   size_t ApproximateSize() const;
 
@@ -192,6 +197,16 @@ class StateStore {
   // the seqs: the archive says there that history is missing.
   Status SkipArchiveSeqs(uint64_t next);
 
+  // A transaction applied in parts (state/partial_transaction.h). After the
+  // final batch committed: deletes what the parts kept (not synced).
+  Status DropPartial();
+  // Undoes the parts of a transaction whose final batch never committed, and
+  // drops what they kept; *xid (when given) is that transaction's, 0 when
+  // there was none. Open runs it; run it again before staging anything new.
+  Status RollBackPartial(uint32_t* xid = nullptr);
+  // The transaction whose parts Open rolled back; 0 when none.
+  uint32_t rolled_back_at_open() const { return rolled_back_at_open_; }
+
   // Makes every committed batch durable, also those committed with sync=false.
   Status SyncWal();
 
@@ -218,6 +233,10 @@ class StateStore {
   Status WriteHandoverFileNow(Lsn lsn);
   Status LoadArchiveBuffer();
   Status StageArchiveCounter(StateBatch::Impl* batch);
+  // Stages the removal of the archive records from `first_seq` on, and the
+  // counter back to it.
+  void StageArchiveTruncate(uint64_t first_seq, rocksdb::WriteBatch* batch);
+  Status RestorePartialRound(size_t* restored);
   Status LoadCounters();
   // InvalidArgument naming `what` on a read-only store.
   Status RefuseIfReadOnly(std::string_view what) const;
@@ -235,6 +254,7 @@ class StateStore {
   uint64_t next_archive_seq_ = 1;
   uint64_t archive_buffer_bytes_ = 0;
   bool read_only_ = false;
+  uint32_t rolled_back_at_open_ = 0;
 };
 
 }  // namespace walguard

@@ -324,6 +324,10 @@ void WalguardHarness::SignalWalguard(int sig) {
   if (walguard_) walguard_->Signal(sig);
 }
 
+int WalguardHarness::WalguardPid() const {
+  return walguard_ ? static_cast<int>(walguard_->pid()) : -1;
+}
+
 std::string WalguardHarness::WalguardLogSinceStart() const {
   std::string text = WalguardLog();
   size_t start = text.rfind("---- start ");

@@ -60,6 +60,8 @@ class WalguardHarness {
   void KillWalguard();
   // Sends a signal to the running walguard (SIGSTOP/SIGCONT, ...).
   void SignalWalguard(int sig);
+  // The running walguard's pid (for /proc/PID/status); -1 when none runs.
+  int WalguardPid() const;
   // Sends a signal to the embedded broker (SIGUSR1: outage, SIGUSR2: back).
   void SignalBroker(int signo);
 

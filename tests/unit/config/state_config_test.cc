@@ -3,7 +3,9 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include <cstdint>
 #include <string>
+#include <utility>
 
 #include "config/config.h"
 #include "tests/support/temp_dir.h"
@@ -38,6 +40,24 @@ TEST(StateConfig, RefusesWhatItCannotMean) {
     EXPECT_FALSE(s.ok()) << text;
     EXPECT_THAT(s.message(), HasSubstr("state.")) << text;
   }
+}
+
+TEST(StateConfig, TransactionSpillBytesDefaultsTo32MiBAndZeroMeansNever) {
+  EXPECT_EQ(Config().state.transaction_spill_bytes, int64_t{32} << 20);
+  TempDir tmp;
+  for (const auto& [text, want] : {std::pair{"[state]\ntransaction_spill_bytes = 4194304\n", int64_t{4194304}},
+                                   std::pair{"[state]\ntransaction_spill_bytes = 0\n", int64_t{0}}}) {
+    Config config;
+    Status s = LoadConfigFile(tmp.Write("w.toml", text), &config);
+    ASSERT_TRUE(s.ok()) << s.ToString();
+    EXPECT_EQ(config.state.transaction_spill_bytes, want);
+  }
+  Config config;
+  Status s = LoadConfigFile(tmp.Write("w.toml", "[state]\ntransaction_spill_bytes = -1\n"), &config);
+  EXPECT_THAT(s.message(), HasSubstr("state.transaction_spill_bytes"));
+  Config example;
+  ASSERT_TRUE(LoadConfigFile(std::string(WALGUARD_SOURCE_DIR) + "/config/walguard.example.toml", &example).ok());
+  EXPECT_EQ(example.state.transaction_spill_bytes, Config().state.transaction_spill_bytes);
 }
 
 }  // namespace

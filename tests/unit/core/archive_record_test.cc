@@ -62,6 +62,32 @@ TEST(ArchiveRecord, TransactionRoundTrips) {
   for (size_t i = 0; i < 2; ++i) ExpectSameChange(txn.changes[i], r.txn.changes[i]);
 }
 
+// A part of a transaction applied in parts: the transaction's encoding
+// under its own kind, with its header's position and time.
+TEST(ArchiveRecord, TransactionPartRoundTrips) {
+  Transaction part;
+  part.xid = 77;
+  part.begin_lsn = 0x100;
+  part.end_lsn = 0x300;
+  part.commit_time = 1234;
+  part.changes = {SampleChange()};
+  std::string bytes;
+  EncodeTransactionPartRecord(part, &bytes);
+  ASSERT_EQ(bytes[0], 'P');
+  ArchiveRecord r;
+  ASSERT_TRUE(DecodeArchiveRecord(bytes, &r).ok());
+  EXPECT_EQ(r.kind, ArchiveRecordKind::kTransactionPart);
+  EXPECT_TRUE(r.IsTransaction());
+  EXPECT_EQ(r.txn.xid, 77u);
+  EXPECT_EQ(r.Position(), 0x300u);
+  EXPECT_EQ(r.Time(), 1234);
+  ASSERT_EQ(r.txn.changes.size(), 1u);
+  ExpectSameChange(part.changes[0], r.txn.changes[0]);
+  std::string again;
+  EncodeArchiveRecord(r, &again);
+  EXPECT_EQ(again, bytes);
+}
+
 TEST(ArchiveRecord, SnapshotAndClockRecordsRoundTrip) {
   std::string bytes;
   EncodeSnapshotBeginRecord(1'700'000'000'000'000, 0x300, {{"stuck_holds:tier:a", "id-1"}}, &bytes);

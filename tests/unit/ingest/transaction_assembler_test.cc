@@ -4,6 +4,7 @@
 
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "ingest/wal2json_decoder.h"
 
@@ -221,6 +222,58 @@ TEST_F(TransactionAssemblerTest, MutableTransactionCanBeMovedOut) {
   ASSERT_TRUE(Add(Commit(2, 0x30, 0x40)).ok());
   ASSERT_EQ(assembler_.transaction().changes.size(), 1u);
   EXPECT_EQ(assembler_.transaction().changes[0].FindColumn("id")->text, "2");
+}
+
+}  // namespace
+}  // namespace walguard
+
+namespace walguard {
+namespace {
+
+// Past the part size, the changes held are handed out as a part; the C
+// hands out the rest, marked as parted, with C's header.
+TEST(TransactionAssemblerParts, ALargeTransactionComesOutInPartsOfBoundedSize) {
+  TransactionAssembler assembler;
+  assembler.set_part_bytes(1000);
+  Event event = Event::kNone;
+  ASSERT_TRUE(assembler.Add(Begin(9, 0x100, 0x200, 5), &event).ok());
+  std::vector<size_t> parts;
+  size_t taken = 0;
+  for (int n = 0; n < 50; ++n) {
+    ASSERT_TRUE(assembler.Add(Insert(9, "t", "row" + std::to_string(n)), &event).ok());
+    if (event == Event::kPart) {
+      EXPECT_TRUE(assembler.parted());
+      EXPECT_EQ(assembler.transaction().xid, 9u);
+      EXPECT_EQ(assembler.transaction().end_lsn, 0x200u);
+      EXPECT_EQ(assembler.transaction().changes.front().columns[0].text, "row" + std::to_string(taken));
+      parts.push_back(assembler.transaction().changes.size());
+      taken += parts.back();
+      assembler.ClearPart();
+    }
+  }
+  ASSERT_GE(parts.size(), 2u);
+  for (size_t p : parts) EXPECT_EQ(p, parts.front());  // same-sized changes: same-sized parts
+  ASSERT_TRUE(assembler.Add(Commit(9, 0x100, 0x200, 5), &event).ok());
+  ASSERT_EQ(event, Event::kTransaction);
+  EXPECT_TRUE(assembler.parted());
+  EXPECT_EQ(taken + assembler.transaction().changes.size(), 50u);
+  // The next transaction starts whole again.
+  ASSERT_TRUE(assembler.Add(Begin(10, 0x300, 0x400), &event).ok());
+  EXPECT_FALSE(assembler.parted());
+}
+
+TEST(TransactionAssemblerParts, WithoutAPartSizeATransactionStaysWhole) {
+  TransactionAssembler assembler;
+  Event event = Event::kNone;
+  ASSERT_TRUE(assembler.Add(Begin(9, 0x100, 0x200), &event).ok());
+  for (int n = 0; n < 2000; ++n) {
+    ASSERT_TRUE(assembler.Add(Insert(9, "t", std::to_string(n)), &event).ok());
+    ASSERT_EQ(event, Event::kNone);
+  }
+  ASSERT_TRUE(assembler.Add(Commit(9, 0x100, 0x200), &event).ok());
+  EXPECT_EQ(event, Event::kTransaction);
+  EXPECT_FALSE(assembler.parted());
+  EXPECT_EQ(assembler.transaction().changes.size(), 2000u);
 }
 
 }  // namespace
