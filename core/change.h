@@ -5,7 +5,9 @@
 // these plain values. A Transaction is only ever handed on whole, at its commit.
 #pragma once
 
+#include <cstddef>
 #include <cstdint>
+#include <limits>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -96,8 +98,16 @@ struct TableSpec {
   std::string table;
   std::vector<std::string> key_columns;
   std::vector<std::string> columns;  // includes the key columns
+  // Columns from this position on are read only for an alert's context
+  // (CONTRACT 3.1): a database without them works as before, their values
+  // reading as null. Never a key column.
+  size_t required_columns = std::numeric_limits<size_t>::max();
+  // The table may be absent from the database altogether (read only for
+  // context): the snapshot skips it.
+  bool optional = false;
 
   std::string QualifiedName() const { return schema + "." + table; }
+  bool Required(size_t col) const { return col < required_columns; }
 };
 
 }  // namespace walguard

@@ -19,18 +19,20 @@
 namespace walguard::keys {
 
 // Bumped whenever anything above changes meaning (see the header comment).
-inline constexpr int kStateFormatVersion = 1;
+inline constexpr int kStateFormatVersion = 2;  // 2: context columns in row images, the 'B' and 'H' indexes
 
 // ---- processor state (wiped by a fresh snapshot) ----
-inline constexpr char kAggregate = 'A';     // 'A' | EntityKind | entity id -> int64 counters
-inline constexpr char kDisabledRule = 'D';  // 'D' | rule type -> details of its rule_disabled alert
-inline constexpr char kFiring = 'F';        // 'F' | fingerprint -> alert_id
-inline constexpr char kLedgerIndex = 'L';   // 'L' | transaction id '/' entry id -> entry
-inline constexpr char kOverbooked = 'O';    // 'O' | unit '/' be32(date) -> "" while overbooked
-inline constexpr char kPaymentIndex = 'P';  // 'P' | intent id '/' payment id -> payment
-inline constexpr char kRowImage = 'R';      // 'R' | TableId | row key -> row image
-inline constexpr char kScalar = 'S';        // 'S' | name -> value ("Sclock": the WAL clock)
-inline constexpr char kTimer = 'T';         // 'T' | be64(deadline) | TableId | row key -> ""
+inline constexpr char kAggregate = 'A';       // 'A' | EntityKind | entity id -> int64 counters
+inline constexpr char kBookedIndex = 'B';     // 'B' | unit '/' be32(check_in) | reservation id -> be32(check_out)
+inline constexpr char kDisabledRule = 'D';    // 'D' | rule type -> details of its rule_disabled alert
+inline constexpr char kFiring = 'F';          // 'F' | fingerprint -> alert_id
+inline constexpr char kStuckHoldIndex = 'H';  // 'H' | tier id '/' be64(expires_at) | hold id -> ""  (stuck holds)
+inline constexpr char kLedgerIndex = 'L';     // 'L' | transaction id '/' entry id -> entry
+inline constexpr char kOverbooked = 'O';      // 'O' | unit '/' be32(date) -> "" while overbooked
+inline constexpr char kPaymentIndex = 'P';    // 'P' | intent id '/' payment id -> payment
+inline constexpr char kRowImage = 'R';        // 'R' | TableId | row key -> row image
+inline constexpr char kScalar = 'S';          // 'S' | name -> value ("Sclock": the WAL clock)
+inline constexpr char kTimer = 'T';           // 'T' | be64(deadline) | TableId | row key -> ""
 
 // ---- owned by the state store ----
 // The archive's records not yet sealed into a segment (ingest/archive.h),

@@ -85,22 +85,39 @@ Status BeginWithSnapshot(PGconn* conn, const std::string& snapshot_name) {
 
 // Checks the table and every configured column exist, so a typo in the
 // config is reported by name rather than as Postgres' unqualified
-// 'column "x" does not exist'.
-Status CheckColumns(PGconn* conn, const TableSpec& t) {
-  const std::string sql = "SELECT c.r IS NULL, a.attname FROM (SELECT pg_catalog.to_regclass(" +
-                          QuoteLiteral(conn, QualifiedIdent(conn, t)) +
-                          ") AS r) c LEFT JOIN pg_catalog.pg_attribute a ON a.attrelid = c.r AND a.attnum > 0 "
-                          "AND NOT a.attisdropped";
+// 'column "x" does not exist'. What is optional (TableSpec::optional,
+// TableSpec::Required) is read only when it exists and walguard may read it
+// (grants from before it was read stay valid); else it is left out of
+// *readable, and an optional table without its key leaves it empty.
+Status CheckColumns(PGconn* conn, const TableSpec& t, std::vector<std::string>* readable) {
+  readable->clear();
+  const std::string sql =
+      "SELECT c.r IS NULL, a.attname, pg_catalog.has_column_privilege(c.r, a.attnum, 'SELECT') FROM (SELECT "
+      "pg_catalog.to_regclass(" +
+      QuoteLiteral(conn, QualifiedIdent(conn, t)) +
+      ") AS r) c LEFT JOIN pg_catalog.pg_attribute a ON a.attrelid = c.r AND a.attnum > 0 AND NOT a.attisdropped";
   ResultPtr res;
   WG_RETURN_IF_ERROR(Exec(conn, sql, PGRES_TUPLES_OK, "look up " + t.QualifiedName(), &res));
   if (PQntuples(res.get()) == 0 || PQgetvalue(res.get(), 0, 0)[0] == 't') {
+    if (t.optional) return Status::OK();
     return Status::InvalidArgument("snapshot: table " + t.QualifiedName() +
                                    " does not exist (check the tables in the config)");
   }
-  std::set<std::string> present;
-  for (int i = 0; i < PQntuples(res.get()); ++i) present.insert(PQgetvalue(res.get(), i, 1));
-  for (const std::string& col : t.columns) {
-    if (present.count(col) == 0) {
+  std::set<std::string> present, granted;
+  for (int i = 0; i < PQntuples(res.get()); ++i) {
+    present.insert(PQgetvalue(res.get(), i, 1));
+    if (PQgetvalue(res.get(), i, 2)[0] == 't') granted.insert(PQgetvalue(res.get(), i, 1));
+  }
+  for (size_t i = 0; i < t.columns.size(); ++i) {
+    const std::string& col = t.columns[i];
+    if (!t.Required(i)) {
+      if (granted.count(col) != 0) readable->push_back(col);
+    } else if (t.optional && granted.count(col) == 0) {
+      readable->clear();  // an optional table without its key: as if absent
+      return Status::OK();
+    } else if (present.count(col) != 0) {
+      readable->push_back(col);  // without the grant, the read says "permission denied"
+    } else {
       return Status::InvalidArgument("snapshot: column " + t.QualifiedName() + "." + col +
                                      " does not exist (check the table's columns in the config)");
     }
@@ -111,10 +128,10 @@ Status CheckColumns(PGconn* conn, const TableSpec& t) {
 // Streams one table row by row (single-row mode keeps memory flat however
 // big the table is). row_to_json gives numerics as exact tokens and names
 // every value, which the decoder already understands.
-Status ReadTable(PGconn* conn, const TableSpec& t, Wal2JsonDecoder* decoder,
+Status ReadTable(PGconn* conn, const TableSpec& t, const std::vector<std::string>& columns, Wal2JsonDecoder* decoder,
                  const std::function<Status(Change&&)>& row_fn) {
   std::string cols;
-  for (const std::string& col : t.columns) {
+  for (const std::string& col : columns) {
     if (!cols.empty()) cols += ", ";
     cols += QuoteIdent(conn, col);
   }
@@ -164,9 +181,11 @@ Status ReadSnapshot(const std::string& conninfo, const std::string& snapshot_nam
   }
   WG_RETURN_IF_ERROR(BeginWithSnapshot(conn.get(), snapshot_name));
   Wal2JsonDecoder decoder;
+  std::vector<std::string> columns;
   for (const TableSpec& t : tables) {
-    WG_RETURN_IF_ERROR(CheckColumns(conn.get(), t));
-    WG_RETURN_IF_ERROR(ReadTable(conn.get(), t, &decoder, row_fn));
+    WG_RETURN_IF_ERROR(CheckColumns(conn.get(), t, &columns));
+    if (columns.empty()) continue;  // an optional table the database does not have
+    WG_RETURN_IF_ERROR(ReadTable(conn.get(), t, columns, &decoder, row_fn));
   }
   return Exec(conn.get(), "COMMIT", PGRES_COMMAND_OK, "COMMIT");
 }

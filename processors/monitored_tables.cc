@@ -7,19 +7,36 @@ namespace walguard {
 const std::vector<TableSpec>& MonitoredTables() {
   // Order matches TableId; column order matches the *_col enums.
   static const std::vector<TableSpec> kTables = {
-      {"ticketing", "ticket_tiers", {"id"}, {"id", "event_id", "quantity", "reserved_quantity", "issued_quantity"}},
+      {"ticketing",
+       "ticket_tiers",
+       {"id"},
+       {"id", "event_id", "quantity", "reserved_quantity", "issued_quantity", "name", "price_cents"},
+       5},
       {"ticketing", "ticket_holds", {"id"}, {"id", "tier_id", "quantity", "status", "expires_at"}},
-      {"ticketing", "orders", {"id"}, {"id", "event_id", "status", "total_cents", "created_at", "paid_at"}},
+      {"ticketing",
+       "orders",
+       {"id"},
+       {"id", "event_id", "status", "total_cents", "created_at", "paid_at", "user_id"},
+       6},
       {"ticketing", "order_items", {"id"}, {"id", "order_id", "quantity", "unit_price_cents"}},
       {"ticketing", "tickets", {"id"}, {"id", "order_id", "tier_id", "status"}},
       {"reserve",
        "payments",
        {"id"},
-       {"id", "booking_intent_id", "provider", "method", "status", "amount", "created_at", "succeeded_at"}},
+       {"id", "booking_intent_id", "provider", "method", "status", "amount", "created_at", "succeeded_at",
+        "gateway_payment_id", "error_code"},
+       8},
       {"reserve", "reservations", {"id"}, {"id", "booking_intent_id", "unit_id", "check_in", "check_out", "status"}},
       {"reserve", "ledger_entries", {"id"}, {"id", "transaction_id", "account", "direction", "amount", "created_at"}},
-      {"reserve", "availability_calendar", {"unit_id", "date"}, {"unit_id", "date", "allotment", "bookings_count"}},
+      {"reserve",
+       "availability_calendar",
+       {"unit_id", "date"},
+       {"unit_id", "date", "allotment", "bookings_count", "temp_holds"},
+       4},
       {"reserve", "processed_webhooks", {"id"}, {"id", "provider", "status", "received_at"}},
+      // Context only: optional tables, every column but the key optional too.
+      {"ticketing", "events", {"id"}, {"id", "title"}, 1, true},
+      {"reserve", "booking_intents", {"id"}, {"id", "unit_id", "check_in", "check_out", "status"}, 1, true},
   };
   assert(kTables.size() == static_cast<size_t>(TableId::kCount));
   return kTables;
@@ -43,16 +60,18 @@ constexpr TypeSet kFixedLength = TypeBit(TypeFamily::kInteger) | TypeBit(TypeFam
 const std::vector<TypeSet>& ExpectedTypes(TableId table) {
   // Order matches TableId and each table's columns above.
   static const std::vector<std::vector<TypeSet>> kTypes = {
-      {kKey, kKey, kCount, kCount, kCount},                        // ticket_tiers
-      {kKey, kKey, kCount, kLabel, kTime},                         // ticket_holds
-      {kKey, kKey, kLabel, kMoney, kTime, kTime},                  // orders
-      {kKey, kKey, kCount, kMoney},                                // order_items
-      {kKey, kKey, kKey, kLabel},                                  // tickets
-      {kKey, kKey, kLabel, kLabel, kLabel, kMoney, kTime, kTime},  // payments
-      {kKey, kKey, kKey, kDay, kDay, kLabel},                      // reservations
-      {kKey, kKey, kLabel, kLabel, kMoney, kTime},                 // ledger_entries
-      {kKey, kDay, kCount, kCount},                                // availability_calendar
-      {kKey, kLabel, kLabel, kTime},                               // processed_webhooks
+      {kKey, kKey, kCount, kCount, kCount, kLabel, kCount},                      // ticket_tiers
+      {kKey, kKey, kCount, kLabel, kTime},                                       // ticket_holds
+      {kKey, kKey, kLabel, kMoney, kTime, kTime, kKey},                          // orders
+      {kKey, kKey, kCount, kMoney},                                              // order_items
+      {kKey, kKey, kKey, kLabel},                                                // tickets
+      {kKey, kKey, kLabel, kLabel, kLabel, kMoney, kTime, kTime, kKey, kLabel},  // payments
+      {kKey, kKey, kKey, kDay, kDay, kLabel},                                    // reservations
+      {kKey, kKey, kLabel, kLabel, kMoney, kTime},                               // ledger_entries
+      {kKey, kDay, kCount, kCount, kCount},                                      // availability_calendar
+      {kKey, kLabel, kLabel, kTime},                                             // processed_webhooks
+      {kKey, kLabel},                                                            // events
+      {kKey, kKey, kDay, kDay, kLabel},                                          // booking_intents
   };
   assert(kTypes.size() == static_cast<size_t>(TableId::kCount));
   const std::vector<TypeSet>& types = kTypes[static_cast<size_t>(table)];
@@ -62,6 +81,8 @@ const std::vector<TypeSet>& ExpectedTypes(TableId table) {
 
 bool TypeAccepted(TableId table, int col, TypeFamily family) {
   if (family == TypeFamily::kUnknown || family == TypeFamily::kUserDefined) return true;
+  // A context column of another type is shown as its text (or null), never a reason to stop a rule.
+  if (col >= 0 && !Spec(table).Required(static_cast<size_t>(col))) return true;
   const std::vector<TypeSet>& types = ExpectedTypes(table);
   return col < 0 || static_cast<size_t>(col) >= types.size() || (types[col] & TypeBit(family)) != 0;
 }

@@ -1,6 +1,12 @@
 // The tables walguard reads (docs/reference.md section 1) and the columns it keeps of
 // each. Other columns may exist and are ignored; only these are snapshotted
 // and stored in row images.
+//
+// Columns and tables read only for an alert's context (CONTRACT 3.1: event
+// titles, tier names, user and gateway ids, booking intents) are optional
+// (TableSpec::required_columns, TableSpec::optional): their absence at the
+// snapshot or from a row gives null context values, never a dead letter, a
+// disabled rule or an error.
 #pragma once
 
 #include <cstdint>
@@ -25,11 +31,14 @@ enum class TableId : uint8_t {
   kLedgerEntries,
   kAvailabilityCalendar,
   kProcessedWebhooks,
+  // read only for alert context (CONTRACT 3.1); optional, so appended
+  kEvents,          // ticketing
+  kBookingIntents,  // reserve
   kCount
 };
 
 inline bool IsTicketingTable(TableId id) {
-  return id <= TableId::kTickets;
+  return id <= TableId::kTickets || id == TableId::kEvents;
 }
 
 // Indexed by TableId.
@@ -53,7 +62,9 @@ constexpr TypeSet TypeBit(TypeFamily f) {
 // Parallel to Spec(table).columns.
 const std::vector<TypeSet>& ExpectedTypes(TableId table);
 
-// False only when the family is known and the rules cannot read it.
+// False only when the family is known and the rules cannot read it. A
+// context column (not TableSpec::Required) accepts any family: context shows
+// its text, or null, and never stops a rule.
 bool TypeAccepted(TableId table, int col, TypeFamily family);
 
 // "integer or numeric", "uuid, text or integer".
@@ -65,13 +76,13 @@ bool NeverToasted(TypeSet set);
 
 // Column positions within each TableSpec::columns.
 namespace tier_col {
-enum : int { kId, kEventId, kQuantity, kReserved, kIssued };
+enum : int { kId, kEventId, kQuantity, kReserved, kIssued, kName, kPriceCents };
 }
 namespace hold_col {
 enum : int { kId, kTierId, kQuantity, kStatus, kExpiresAt };
 }
 namespace order_col {
-enum : int { kId, kEventId, kStatus, kTotalCents, kCreatedAt, kPaidAt };
+enum : int { kId, kEventId, kStatus, kTotalCents, kCreatedAt, kPaidAt, kUserId };
 }
 namespace item_col {
 enum : int { kId, kOrderId, kQuantity, kUnitPriceCents };
@@ -80,7 +91,18 @@ namespace ticket_col {
 enum : int { kId, kOrderId, kTierId, kStatus };
 }
 namespace payment_col {
-enum : int { kId, kIntentId, kProvider, kMethod, kStatus, kAmount, kCreatedAt, kSucceededAt };
+enum : int {
+  kId,
+  kIntentId,
+  kProvider,
+  kMethod,
+  kStatus,
+  kAmount,
+  kCreatedAt,
+  kSucceededAt,
+  kGatewayPaymentId,
+  kErrorCode
+};
 }
 namespace reservation_col {
 enum : int { kId, kIntentId, kUnitId, kCheckIn, kCheckOut, kStatus };
@@ -89,10 +111,16 @@ namespace ledger_col {
 enum : int { kId, kTransactionId, kAccount, kDirection, kAmount, kCreatedAt };
 }
 namespace calendar_col {
-enum : int { kUnitId, kDate, kAllotment, kBookingsCount };
+enum : int { kUnitId, kDate, kAllotment, kBookingsCount, kTempHolds };
 }
 namespace webhook_col {
 enum : int { kId, kProvider, kStatus, kReceivedAt };
+}
+namespace event_col {
+enum : int { kId, kTitle };
+}
+namespace intent_col {
+enum : int { kId, kUnitId, kCheckIn, kCheckOut, kStatus };
 }
 
 }  // namespace walguard

@@ -2,6 +2,7 @@
 
 #include "core/key_layout.h"
 #include "processors/aggregates.h"
+#include "processors/context_index.h"
 #include "processors/occupancy.h"
 #include "processors/timers.h"
 #include "util/coding.h"
@@ -98,7 +99,7 @@ Status AccountPayment(ApplyContext* ctx, const std::string& key, RowImage* img, 
   return AddTo(ctx->kv, EntityKind::kProvider, provider, d);
 }
 
-Status AccountReservation(ApplyContext* ctx, RowImage* img, int sign) {
+Status AccountReservation(ApplyContext* ctx, const std::string& key, RowImage* img, int sign) {
   const std::string_view intent = CellText(*img, reservation_col::kIntentId);
   const std::string_view unit = CellText(*img, reservation_col::kUnitId);
   if (!intent.empty()) {
@@ -118,6 +119,7 @@ Status AccountReservation(ApplyContext* ctx, RowImage* img, int sign) {
   WG_RETURN_IF_ERROR(DateOf(TableId::kReservations, *img, reservation_col::kCheckIn, &check_in));
   WG_RETURN_IF_ERROR(DateOf(TableId::kReservations, *img, reservation_col::kCheckOut, &check_out));
   ctx->occupancy.push_back({std::string(unit), check_in, check_out, sign});
+  SetBooked(ctx->kv, unit, check_in, check_out, key, sign > 0);
   return Status::OK();
 }
 
@@ -250,6 +252,8 @@ Status CheckReserveRow(TableId table, const RowImage& img) {
       return CellInt(Spec(table), img, calendar_col::kBookingsCount, &n);
     case TableId::kProcessedWebhooks:
       return TimeOf(table, img, webhook_col::kReceivedAt, &t, &known);
+    case TableId::kBookingIntents:
+      return Status::OK();  // context only: whatever it holds is shown as text
     default:
       return Status::InvalidArgument("not a reserve table");
   }
@@ -260,13 +264,16 @@ Status AccountReserveRow(ApplyContext* ctx, TableId table, const std::string& ke
     case TableId::kPayments:
       return AccountPayment(ctx, key, image, sign);
     case TableId::kReservations:
-      return AccountReservation(ctx, image, sign);
+      return AccountReservation(ctx, key, image, sign);
     case TableId::kLedgerEntries:
       return AccountLedgerEntry(ctx, key, image, sign);
     case TableId::kAvailabilityCalendar:
       return AccountCalendar(ctx, image, sign);
     case TableId::kProcessedWebhooks:
       return AccountWebhook(ctx, key, image, sign);
+    case TableId::kBookingIntents:
+      // Read only for context, when an alert fires or resolves (LoadContext): the stored image is the lookup.
+      return Status::OK();
     default:
       return Status::InvalidArgument("not a reserve table");
   }

@@ -10,6 +10,8 @@
 //  - ledger entries: the per-transaction entry index ('L').
 //  - calendar rows: the date's allotment, so its overbooked flag is refreshed.
 //  - webhooks: the provider's recent failures and stuck 'processing' ones.
+//  - booking intents: nothing but their stored image, read for context.
+// Active reservations are also indexed by unit for context (context_index.h).
 #pragma once
 
 #include <array>

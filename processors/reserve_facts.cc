@@ -1,6 +1,10 @@
 #include "processors/reserve_facts.h"
 
+#include <algorithm>
+
 #include "processors/aggregates.h"
+#include "processors/alert_context.h"
+#include "processors/context_index.h"
 #include "processors/monitored_tables.h"
 #include "processors/occupancy.h"
 #include "processors/row_image.h"
@@ -28,6 +32,11 @@ Status LoadFacts(ApplyContext* ctx, const std::string& id, PaymentFacts* p) {
   IntentAgg intent;
   WG_RETURN_IF_ERROR(Load(ctx->kv, EntityKind::kBookingIntent, CellText(img, payment_col::kIntentId), &intent));
   p->intent_reservations = intent.v[IntentAgg::kReservations];
+  p->provider = KnownText(img, payment_col::kProvider);
+  p->amount = KnownText(img, payment_col::kAmount);
+  p->gateway_payment_id = KnownText(img, payment_col::kGatewayPaymentId);
+  p->booking_intent_id = KnownText(img, payment_col::kIntentId);
+  p->error_code = KnownText(img, payment_col::kErrorCode);
   p->details = Texts({{"status", p->status},
                       {"method", p->method},
                       {"provider", CellText(img, payment_col::kProvider)},
@@ -52,13 +61,22 @@ Status LoadFacts(ApplyContext* ctx, const std::string& id, BookingIntentFacts* b
     b->total += amount;
     ++b->succeeded;
     std::string pid(key.substr(prefix.size()));
+    b->payments.push_back({pid, p.amount,
+                           p.has_succeeded_at ? std::optional(FormatTimestamp(p.succeeded_at)) : std::nullopt,
+                           p.has_succeeded_at ? p.succeeded_at : 0, std::nullopt});
     if (b->latest_id.empty() || p.succeeded_at > latest_at || (p.succeeded_at == latest_at && pid > b->latest_id)) {
       b->latest_id = pid;
       latest_at = p.succeeded_at;
     }
     return parse.ok();
   }));
-  return parse;
+  WG_RETURN_IF_ERROR(parse);
+  // Without succeeded_at, a success sorts first: at 0.
+  std::sort(b->payments.begin(), b->payments.end(), [](const SucceededPayment& x, const SucceededPayment& y) {
+    return x.at != y.at ? x.at < y.at : x.id < y.id;
+  });
+  if (b->payments.size() > kContextListLimit) b->payments.resize(kContextListLimit);
+  return Status::OK();
 }
 
 Status LoadFacts(ApplyContext* ctx, const std::string& unit, UnitFacts* u) {
@@ -85,8 +103,10 @@ Status LoadFacts(ApplyContext* ctx, const std::string& id, UnitDateFacts* d) {
   if (!s.ok() && !s.IsNotFound()) return s;
   d->has_calendar = s.ok();
   if (s.ok()) {
-    WG_RETURN_IF_ERROR(
-        CellInt(Spec(TableId::kAvailabilityCalendar), cal, calendar_col::kBookingsCount, &d->bookings_count));
+    const TableSpec& spec = Spec(TableId::kAvailabilityCalendar);
+    WG_RETURN_IF_ERROR(CellInt(spec, cal, calendar_col::kBookingsCount, &d->bookings_count));
+    d->allotment = KnownInt(spec, cal, calendar_col::kAllotment);
+    d->temp_holds = KnownInt(spec, cal, calendar_col::kTempHolds);
   }
   return LoadDateCount(ctx->kv, d->unit, d->date, &d->active);
 }
@@ -121,24 +141,32 @@ Status LoadFacts(ApplyContext* ctx, const std::string& txn_id, LedgerTransaction
 
 namespace walguard {
 
-// TODO(runbook-depth): filled in as the loaders learn the columns the context needs.
-std::string ContextOf(const PaymentFacts&) {
-  return "{}";
+namespace {
+
+// Active reservations examined at most per unit context: far more than a unit has.
+constexpr size_t kReservationScanLimit = 1000;
+
+}  // namespace
+
+Status LoadContext(ApplyContext* ctx, PaymentFacts* p) {
+  if (!p->booking_intent_id) return Status::OK();
+  return IntentStay(ctx->kv, *p->booking_intent_id, &p->unit_id, &p->check_in, &p->check_out);
 }
-std::string ContextOf(const BookingIntentFacts&) {
-  return "{}";
+
+Status LoadContext(ApplyContext* ctx, BookingIntentFacts* b) {
+  WG_RETURN_IF_ERROR(IntentStay(ctx->kv, b->id, &b->unit_id, &b->check_in, &b->check_out));
+  for (SucceededPayment& p : b->payments) {
+    RowImage img;
+    Status s = LoadImage(ctx->kv, TableId::kPayments, p.id, &img);
+    if (!s.ok() && !s.IsNotFound()) return s;
+    if (s.ok()) p.gateway_payment_id = KnownText(img, payment_col::kGatewayPaymentId);
+  }
+  return Status::OK();
 }
-std::string ContextOf(const UnitFacts&) {
-  return "{}";
-}
-std::string ContextOf(const UnitDateFacts&) {
-  return "{}";
-}
-std::string ContextOf(const ProviderFacts&) {
-  return "{}";
-}
-std::string ContextOf(const LedgerTransactionFacts&) {
-  return "{}";
+
+Status LoadContext(ApplyContext* ctx, UnitFacts* u) {
+  if (!u->overbooked) return Status::OK();
+  return ReservationsOn(ctx->kv, u->id, u->first_date, kContextListLimit, kReservationScanLimit, &u->reservation_ids);
 }
 
 }  // namespace walguard

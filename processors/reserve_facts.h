@@ -4,7 +4,9 @@
 // Reserve alerts carry no event_id, so event_id stays empty.
 #pragma once
 
+#include <cstddef>
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -29,6 +31,18 @@ struct PaymentFacts {
   Micros now = 0;                   // the WAL clock
   std::string details = "{}";       // the row's figures, shared by the payment rules
   std::string args;                 // {"payment_id":...}
+  // Context (CONTRACT 3.1); nullopt: unknown, shown as null.
+  std::optional<std::string> provider, amount, gateway_payment_id, booking_intent_id, error_code;
+  std::optional<std::string> unit_id, check_in, check_out;  // LoadContext: of its booking intent
+};
+
+// A succeeded payment of a booking intent, as its context lists it.
+struct SucceededPayment {
+  std::string id;
+  std::string amount;  // exact decimal text
+  std::optional<std::string> succeeded_at;
+  Micros at = 0;                                  // succeeded_at, for the order
+  std::optional<std::string> gateway_payment_id;  // LoadContext
 };
 
 struct BookingIntentFacts {
@@ -38,6 +52,9 @@ struct BookingIntentFacts {
   int64_t succeeded = 0;  // 'succeeded' payments
   Decimal total;          // their amounts
   std::string latest_id;  // the latest success (by succeeded_at, then id)
+  // Context: the first kContextListLimit successes by succeeded_at, then id.
+  std::vector<SucceededPayment> payments;
+  std::optional<std::string> unit_id, check_in, check_out;  // LoadContext
 };
 
 struct UnitFacts {
@@ -48,6 +65,8 @@ struct UnitFacts {
   int32_t first_date = 0;  // the first overbooked date
   int64_t active = 0;      // active reservations on it
   int64_t allotment = 1;   // 1 without a calendar row
+  // Context: the active reservations on first_date, at most kContextListLimit (LoadContext).
+  std::vector<std::string> reservation_ids;
 };
 
 struct UnitDateFacts {
@@ -59,6 +78,8 @@ struct UnitDateFacts {
   bool has_calendar = false;
   int64_t bookings_count = 0;  // the calendar row's
   int64_t active = 0;          // active reservations on the date
+  // Context: the calendar row's; nullopt without it.
+  std::optional<int64_t> allotment, temp_holds;
 };
 
 struct ProviderFacts {
@@ -90,8 +111,30 @@ Status LoadFacts(ApplyContext* ctx, const std::string& id, UnitDateFacts* out);
 Status LoadFacts(ApplyContext* ctx, const std::string& id, ProviderFacts* out);
 Status LoadFacts(ApplyContext* ctx, const std::string& id, LedgerTransactionFacts* out);
 
+// Lists in a context stop at this many items (a unit's reservations on one
+// date, a booking intent's successes, a transaction's entries), so an alert
+// stays small whatever the data.
+inline constexpr size_t kContextListLimit = 20;
+
+// What only the context needs beyond the facts (a booking intent's dates,
+// gateway ids, a unit's reservations): read when an alert of the entity fires
+// or resolves, never on every evaluation (rule_registry.cc, EvaluateRules).
+// Nothing to read for the other kinds.
+Status LoadContext(ApplyContext* ctx, PaymentFacts* f);
+Status LoadContext(ApplyContext* ctx, BookingIntentFacts* f);
+Status LoadContext(ApplyContext* ctx, UnitFacts* f);
+inline Status LoadContext(ApplyContext*, UnitDateFacts*) {
+  return Status::OK();
+}
+inline Status LoadContext(ApplyContext*, ProviderFacts*) {
+  return Status::OK();
+}
+inline Status LoadContext(ApplyContext*, LedgerTransactionFacts*) {
+  return Status::OK();
+}
+
 // The alert's `context` (CONTRACT 3.1): a JSON object of the names and ids the
-// on-call engineer acts on, null where unknown.
+// on-call engineer acts on, null where unknown (alert_context.cc).
 std::string ContextOf(const PaymentFacts& f);
 std::string ContextOf(const BookingIntentFacts& f);
 std::string ContextOf(const UnitFacts& f);

@@ -29,6 +29,7 @@ void MergeData(const TableSpec& spec, const std::vector<Datum>& data, RowImage* 
 
 const std::string* FirstMissingColumn(const TableSpec& spec, const RowImage& image) {
   for (size_t i = 0; i < spec.columns.size(); ++i) {
+    if (!spec.Required(i)) break;  // the optional columns come last
     if (i >= image.cells.size() || !image.cells[i].present) return &spec.columns[i];
   }
   return nullptr;
@@ -131,6 +132,12 @@ Status CellTime(const TableSpec& spec, const RowImage& image, int col, Micros* o
 std::string_view CellText(const RowImage& image, int col) {
   const Cell& cell = image.cells[col];
   return cell.present && !cell.is_null ? std::string_view(cell.text) : std::string_view();
+}
+
+bool CellKnown(const RowImage& image, int col) {
+  if (col < 0 || static_cast<size_t>(col) >= image.cells.size()) return false;
+  const Cell& cell = image.cells[col];
+  return cell.present && !cell.is_null;
 }
 
 std::string ImageKey(TableId table, std::string_view key) {

@@ -41,7 +41,8 @@ RowImage EmptyImage(const TableSpec& spec);
 // Copies the spec's columns found in `data` into *image; others are ignored.
 void MergeData(const TableSpec& spec, const std::vector<Datum>& data, RowImage* image);
 
-// The first spec column absent from the image, or nullptr.
+// The first required spec column absent from the image, or nullptr.
+// Context-only columns (not TableSpec::Required) may stay absent.
 const std::string* FirstMissingColumn(const TableSpec& spec, const RowImage& image);
 
 // The row's key: its key columns' text joined by '/'. False if one is absent or null.
@@ -57,6 +58,9 @@ Status CellInt(const TableSpec& spec, const RowImage& image, int col, int64_t* o
 Status CellTime(const TableSpec& spec, const RowImage& image, int col, Micros* out, bool* is_null);
 // Null or absent reads as "".
 std::string_view CellText(const RowImage& image, int col);
+// False when the cell is null, absent or beyond the image: for context
+// values, which are null when unknown.
+bool CellKnown(const RowImage& image, int col);
 
 // Stored images live under 'R' | table id | row key.
 std::string ImageKey(TableId table, std::string_view key);

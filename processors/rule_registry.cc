@@ -162,13 +162,22 @@ Status EvaluateRules(ApplyContext* ctx, const std::string& id) {
   Facts facts;
   WG_RETURN_IF_ERROR(LoadFacts(ctx, id, &facts));
   const EntityRef ref{facts.id, facts.event_id};
+  // The context is read once, and only for an alert that fires or resolves:
+  // most evaluations change nothing and must stay cheap.
+  std::string context;
   for (const Rule& rule : kRules) {
     const auto* predicate = std::get_if<Predicate<Facts>>(&rule.predicate);
     if (predicate == nullptr) continue;
     Verdict v = (*predicate)(facts, *ctx->thresholds);
+    const bool changes =
+        !ctx->RuleDisabled(rule.alert.type) && IsFiring(ctx->kv, Fingerprint(rule.alert, facts.id)) != v.firing;
+    if (changes && context.empty()) {
+      WG_RETURN_IF_ERROR(LoadContext(ctx, &facts));
+      context = ContextOf(facts);
+    }
     WG_RETURN_IF_ERROR(ReconcileAlert(ctx, ref,
                                       {&rule.alert, v.firing, std::move(v.details), std::move(v.command_args),
-                                       MergeObjects(ContextOf(facts), v.context), v.historical}));
+                                       MergeObjects(context, v.context), v.historical}));
   }
   return Status::OK();
 }

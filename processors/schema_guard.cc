@@ -110,9 +110,11 @@ bool CheckColumns(TableId table, const Change& change, SchemaProblem* out) {
   if (CheckTypes(table, change.columns, &seen, out)) return true;
   if (CheckTypes(table, change.identity, &key_seen, out)) return true;
   if (change.action != Action::kInsert) return false;
-  const size_t n = Spec(table).columns.size();
-  for (size_t col = 0; col < n; ++col) {
-    if ((seen & (1u << col)) == 0) return Problem(table, static_cast<int>(col), std::string(kMissing), out);
+  const TableSpec& spec = Spec(table);
+  for (size_t col = 0; col < spec.columns.size(); ++col) {
+    if ((seen & (1u << col)) == 0 && spec.Required(col)) {
+      return Problem(table, static_cast<int>(col), std::string(kMissing), out);
+    }
   }
   return false;
 }
@@ -126,7 +128,7 @@ bool CheckUpdate(TableId table, const Change& change, const RowImage& stored, Sc
     if (col >= 0) seen |= 1u << col;
   }
   for (size_t col = 0; col < spec.columns.size(); ++col) {
-    if ((seen & (1u << col)) != 0 || col >= stored.cells.size()) continue;
+    if ((seen & (1u << col)) != 0 || col >= stored.cells.size() || !spec.Required(col)) continue;
     const Cell& cell = stored.cells[col];
     const bool short_value = !cell.present || cell.is_null || cell.text.size() <= kNeverToastedTextBytes;
     if (NeverToasted(ExpectedTypes(table)[col]) || short_value) {

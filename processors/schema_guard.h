@@ -5,7 +5,8 @@
 // Only changes that carry column types are judged (the live stream asks
 // wal2json for type oids; snapshot rows and hand-built changes have none).
 // Such a change does not fit when
-//  - a column the rules read is absent from an INSERT (dropped or renamed),
+//  - a column the rules read is absent from an INSERT (dropped or renamed;
+//    a context-only column, not TableSpec::Required, may be absent),
 //  - it is absent from an UPDATE although it cannot be an unchanged TOASTed
 //    value (wal2json leaves those out): its type has a fixed length, or the
 //    stored value is null or too short ever to be moved out of line,

@@ -1,6 +1,7 @@
 #include "processors/ticketing_apply.h"
 
 #include "processors/aggregates.h"
+#include "processors/context_index.h"
 #include "processors/timers.h"
 
 namespace walguard {
@@ -106,6 +107,7 @@ Status AccountHold(ApplyContext* ctx, const std::string& key, RowImage* img, int
   if (sign > 0) img->accounted = phase;
   ctx->Touch(EntityKind::kTier, h.tier_id);
   if (phase == kNotActive) return Status::OK();
+  if (phase == kStuck) SetStuckHold(ctx->kv, h.tier_id, h.expires_at, key, sign > 0);
   TierAgg d;
   d.v[TierAgg::kActiveQty] = sign * h.quantity;
   d.v[TierAgg::kActiveHolds] = sign;
@@ -188,6 +190,7 @@ Status CheckTicketingRow(TableId table, const RowImage& image) {
       return CellInt(spec, image, item_col::kUnitPriceCents, &v);
     }
     case TableId::kTickets:
+    case TableId::kEvents:
       return Status::OK();
     default:
       break;
@@ -208,6 +211,9 @@ Status AccountTicketingRow(ApplyContext* ctx, TableId table, const std::string& 
       return AccountItem(ctx, image, sign);
     case TableId::kTickets:
       return AccountTicket(ctx, image, sign);
+    case TableId::kEvents:
+      // Read only for context, when an alert fires or resolves (LoadContext): the stored image is the lookup.
+      return Status::OK();
     default:
       break;
   }

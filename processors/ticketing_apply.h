@@ -5,7 +5,9 @@
 // was accounted with. Rows whose contribution depends on the WAL clock (a
 // hold's expiry phase, an order's staleness) record the derived state in
 // RowImage::accounted and set a timer for the next instant it changes; the
-// timer simply retracts and re-accounts the row.
+// timer simply retracts and re-accounts the row. Stuck holds are also
+// indexed by tier for context (context_index.h); events rows are only stored,
+// as the lookup of an event's title.
 #pragma once
 
 #include <string>

@@ -1,5 +1,7 @@
 #include "processors/ticketing_facts.h"
 
+#include "processors/alert_context.h"
+#include "processors/context_index.h"
 #include "processors/monitored_tables.h"
 #include "processors/row_image.h"
 #include "processors/rule_util.h"
@@ -18,10 +20,13 @@ Status LoadFacts(ApplyContext* ctx, const std::string& id, TierFacts* t) {
     WG_RETURN_IF_ERROR(CellInt(spec, img, tier_col::kQuantity, &t->quantity));
     WG_RETURN_IF_ERROR(CellInt(spec, img, tier_col::kReserved, &t->reserved));
     WG_RETURN_IF_ERROR(CellInt(spec, img, tier_col::kIssued, &t->issued));
+    t->tier_name = KnownText(img, tier_col::kName);
+    t->price_cents = KnownInt(spec, img, tier_col::kPriceCents);
   }
   WG_RETURN_IF_ERROR(Load(ctx->kv, EntityKind::kTier, id, &t->agg));
   t->event_args = Args("event_id", t->event_id);
-  return Status::OK();
+  if (t->agg.v[TierAgg::kStuckHolds] == 0) return Status::OK();
+  return OldestStuckExpiry(ctx->kv, id, &t->has_oldest_stuck, &t->oldest_stuck);
 }
 
 Status LoadFacts(ApplyContext* ctx, const std::string& id, OrderFacts* o) {
@@ -41,6 +46,9 @@ Status LoadFacts(ApplyContext* ctx, const std::string& id, OrderFacts* o) {
     WG_RETURN_IF_ERROR(CellTime(spec, img, order_col::kCreatedAt, &created_at, &created_null));
     o->has_since = !paid_null || !created_null;
     o->since = !paid_null ? paid_at : created_at;
+    o->exists = true;
+    o->user_id = KnownText(img, order_col::kUserId);
+    if (!paid_null) o->paid_at = FormatTimestamp(paid_at);
   }
   return Load(ctx->kv, EntityKind::kOrder, id, &o->agg);
 }
@@ -55,15 +63,16 @@ Status LoadFacts(ApplyContext* ctx, const std::string& id, EventFacts* e) {
 
 namespace walguard {
 
-// TODO(runbook-depth): filled in with the event title, tier name, ... as the loaders learn them.
-std::string ContextOf(const TierFacts&) {
-  return "{}";
+Status LoadContext(ApplyContext* ctx, TierFacts* t) {
+  return EventTitle(ctx->kv, t->event_id, &t->event_title);
 }
-std::string ContextOf(const OrderFacts&) {
-  return "{}";
+
+Status LoadContext(ApplyContext* ctx, OrderFacts* o) {
+  return EventTitle(ctx->kv, o->event_id, &o->event_title);
 }
-std::string ContextOf(const EventFacts&) {
-  return "{}";
+
+Status LoadContext(ApplyContext* ctx, EventFacts* e) {
+  return EventTitle(ctx->kv, e->id, &e->event_title);
 }
 
 }  // namespace walguard

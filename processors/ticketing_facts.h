@@ -4,6 +4,7 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <string>
 
 #include "core/entity_kind.h"
@@ -22,6 +23,13 @@ struct TierFacts {
   int64_t quantity = 0, reserved = 0, issued = 0;
   TierAgg agg;
   std::string event_args;  // {"event_id":...}: the command args of most tier rules
+  // The earliest expires_at of its stuck holds, for stuck_holds' context.
+  bool has_oldest_stuck = false;
+  Micros oldest_stuck = 0;
+  // Context (CONTRACT 3.1); nullopt: unknown, shown as null.
+  std::optional<std::string> tier_name;
+  std::optional<int64_t> price_cents;
+  std::optional<std::string> event_title;  // LoadContext
 
   int64_t available() const { return quantity - reserved - issued; }
 };
@@ -37,6 +45,10 @@ struct OrderFacts {
   Micros since = 0;
   Micros now = 0;  // the WAL clock
   OrderAgg agg;
+  // Context (CONTRACT 3.1); nullopt: unknown, shown as null.
+  bool exists = false;  // the order row is stored
+  std::optional<std::string> user_id, paid_at;
+  std::optional<std::string> event_title;  // LoadContext
 };
 
 struct EventFacts {
@@ -44,14 +56,22 @@ struct EventFacts {
   std::string id;
   std::string event_id;  // the id itself
   EventAgg agg;
+  std::optional<std::string> event_title;  // LoadContext
 };
 
 Status LoadFacts(ApplyContext* ctx, const std::string& id, TierFacts* out);
 Status LoadFacts(ApplyContext* ctx, const std::string& id, OrderFacts* out);
 Status LoadFacts(ApplyContext* ctx, const std::string& id, EventFacts* out);
 
+// What only the context needs beyond the facts (an event's title): read
+// when an alert of the entity fires or resolves, never on every evaluation
+// (rule_registry.cc, EvaluateRules).
+Status LoadContext(ApplyContext* ctx, TierFacts* f);
+Status LoadContext(ApplyContext* ctx, OrderFacts* f);
+Status LoadContext(ApplyContext* ctx, EventFacts* f);
+
 // The alert's `context` (CONTRACT 3.1): a JSON object of the names and ids the
-// on-call engineer acts on, null where unknown.
+// on-call engineer acts on, null where unknown (alert_context.cc).
 std::string ContextOf(const TierFacts& f);
 std::string ContextOf(const OrderFacts& f);
 std::string ContextOf(const EventFacts& f);

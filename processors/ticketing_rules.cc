@@ -1,15 +1,29 @@
 #include "processors/ticketing_rules.h"
 
+#include <utility>
+
+#include "util/json_writer.h"
+
 namespace walguard {
 
 Verdict StuckHolds(const TierFacts& f, const Thresholds&) {
   const int64_t stuck = f.agg.v[TierAgg::kStuckHolds];
+  std::string context;
+  JsonWriter w(&context);
+  w.BeginObject();
+  w.Field("stuck_hold_count", stuck);
+  w.Key("oldest_expired_at");
+  if (f.has_oldest_stuck)
+    w.String(FormatTimestamp(f.oldest_stuck));
+  else
+    w.Null();
+  w.EndObject();
   return {f.exists && stuck >= 1,
           Figures({{"stuck_holds", stuck},
                    {"active_holds", f.agg.v[TierAgg::kActiveHolds]},
                    {"active_hold_quantity", f.agg.v[TierAgg::kActiveQty]},
                    {"reserved_quantity", f.reserved}}),
-          f.event_args};
+          f.event_args, std::move(context)};
 }
 
 Verdict TierReservedDrift(const TierFacts& f, const Thresholds&) {

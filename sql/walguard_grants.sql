@@ -5,7 +5,9 @@
 -- Idempotent.
 --
 -- SELECT serves the first start's snapshot (and --resnapshot): the monitored
--- columns of these ten tables, read inside the slot's exported snapshot.
+-- columns of these ten tables, read inside the slot's exported snapshot, and
+-- of the two read only for alert context (ticketing.events,
+-- reserve.booking_intents), granted when they exist: they are optional.
 -- Streaming needs no table privilege at all: a REPLICATION role decodes the
 -- WAL of every table in the database through its slot.
 DO $$
@@ -19,3 +21,15 @@ GRANT USAGE ON SCHEMA ticketing, reserve TO walguard;
 GRANT SELECT ON ticketing.ticket_tiers, ticketing.ticket_holds, ticketing.orders, ticketing.order_items,
                 ticketing.tickets, reserve.payments, reserve.reservations, reserve.ledger_entries,
                 reserve.availability_calendar, reserve.processed_webhooks TO walguard;
+-- Context only (CONTRACT 3.1): optional, so a database without them still works.
+DO $$
+DECLARE
+  t text;
+BEGIN
+  FOREACH t IN ARRAY ARRAY['ticketing.events', 'reserve.booking_intents'] LOOP
+    IF pg_catalog.to_regclass(t) IS NOT NULL THEN
+      EXECUTE format('GRANT SELECT ON %s TO walguard', t);
+    END IF;
+  END LOOP;
+END
+$$;

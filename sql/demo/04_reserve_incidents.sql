@@ -19,15 +19,15 @@ COMMIT;
 INSERT INTO reserve.booking_intents (id, unit_id, check_in, check_out, status) VALUES
  ('b0000000-0000-4000-8000-000000000001', 'a0000000-0000-4000-8000-0000000000c3', '2027-03-10', '2027-03-12', 'pending'),
  ('b0000000-0000-4000-8000-000000000002', 'a0000000-0000-4000-8000-0000000000c2', '2027-02-01', '2027-02-05', 'pending');
-INSERT INTO reserve.payments (id, booking_intent_id, provider, method, status, amount, created_at, succeeded_at)
+INSERT INTO reserve.payments (id, booking_intent_id, provider, method, status, amount, gateway_payment_id, created_at, succeeded_at)
 VALUES ('9e000000-0000-4000-8000-000000000001', 'b0000000-0000-4000-8000-000000000001', 'stripe', 'card',
-        'succeeded', 890.00, now() - interval '12 minutes', now() - interval '10 minutes');
+        'succeeded', 890.00, 'pi_3DemoA1', now() - interval '12 minutes', now() - interval '10 minutes');
 
 -- P2 Double charge: the customer was charged twice for one booking intent.
 BEGIN;
-INSERT INTO reserve.payments (id, booking_intent_id, provider, method, status, amount, created_at, succeeded_at) VALUES
- ('9e000000-0000-4000-8000-00000000000a', 'b0000000-0000-4000-8000-000000000002', 'stripe', 'card', 'succeeded', 640.00, now() - interval '1 minute', now() - interval '50 seconds'),
- ('9e000000-0000-4000-8000-00000000000b', 'b0000000-0000-4000-8000-000000000002', 'stripe', 'card', 'succeeded', 640.00, now() - interval '1 minute', now() - interval '45 seconds');
+INSERT INTO reserve.payments (id, booking_intent_id, provider, method, status, amount, gateway_payment_id, created_at, succeeded_at) VALUES
+ ('9e000000-0000-4000-8000-00000000000a', 'b0000000-0000-4000-8000-000000000002', 'stripe', 'card', 'succeeded', 640.00, 'pi_3DemoB1', now() - interval '1 minute', now() - interval '50 seconds'),
+ ('9e000000-0000-4000-8000-00000000000b', 'b0000000-0000-4000-8000-000000000002', 'stripe', 'card', 'succeeded', 640.00, 'pi_3DemoB2', now() - interval '1 minute', now() - interval '45 seconds');
 INSERT INTO reserve.reservations (booking_intent_id, unit_id, check_in, check_out, status)
 VALUES ('b0000000-0000-4000-8000-000000000002', 'a0000000-0000-4000-8000-0000000000c2', '2027-02-01', '2027-02-05', 'confirmed');
 INSERT INTO reserve.availability_calendar (unit_id, date, allotment, bookings_count)

@@ -181,7 +181,7 @@ constexpr const char* kPluginOptions[] = {
     "add-msg-prefixes=walguard.heartbeat",
     "add-tables=ticketing.ticket_tiers,ticketing.ticket_holds,ticketing.orders,ticketing.order_items,"
     "ticketing.tickets,reserve.payments,reserve.reservations,reserve.ledger_entries,reserve.availability_calendar,"
-    "reserve.processed_webhooks",
+    "reserve.processed_webhooks,ticketing.events,reserve.booking_intents",
 };
 
 // Drops a slot at scope exit, even when an assertion ends the test early: a

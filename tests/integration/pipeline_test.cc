@@ -44,6 +44,20 @@ const Published* FindCommand(const std::vector<Published>& all, const std::strin
   return nullptr;
 }
 
+// t1's stuck_holds alert names the event and the tier, from the rows of
+// ticketing.events and ticket_tiers (CONTRACT 3.1), and its stuck holds.
+void ExpectStuckHoldsContext(const std::vector<Published>& all) {
+  const Published* stuck = nullptr;
+  for (const Published& p : all) {
+    if (p.type == "stuck_holds" && p.state == "firing") stuck = &p;
+  }
+  ASSERT_NE(stuck, nullptr);
+  EXPECT_NE(stuck->payload.find(R"("context":{"event_title":"Summer Fest","tier_name":"GA","price_cents":5000,)"
+                                R"("stuck_hold_count":17,"oldest_expired_at":")"),
+            std::string::npos)
+      << stuck->payload;
+}
+
 TEST(PipelineTest, EveryTicketingRuleFiresAndResolves) {
   WalguardHarness h;
   ASSERT_OK(h.SetUp());
@@ -53,6 +67,7 @@ TEST(PipelineTest, EveryTicketingRuleFiresAndResolves) {
     EXPECT_FALSE(h.WaitFor(type, "firing", 1).empty()) << type << " did not fire\n" << h.WalguardLog();
   }
   std::vector<Published> fired = h.All();
+  ExpectStuckHoldsContext(fired);
   const Published* cleanup = FindCommand(fired, "cleanup_expired_ticket_holds");
   ASSERT_NE(cleanup, nullptr);
   EXPECT_EQ(cleanup->args, R"({"event_id":"e1000000-0000-4000-8000-000000000001"})");
@@ -93,11 +108,43 @@ TEST(PipelineTest, RowsWrittenBeforeTheFirstStartAreSeenThroughTheSnapshot) {
               type == std::string("high_reserved") || type == std::string("false_sold_out") ? 2u : 1u)
         << type;
   }
+  ExpectStuckHoldsContext(h.All());
   // The stream picks up right after the snapshot: no gap, no overlap.
   ASSERT_OK(h.Sql(kAllRulesFixes[0]));
   EXPECT_EQ(h.WaitFor("stuck_holds", "resolved", 1).size(), 1u) << h.WalguardLog();
   std::vector<Published> all = h.All();
   EXPECT_EQ(FiringIdsByFingerprint(all).size(), 12u);
+  EXPECT_EQ(h.StopWalguard(), 0);
+}
+
+// A database without the context-only table and columns (no
+// ticketing.events, no ticket_tiers.name, no orders.user_id): the snapshot
+// and the stream work as before, no rule is disabled, the context says null.
+TEST(PipelineTest, ContextTablesAndColumnsAreOptional) {
+  WalguardHarness h;
+  ASSERT_OK(h.SetUp());
+  ASSERT_OK(
+      h.Sql("DROP TABLE ticketing.events CASCADE; ALTER TABLE ticketing.ticket_tiers DROP COLUMN name; "
+            "ALTER TABLE ticketing.orders DROP COLUMN user_id;"));
+  auto tier = [](const std::string& id) {
+    return "INSERT INTO ticketing.ticket_tiers (id, event_id, price_cents, quantity, reserved_quantity, "
+           "issued_quantity) VALUES ('" +
+           id + "', 'e1000000-0000-4000-8000-000000000001', 5000, 10, 5, 0)";
+  };
+  ASSERT_OK(h.Sql(tier("71000000-0000-4000-8000-000000000001")));  // seen through the snapshot
+  ASSERT_OK(h.StartWalguard());
+  ASSERT_OK(h.Sql(tier("72000000-0000-4000-8000-000000000002")));  // seen in the stream
+  std::vector<Published> fired = h.WaitFor("high_reserved", "firing", 2);
+  ASSERT_EQ(fired.size(), 2u) << h.WalguardLog();
+  for (const Published& p : fired) {
+    EXPECT_NE(p.payload.find(R"("context":{"event_title":null,"tier_name":null,"price_cents":5000})"),
+              std::string::npos)
+        << p.payload;
+  }
+  for (const Published& p : h.All()) {
+    EXPECT_NE(p.type, "rule_disabled") << p.payload;
+    EXPECT_NE(p.topic, "walguard.deadletter") << p.payload;
+  }
   EXPECT_EQ(h.StopWalguard(), 0);
 }
 

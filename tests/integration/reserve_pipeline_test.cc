@@ -33,6 +33,34 @@ const Published* FindCommand(const std::vector<Published>& all, const std::strin
   return nullptr;
 }
 
+// A payment's alert carries its gateway id and, from reserve.booking_intents,
+// the stay it pays for (CONTRACT 3.1).
+TEST(ReservePipelineTest, PaymentAlertsCarryTheGatewayIdAndTheStay) {
+  WalguardHarness h;
+  ASSERT_OK(h.SetUp());
+  ASSERT_OK(h.Sql(ReserveSchema()));
+  ASSERT_OK(h.StartWalguard());
+  ASSERT_OK(h.Sql(R"SQL(
+INSERT INTO reserve.booking_intents (id, unit_id, check_in, check_out, status)
+VALUES ('b1000000-0000-4000-8000-000000000001', 'a1000000-0000-4000-8000-000000000001', '2027-01-10', '2027-01-13',
+        'confirmed');
+INSERT INTO reserve.payments (id, booking_intent_id, provider, method, status, amount, gateway_payment_id,
+                              created_at, succeeded_at)
+VALUES ('9a100000-0000-4000-8000-000000000001', 'b1000000-0000-4000-8000-000000000001', 'stripe', 'card',
+        'succeeded', 450.00, 'pi_3QxYz', now() - interval '12 minutes', now() - interval '10 minutes');
+)SQL"));
+  std::vector<Published> fired = h.WaitFor("payment_without_reservation", "firing", 1);
+  ASSERT_EQ(fired.size(), 1u) << h.WalguardLog();
+  EXPECT_NE(fired[0].payload.find(R"("context":{"provider":"stripe","method":"card","amount":"450.00",)"
+                                  R"("gateway_payment_id":"pi_3QxYz",)"
+                                  R"("booking_intent_id":"b1000000-0000-4000-8000-000000000001",)"
+                                  R"("unit_id":"a1000000-0000-4000-8000-000000000001","check_in":"2027-01-10",)"
+                                  R"("check_out":"2027-01-13","error_code":null})"),
+            std::string::npos)
+      << fired[0].payload;
+  EXPECT_EQ(h.StopWalguard(), 0);
+}
+
 TEST(ReservePipelineTest, EveryReserveRuleFiresAndResolves) {
   WalguardHarness h;
   ASSERT_OK(h.SetUp());

@@ -193,6 +193,21 @@ Cols CalendarRow(const std::string& unit_id, std::string date, int64_t allotment
           Col("is_blocked", "false")};
 }
 
+Cols EventRow(const std::string& id, std::string title) {
+  return {Col("id", id), Col("title", std::move(title)),
+          Col("starts_at", PgTimestamp(kT0 + 30LL * 24 * 60 * kMicrosPerMinute))};
+}
+
+Cols BookingIntentRow(const std::string& id, const std::string& unit_id, std::string check_in, std::string check_out,
+                      std::string_view status) {
+  return {Col("id", id),
+          Col("unit_id", unit_id),
+          Col("guest_email", "guest@example.com"),
+          Col("check_in", std::move(check_in)),
+          Col("check_out", std::move(check_out)),
+          Col("status", std::string(status))};
+}
+
 Cols WebhookRow(const std::string& id, std::string_view provider, std::string_view status, Micros received_at) {
   return {Col("id", id),
           Col("provider", std::string(provider)),

@@ -106,6 +106,10 @@ Cols LedgerRow(const std::string& id, const std::string& transaction_id, std::st
                std::string_view direction, std::string amount, Micros created_at);
 Cols CalendarRow(const std::string& unit_id, std::string date, int64_t allotment, int64_t bookings_count);
 Cols WebhookRow(const std::string& id, std::string_view provider, std::string_view status, Micros received_at);
+// The tables read only for alert context (CONTRACT 3.1).
+Cols EventRow(const std::string& id, std::string title);
+Cols BookingIntentRow(const std::string& id, const std::string& unit_id, std::string check_in, std::string check_out,
+                      std::string_view status = "confirmed");
 
 // `table` is a ticketing table name ("ticket_holds"); the *In forms take any schema.
 Change Insert(std::string table, Cols columns);

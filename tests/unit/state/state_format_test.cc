@@ -138,19 +138,19 @@ TEST_F(StateFormatTest, AnUnreadableVersionIsRefused) {
   EXPECT_THAT(s.message(), HasSubstr("--resnapshot"));
 }
 
-// walguard before the version key wrote format 1 without marking it.
-TEST_F(StateFormatTest, ALegacyDirectoryOpensAsVersionOneAndIsMarked) {
+// walguard before the version key wrote format 1 without marking it: read as
+// version 1, which this walguard (format 2 since the context columns in row
+// images) refuses like any other version.
+TEST_F(StateFormatTest, ALegacyDirectoryIsVersionOneAndRefused) {
+  ASSERT_EQ(keys::kStateFormatVersion, 2);
   Open();
   Populate();
   Erase(keys::kFormatVersion);
   ASSERT_EQ(Read(keys::kFormatVersion), "<absent>");
-  Open();
-  EXPECT_EQ(Read(keys::kFormatVersion), "1");
-  Checkpoint cp;
-  ASSERT_TRUE(store_->ReadCheckpoint(&cp).ok());
-  EXPECT_EQ(cp.lsn, 0x4000u);
-  EXPECT_EQ(Read("Atier"), "aggregate");
-  EXPECT_EQ(store_->outbox_count(), 2u);
+  Status s = OpenRefused();
+  EXPECT_TRUE(s.IsFatal()) << s.ToString();
+  EXPECT_THAT(s.message(), HasSubstr("has format version 1, but this walguard reads format version 2"));
+  EXPECT_THAT(s.message(), HasSubstr("--resnapshot"));
 }
 
 TEST_F(StateFormatTest, TheRebuildOpensAnotherVersionKeepingOutboxAndHandover) {
