@@ -95,6 +95,8 @@ void WriteTopLevel(const Config& c, TomlWriter* w) {
   w->Int("progress_interval_s", c.progress_interval_s);
   w->String("log_level", c.log_level);
   w->String("http_address", c.http_address);
+  w->String("business_timezone", c.thresholds.business_timezone);
+  w->Strings("benign_error_codes", c.thresholds.benign_error_codes);
 }
 
 void WritePostgres(const PostgresConfig& pg, const ShownConninfo& conninfo, TomlWriter* w) {

@@ -15,10 +15,14 @@ const std::vector<TableSpec>& MonitoredTables() {
       {"reserve",
        "payments",
        {"id"},
-       {"id", "booking_intent_id", "provider", "method", "status", "amount", "created_at", "succeeded_at"}},
+       {"id", "booking_intent_id", "provider", "method", "status", "amount", "created_at", "succeeded_at",
+        "error_code"}},
       {"reserve", "reservations", {"id"}, {"id", "booking_intent_id", "unit_id", "check_in", "check_out", "status"}},
       {"reserve", "ledger_entries", {"id"}, {"id", "transaction_id", "account", "direction", "amount", "created_at"}},
-      {"reserve", "availability_calendar", {"unit_id", "date"}, {"unit_id", "date", "allotment", "bookings_count"}},
+      {"reserve",
+       "availability_calendar",
+       {"unit_id", "date"},
+       {"unit_id", "date", "allotment", "bookings_count", "temp_holds"}},
       {"reserve", "processed_webhooks", {"id"}, {"id", "provider", "status", "received_at"}},
   };
   assert(kTables.size() == static_cast<size_t>(TableId::kCount));
@@ -43,16 +47,16 @@ constexpr TypeSet kFixedLength = TypeBit(TypeFamily::kInteger) | TypeBit(TypeFam
 const std::vector<TypeSet>& ExpectedTypes(TableId table) {
   // Order matches TableId and each table's columns above.
   static const std::vector<std::vector<TypeSet>> kTypes = {
-      {kKey, kKey, kCount, kCount, kCount},                        // ticket_tiers
-      {kKey, kKey, kCount, kLabel, kTime},                         // ticket_holds
-      {kKey, kKey, kLabel, kMoney, kTime, kTime},                  // orders
-      {kKey, kKey, kCount, kMoney},                                // order_items
-      {kKey, kKey, kKey, kLabel},                                  // tickets
-      {kKey, kKey, kLabel, kLabel, kLabel, kMoney, kTime, kTime},  // payments
-      {kKey, kKey, kKey, kDay, kDay, kLabel},                      // reservations
-      {kKey, kKey, kLabel, kLabel, kMoney, kTime},                 // ledger_entries
-      {kKey, kDay, kCount, kCount},                                // availability_calendar
-      {kKey, kLabel, kLabel, kTime},                               // processed_webhooks
+      {kKey, kKey, kCount, kCount, kCount},                                // ticket_tiers
+      {kKey, kKey, kCount, kLabel, kTime},                                 // ticket_holds
+      {kKey, kKey, kLabel, kMoney, kTime, kTime},                          // orders
+      {kKey, kKey, kCount, kMoney},                                        // order_items
+      {kKey, kKey, kKey, kLabel},                                          // tickets
+      {kKey, kKey, kLabel, kLabel, kLabel, kMoney, kTime, kTime, kLabel},  // payments
+      {kKey, kKey, kKey, kDay, kDay, kLabel},                              // reservations
+      {kKey, kKey, kLabel, kLabel, kMoney, kTime},                         // ledger_entries
+      {kKey, kDay, kCount, kCount, kCount},                                // availability_calendar
+      {kKey, kLabel, kLabel, kTime},                                       // processed_webhooks
   };
   assert(kTypes.size() == static_cast<size_t>(TableId::kCount));
   const std::vector<TypeSet>& types = kTypes[static_cast<size_t>(table)];

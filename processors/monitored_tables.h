@@ -80,7 +80,7 @@ namespace ticket_col {
 enum : int { kId, kOrderId, kTierId, kStatus };
 }
 namespace payment_col {
-enum : int { kId, kIntentId, kProvider, kMethod, kStatus, kAmount, kCreatedAt, kSucceededAt };
+enum : int { kId, kIntentId, kProvider, kMethod, kStatus, kAmount, kCreatedAt, kSucceededAt, kErrorCode };
 }
 namespace reservation_col {
 enum : int { kId, kIntentId, kUnitId, kCheckIn, kCheckOut, kStatus };
@@ -89,7 +89,7 @@ namespace ledger_col {
 enum : int { kId, kTransactionId, kAccount, kDirection, kAmount, kCreatedAt };
 }
 namespace calendar_col {
-enum : int { kUnitId, kDate, kAllotment, kBookingsCount };
+enum : int { kUnitId, kDate, kAllotment, kBookingsCount, kTempHolds };
 }
 namespace webhook_col {
 enum : int { kId, kProvider, kStatus, kReceivedAt };
