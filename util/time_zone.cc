@@ -36,7 +36,7 @@ int64_t Be64(std::string_view b, size_t at) {
 }
 
 struct Counts {
-  uint32_t isut = 0, isstd = 0, leap = 0, time = 0, type = 0, chars = 0;
+  size_t isut = 0, isstd = 0, leap = 0, time = 0, type = 0, chars = 0;
   size_t BlockSize(size_t time_size) const {
     return time * time_size + time + type * 6 + chars + leap * (time_size + 4) + isstd + isut;
   }
@@ -85,7 +85,7 @@ Status ParseTzif(std::string_view b, TimeZone* out) {
   out->transitions.clear();
   out->offsets.clear();
   out->initial = offset_of(0);
-  for (uint32_t i = 0; i < c.time; ++i) {
+  for (size_t i = 0; i < c.time; ++i) {
     const int64_t when = time_size == 8 ? Be64(b, at + i * 8) : static_cast<int32_t>(Be32(b, at + i * 4));
     const size_t type = static_cast<uint8_t>(b[indices + i]);
     if (type >= c.type) return Status::Corruption("TZif transition names a missing type");
@@ -148,7 +148,7 @@ Micros NextLocalDay(const TimeZone& zone, Micros t) {
     at = next;
   }
   // A transition that skips midnight: the day starts later.
-  for (int i = 0; i < 96 && LocalDate(zone, at * kMicrosPerSecond) <= today; ++i) at += 15 * 60;
+  for (int i = 0; i < 96 && LocalDate(zone, at * kMicrosPerSecond) <= today; ++i) at += int64_t{15} * 60;
   return std::max(at * kMicrosPerSecond, t + 1);
 }
 
