@@ -3,6 +3,8 @@
 #include <toml++/toml.h>
 #include <set>
 
+#include "util/time_zone.h"
+
 namespace walguard {
 
 namespace {
@@ -202,6 +204,30 @@ Status ReadAlertmanager(TableReader* root, AlertmanagerConfig* am) {
   return ValidateAlertmanager(*am);
 }
 
+// The rule settings that are not numbers (config/thresholds.h): a zone the
+// system's zoneinfo has (checked here, not at the first midnight), and
+// error codes as plain strings.
+Status ReadRuleSettings(TableReader* root, const toml::table& doc, Thresholds* t) {
+  WG_RETURN_IF_ERROR(root->Read("business_timezone", &t->business_timezone));
+  TimeZone zone;
+  Status tz = LoadTimeZone(t->business_timezone, &zone);
+  if (!tz.ok()) return Status::InvalidArgument("config: business_timezone: " + tz.message());
+  (void)root->Child("benign_error_codes");  // read below, as an array
+  const toml::node* node = doc.get("benign_error_codes");
+  if (node == nullptr) return Status::OK();
+  const toml::array* list = node->as_array();
+  if (list == nullptr) return Status::InvalidArgument("config: benign_error_codes must be an array of strings");
+  t->benign_error_codes.clear();
+  for (const toml::node& item : *list) {
+    std::optional<std::string> code = item.value<std::string>();
+    if (!code || code->empty()) {
+      return Status::InvalidArgument("config: benign_error_codes must be an array of non-empty strings");
+    }
+    t->benign_error_codes.push_back(*code);
+  }
+  return Status::OK();
+}
+
 // [rules.<section>] from the threshold table (config/thresholds.h).
 Status ReadRules(TableReader* root, Thresholds* t) {
   TableReader rules(root->Child("rules"), "rules");
@@ -265,6 +291,7 @@ Status LoadConfigFile(const std::string& path, Config* config) {
   WG_RETURN_IF_ERROR(ReadState(&root, &config->state));
   WG_RETURN_IF_ERROR(ReadAlertmanager(&root, &config->alertmanager));
   WG_RETURN_IF_ERROR(ReadRules(&root, &config->thresholds));
+  WG_RETURN_IF_ERROR(ReadRuleSettings(&root, doc, &config->thresholds));
   return root.CheckUnknown();
 }
 

@@ -96,6 +96,8 @@ void WriteTopLevel(const Config& c, TomlWriter* w) {
   w->String("log_level", c.log_level);
   w->String("http_address", c.http_address);
   w->Int("http_ready_max_lag_s", c.http_ready_max_lag_s);
+  w->String("business_timezone", c.thresholds.business_timezone);
+  w->Strings("benign_error_codes", c.thresholds.benign_error_codes);
 }
 
 void WritePostgres(const PostgresConfig& pg, const ShownConninfo& conninfo, TomlWriter* w) {

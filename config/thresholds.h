@@ -11,6 +11,7 @@
 #include <span>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "util/status.h"
 #include "util/time.h"
@@ -37,10 +38,21 @@ struct Thresholds {
   Micros webhook_window = 15 * kMicrosPerMinute;
   int64_t webhook_failures_threshold = 5;
   Micros webhook_processing_after = 5 * kMicrosPerMinute;
+  Micros webhook_silence_pending_after = 10 * kMicrosPerMinute;
+  int64_t webhook_silence_min_payments = 3;
+  Micros webhook_silence_window = 15 * kMicrosPerMinute;
 
   // walguard itself: replication_lag fires past either bound (0 disables that bound).
   int64_t replication_lag_bytes = int64_t{1} << 30;
   Micros replication_lag_after = 5 * kMicrosPerMinute;
+
+  // Not thresholds but rule settings all the same, read from the top level
+  // of the config file (config.h) rather than from [rules.*]:
+  // the IANA zone whose date is "today" for the calendar rules (only today
+  // and later can be overbooked), and the error codes of 'failed' payments
+  // that failed_payment_rate counts as settled but not failed.
+  std::string business_timezone = "UTC";
+  std::vector<std::string> benign_error_codes = {"card_declined", "expired_card", "insufficient_funds"};
 };
 
 // How a setting is written in the file. kSeconds settings are stored in

@@ -20,9 +20,12 @@ enum class EntityKind : char {
   kLedgerTransaction = 'l',
   // Aggregate tag only (never evaluated): a provider's webhook counters.
   kProviderWebhooks = 'w',
+  // Aggregate tag only: a provider's failed payments in the rate window per
+  // error code, id "<provider>\0<error_code>".
+  kProviderErrorCode = 'c',
 };
 
-// The entity.kind of messages: "tier", "unit_date", ... ("" for kProviderWebhooks).
+// The entity.kind of messages: "tier", "unit_date", ... ("" for the aggregate-only tags).
 std::string_view EntityKindName(EntityKind kind);
 
 // The kind named `name` in messages, if rules are evaluated for it.

@@ -32,7 +32,7 @@ struct EventAgg {
 
 std::string AggregateKey(EntityKind kind, std::string_view id);
 
-// Missing aggregates read as all zeros.
+// Missing aggregates read as all zeros, missing trailing counters as zero.
 Status LoadCounters(KvTxn* kv, EntityKind kind, std::string_view id, int64_t* counters, int n);
 // All-zero aggregates are deleted rather than stored.
 void StoreCounters(KvTxn* kv, EntityKind kind, std::string_view id, const int64_t* counters, int n);

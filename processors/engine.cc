@@ -4,6 +4,7 @@
 #include <cassert>
 
 #include "core/key_layout.h"
+#include "processors/business_day.h"
 #include "processors/dead_letter.h"
 #include "processors/monitored_tables.h"
 #include "processors/occupancy.h"
@@ -167,6 +168,7 @@ bool Engine::NextDeadline(KvTxn* kv, Micros* deadline) const {
 }
 
 Status Engine::FireTimers(ApplyContext* ctx, Micros previous_clock) {
+  WG_RETURN_IF_ERROR(TouchWhenTheDayChanges(ctx, previous_clock));
   return FireDueTimers(ctx->kv, previous_clock, ctx->now, [&](TableId table, const std::string& key) -> Status {
     RowImage image;
     Status s = LoadImage(ctx->kv, table, key, &image);

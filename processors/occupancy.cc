@@ -141,16 +141,18 @@ Status RefreshOverbooked(ApplyContext* ctx, std::string_view unit, int32_t date,
   return Status::OK();
 }
 
-Status FirstOverbookedDate(KvTxn* kv, std::string_view unit, bool* found, int32_t* date) {
+Status FirstOverbookedDate(KvTxn* kv, std::string_view unit, int32_t from, bool* found, int32_t* date) {
   *found = false;
   UnitOverbooked count;
   WG_RETURN_IF_ERROR(Load(kv, EntityKind::kUnit, unit, &count));
   if (count.v[UnitOverbooked::kDates] == 0) return Status::OK();
-  const std::string begin = OverbookedPrefix(unit);
-  return ScanPrefix(kv, begin, [&](std::string_view key, std::string_view) {
-    if (key.size() != begin.size() + 4) return true;
+  const std::string prefix = OverbookedPrefix(unit);
+  std::string end = prefix;
+  end.back() = static_cast<char>('/' + 1);
+  return kv->Scan(OverbookedKey(unit, from), end, [&](std::string_view key, std::string_view) {
+    if (key.size() != prefix.size() + 4) return true;
     uint32_t flipped = 0;
-    for (size_t i = begin.size(); i < key.size(); ++i) flipped = (flipped << 8) | static_cast<uint8_t>(key[i]);
+    for (size_t i = prefix.size(); i < key.size(); ++i) flipped = (flipped << 8) | static_cast<uint8_t>(key[i]);
     *date = static_cast<int32_t>(flipped ^ 0x80000000u);
     *found = true;
     return false;

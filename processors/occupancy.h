@@ -37,7 +37,7 @@ Status RefreshOverbooked(ApplyContext* ctx, std::string_view unit, int32_t date,
 std::string UnitDateId(std::string_view unit, int32_t date);
 Status LoadDateCount(KvTxn* kv, std::string_view unit, int32_t date, int64_t* count);
 
-// The first overbooked date of the unit; false when there is none.
-Status FirstOverbookedDate(KvTxn* kv, std::string_view unit, bool* found, int32_t* date);
+// The first overbooked date of the unit on or after `from`; false when there is none.
+Status FirstOverbookedDate(KvTxn* kv, std::string_view unit, int32_t from, bool* found, int32_t* date);
 
 }  // namespace walguard

@@ -49,6 +49,71 @@ void Earliest(Micros now, Micros candidate, bool* has, Micros* deadline) {
   *has = true;
 }
 
+// Bits of a payment image's `accounted`: what its last accounting added to
+// the provider's aggregates, so retraction subtracts exactly that even if
+// the settings changed in between.
+enum PaymentFlags : int64_t {
+  kInRateWindow = 1,     // settled, created inside the rate window
+  kBenignDecline = 2,    // ... and 'failed' with a benign error code
+  kAwaitingWebhook = 4,  // 'card', 'pending'/'processing' past webhook_silence_pending_after
+};
+
+bool IsBenign(const Thresholds& t, std::string_view error_code) {
+  if (error_code.empty()) return false;
+  for (const std::string& code : t.benign_error_codes) {
+    if (code == error_code) return true;
+  }
+  return false;
+}
+
+// The flags of a payment at ctx->now, and the earliest deadline at which they
+// (or the payment's own rules) change.
+int64_t PaymentFlagsNow(const ApplyContext& ctx, const RowImage& img, Micros created, bool has_created,
+                        bool* has_deadline, Micros* deadline) {
+  const Thresholds& t = *ctx.thresholds;
+  const std::string_view status = CellText(img, payment_col::kStatus);
+  const bool settled = status == "succeeded" || status == "failed";
+  int64_t flags = 0;
+  if (settled && has_created && ctx.now < created + t.payment_rate_window) {
+    flags |= kInRateWindow;
+    if (status == "failed" && IsBenign(t, CellText(img, payment_col::kErrorCode))) {
+      flags |= kBenignDecline;
+    }
+    Earliest(ctx.now, created + t.payment_rate_window, has_deadline, deadline);
+  }
+  if ((status == "pending" || status == "processing") && has_created && CellText(img, payment_col::kMethod) == "card") {
+    if (ctx.now >= created + t.webhook_silence_pending_after) {
+      flags |= kAwaitingWebhook;
+    } else {
+      Earliest(ctx.now, created + t.webhook_silence_pending_after, has_deadline, deadline);
+    }
+  }
+  return flags;
+}
+
+// The provider's aggregates for a payment with `flags`, signed.
+Status AddPaymentToProvider(ApplyContext* ctx, const RowImage& img, int64_t flags, int sign) {
+  const std::string_view provider = CellText(img, payment_col::kProvider);
+  const std::string_view status = CellText(img, payment_col::kStatus);
+  PaymentWindowAgg d;
+  if ((flags & kInRateWindow) != 0) {
+    const int kind = status == "succeeded"           ? PaymentWindowAgg::kSucceeded
+                     : (flags & kBenignDecline) != 0 ? PaymentWindowAgg::kBenign
+                                                     : PaymentWindowAgg::kFailed;
+    d.v[kind] = sign;
+  }
+  if ((flags & kAwaitingWebhook) != 0) d.v[PaymentWindowAgg::kAwaitingWebhook] = sign;
+  if (flags != 0) WG_RETURN_IF_ERROR(AddTo(ctx->kv, EntityKind::kProvider, provider, d));
+  // By error code: every failed one in the window that has a code (null reads as "").
+  if ((flags & kInRateWindow) == 0 || status != "failed" || CellText(img, payment_col::kErrorCode).empty()) {
+    return Status::OK();
+  }
+  ErrorCodeAgg one;
+  one.v[ErrorCodeAgg::kFailed] = sign;
+  return AddTo(ctx->kv, EntityKind::kProviderErrorCode,
+               ErrorCodeAggId(provider, CellText(img, payment_col::kErrorCode)), one);
+}
+
 Status AccountPayment(ApplyContext* ctx, const std::string& key, RowImage* img, int sign) {
   const Thresholds& t = *ctx->thresholds;
   const std::string_view intent = CellText(*img, payment_col::kIntentId);
@@ -71,13 +136,11 @@ Status AccountPayment(ApplyContext* ctx, const std::string& key, RowImage* img, 
     ctx->kv->Delete(index_key);
   }
 
-  const bool settled = status == "succeeded" || status == "failed";
-  const bool in_window =
-      sign > 0 ? settled && has_created && ctx->now < created + t.payment_rate_window : img->accounted != 0;
   bool has_deadline = false;
   Micros deadline = 0;
+  int64_t flags = img->accounted;
   if (sign > 0) {
-    if (in_window) Earliest(ctx->now, created + t.payment_rate_window, &has_deadline, &deadline);
+    flags = PaymentFlagsNow(*ctx, *img, created, has_created, &has_deadline, &deadline);
     if (status == "succeeded" && (has_succeeded || has_created)) {
       Earliest(ctx->now, (has_succeeded ? succeeded : created) + t.payment_without_reservation_after, &has_deadline,
                &deadline);
@@ -87,16 +150,13 @@ Status AccountPayment(ApplyContext* ctx, const std::string& key, RowImage* img, 
     if (status == "pending" && has_created && CellText(*img, payment_col::kMethod) == "pix") {
       Earliest(ctx->now, created + t.pix_pending_after + 1, &has_deadline, &deadline);
     }
-    img->accounted = in_window ? 1 : 0;
+    img->accounted = flags;
   }
   UpdateRowTimer(ctx->kv, TableId::kPayments, key, img, sign, has_deadline, deadline);
   ctx->Touch(EntityKind::kPayment, key);
   ctx->Touch(EntityKind::kBookingIntent, intent);
   ctx->Touch(EntityKind::kProvider, provider);
-  if (!in_window) return Status::OK();
-  PaymentWindowAgg d;
-  d.v[status == "succeeded" ? PaymentWindowAgg::kSucceeded : PaymentWindowAgg::kFailed] = sign;
-  return AddTo(ctx->kv, EntityKind::kProvider, provider, d);
+  return AddPaymentToProvider(ctx, *img, flags, sign);
 }
 
 Status AccountReservation(ApplyContext* ctx, const std::string& key, RowImage* img, int sign) {
@@ -160,14 +220,18 @@ Status AccountWebhook(ApplyContext* ctx, const std::string& key, RowImage* img, 
   Micros received = 0;
   bool known = false;
   WG_RETURN_IF_ERROR(TimeOf(TableId::kProcessedWebhooks, *img, webhook_col::kReceivedAt, &received, &known));
-  int64_t flags = img->accounted;  // bit 0: failed in the window; bit 1: processing too long
+  // bit 0: failed in the window; bit 1: processing too long; bit 2: received
+  // inside the silence window.
+  int64_t flags = img->accounted;
   bool has_deadline = false;
   Micros deadline = 0;
   if (sign > 0) {
     const bool failed_recent = known && status == "failed" && ctx->now < received + t.webhook_window;
     const bool stuck = known && status == "processing" && ctx->now - received > t.webhook_processing_after;
-    flags = (failed_recent ? 1 : 0) | (stuck ? 2 : 0);
+    const bool recent = known && ctx->now < received + t.webhook_silence_window;
+    flags = (failed_recent ? 1 : 0) | (stuck ? 2 : 0) | (recent ? 4 : 0);
     if (failed_recent) Earliest(ctx->now, received + t.webhook_window, &has_deadline, &deadline);
+    if (recent) Earliest(ctx->now, received + t.webhook_silence_window, &has_deadline, &deadline);
     if (known && status == "processing" && !stuck) {
       Earliest(ctx->now, received + t.webhook_processing_after + 1, &has_deadline, &deadline);
     }
@@ -179,10 +243,23 @@ Status AccountWebhook(ApplyContext* ctx, const std::string& key, RowImage* img, 
   WebhookAgg d;
   d.v[WebhookAgg::kFailedRecent] = (flags & 1) ? sign : 0;
   d.v[WebhookAgg::kStuckProcessing] = (flags & 2) ? sign : 0;
+  d.v[WebhookAgg::kReceivedRecent] = (flags & 4) ? sign : 0;
   return AddTo(ctx->kv, EntityKind::kProviderWebhooks, provider, d);
 }
 
 }  // namespace
+
+std::string ErrorCodeAggPrefix(std::string_view provider) {
+  std::string id(provider);
+  id.push_back('\0');
+  return id;
+}
+
+std::string ErrorCodeAggId(std::string_view provider, std::string_view error_code) {
+  std::string id = ErrorCodeAggPrefix(provider);
+  id.append(error_code);
+  return id;
+}
 
 std::string PaymentIndexPrefix(std::string_view intent_id) {
   std::string key(1, keys::kPaymentIndex);
@@ -249,6 +326,10 @@ Status CheckReserveRow(TableId table, const RowImage& img) {
     case TableId::kAvailabilityCalendar:
       WG_RETURN_IF_ERROR(DateOf(table, img, calendar_col::kDate, &date));
       WG_RETURN_IF_ERROR(CellInt(Spec(table), img, calendar_col::kAllotment, &n));
+      // temp_holds may be null (no holds); a value must be a count.
+      if (!CellText(img, calendar_col::kTempHolds).empty()) {
+        WG_RETURN_IF_ERROR(CellInt(Spec(table), img, calendar_col::kTempHolds, &n));
+      }
       return CellInt(Spec(table), img, calendar_col::kBookingsCount, &n);
     case TableId::kProcessedWebhooks:
       return TimeOf(table, img, webhook_col::kReceivedAt, &t, &known);

@@ -3,13 +3,15 @@
 // Same protocol as ticketing_apply.h: a row is accounted (+1) when stored and
 // retracted (-1), with exactly the same contribution, before it changes.
 //  - payments: the per-intent payment index ('P'), the provider's settled
-//    payments inside the rate window (aggregate + timer to leave it), and
-//    timers for the payment's own deadlines.
+//    payments inside the rate window (aggregate + timer to leave it; failed
+//    ones also per error code), its overdue card payments awaiting a
+//    webhook, and timers for the payment's own deadlines.
 //  - reservations: the intent's reservation count and, when active, an
 //    occupancy range netted at the end of the step (occupancy.h).
 //  - ledger entries: the per-transaction entry index ('L').
 //  - calendar rows: the date's allotment, so its overbooked flag is refreshed.
-//  - webhooks: the provider's recent failures and stuck 'processing' ones.
+//  - webhooks: the provider's recent failures and stuck 'processing' ones,
+//    and how many it received lately (webhook_silence).
 //  - booking intents: nothing but their stored image, read for context.
 // Active reservations are also indexed by unit for context (context_index.h).
 #pragma once
@@ -28,6 +30,11 @@ namespace walguard {
 Status CheckReserveRow(TableId table, const RowImage& image);
 
 Status AccountReserveRow(ApplyContext* ctx, TableId table, const std::string& key, RowImage* image, int sign);
+
+// The id of a provider's per-error-code counter (EntityKind::kProviderErrorCode),
+// and the prefix of all of them.
+std::string ErrorCodeAggId(std::string_view provider, std::string_view error_code);
+std::string ErrorCodeAggPrefix(std::string_view provider);
 
 // Key prefixes of the per-intent payment index and the per-transaction ledger index.
 std::string PaymentIndexPrefix(std::string_view intent_id);
@@ -54,12 +61,19 @@ struct IntentAgg {
   enum : int { kReservations, kCount };
   std::array<int64_t, kCount> v{};
 };
-struct PaymentWindowAgg {  // per provider, settled payments created inside the rate window
-  enum : int { kSucceeded, kFailed, kCount };
+// Per provider: settled payments created inside the rate window (a 'failed'
+// one with a benign error code counts as kBenign, not kFailed), and 'card'
+// payments still 'pending'/'processing' past webhook_silence_pending_after.
+struct PaymentWindowAgg {
+  enum : int { kSucceeded, kFailed, kBenign, kAwaitingWebhook, kCount };
   std::array<int64_t, kCount> v{};
 };
-struct WebhookAgg {  // per provider
-  enum : int { kFailedRecent, kStuckProcessing, kCount };
+struct ErrorCodeAgg {  // per provider and error code: failed payments in the rate window
+  enum : int { kFailed, kCount };
+  std::array<int64_t, kCount> v{};
+};
+struct WebhookAgg {  // per provider; kReceivedRecent: any status, inside webhook_silence_window
+  enum : int { kFailedRecent, kStuckProcessing, kReceivedRecent, kCount };
   std::array<int64_t, kCount> v{};
 };
 

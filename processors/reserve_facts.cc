@@ -1,14 +1,17 @@
 #include "processors/reserve_facts.h"
 
 #include <algorithm>
+#include <climits>
 
 #include "processors/aggregates.h"
 #include "processors/alert_context.h"
+#include "processors/business_day.h"
 #include "processors/context_index.h"
 #include "processors/monitored_tables.h"
 #include "processors/occupancy.h"
 #include "processors/row_image.h"
 #include "processors/rule_util.h"
+#include "util/coding.h"
 
 namespace walguard {
 
@@ -81,8 +84,13 @@ Status LoadFacts(ApplyContext* ctx, const std::string& id, BookingIntentFacts* b
 
 Status LoadFacts(ApplyContext* ctx, const std::string& unit, UnitFacts* u) {
   u->id = unit;
-  WG_RETURN_IF_ERROR(FirstOverbookedDate(ctx->kv, unit, &u->overbooked, &u->first_date));
-  if (!u->overbooked) return Status::OK();
+  u->today = BusinessToday(*ctx->thresholds, ctx->now);
+  WG_RETURN_IF_ERROR(FirstOverbookedDate(ctx->kv, unit, u->today, &u->overbooked, &u->first_date));
+  if (!u->overbooked) {
+    int32_t first_ever = 0;
+    WG_RETURN_IF_ERROR(FirstOverbookedDate(ctx->kv, unit, INT32_MIN, &u->passed, &first_ever));
+    return Status::OK();
+  }
   WG_RETURN_IF_ERROR(LoadDateCount(ctx->kv, unit, u->first_date, &u->active));
   RowImage cal;
   if (LoadImage(ctx->kv, TableId::kAvailabilityCalendar, UnitDateId(unit, u->first_date), &cal).ok()) {
@@ -98,6 +106,7 @@ Status LoadFacts(ApplyContext* ctx, const std::string& id, UnitDateFacts* d) {
     return Status::Corruption("unit_date id " + id);
   }
   d->unit = id.substr(0, slash);
+  d->today = BusinessToday(*ctx->thresholds, ctx->now);
   RowImage cal;
   Status s = LoadImage(ctx->kv, TableId::kAvailabilityCalendar, id, &cal);
   if (!s.ok() && !s.IsNotFound()) return s;
@@ -105,8 +114,12 @@ Status LoadFacts(ApplyContext* ctx, const std::string& id, UnitDateFacts* d) {
   if (s.ok()) {
     const TableSpec& spec = Spec(TableId::kAvailabilityCalendar);
     WG_RETURN_IF_ERROR(CellInt(spec, cal, calendar_col::kBookingsCount, &d->bookings_count));
-    d->allotment = KnownInt(spec, cal, calendar_col::kAllotment);
-    d->temp_holds = KnownInt(spec, cal, calendar_col::kTempHolds);
+    WG_RETURN_IF_ERROR(CellInt(spec, cal, calendar_col::kAllotment, &d->allotment));
+    if (!CellText(cal, calendar_col::kTempHolds).empty()) {
+      WG_RETURN_IF_ERROR(CellInt(spec, cal, calendar_col::kTempHolds, &d->temp_holds));
+    }
+    d->ctx_allotment = KnownInt(spec, cal, calendar_col::kAllotment);
+    d->ctx_temp_holds = KnownInt(spec, cal, calendar_col::kTempHolds);
   }
   return LoadDateCount(ctx->kv, d->unit, d->date, &d->active);
 }
@@ -114,7 +127,16 @@ Status LoadFacts(ApplyContext* ctx, const std::string& id, UnitDateFacts* d) {
 Status LoadFacts(ApplyContext* ctx, const std::string& provider, ProviderFacts* p) {
   p->id = provider;
   WG_RETURN_IF_ERROR(Load(ctx->kv, EntityKind::kProvider, provider, &p->payments));
-  return Load(ctx->kv, EntityKind::kProviderWebhooks, provider, &p->webhooks);
+  WG_RETURN_IF_ERROR(Load(ctx->kv, EntityKind::kProviderWebhooks, provider, &p->webhooks));
+  const std::string prefix = AggregateKey(EntityKind::kProviderErrorCode, ErrorCodeAggPrefix(provider));
+  Status parse;
+  WG_RETURN_IF_ERROR(ScanPrefix(ctx->kv, prefix, [&](std::string_view key, std::string_view value) {
+    int64_t failed = 0;
+    if (!GetVarsint64(&value, &failed)) parse = Status::Corruption("error code aggregate of " + provider);
+    if (parse.ok() && failed != 0) p->by_error_code.emplace_back(std::string(key.substr(prefix.size())), failed);
+    return parse.ok();
+  }));
+  return parse;
 }
 
 Status LoadFacts(ApplyContext* ctx, const std::string& txn_id, LedgerTransactionFacts* l) {

@@ -8,6 +8,7 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "core/entity_kind.h"
@@ -61,10 +62,12 @@ struct UnitFacts {
   static constexpr EntityKind kKind = EntityKind::kUnit;
   std::string id;
   std::string event_id;
-  bool overbooked = false;
-  int32_t first_date = 0;  // the first overbooked date
-  int64_t active = 0;      // active reservations on it
-  int64_t allotment = 1;   // 1 without a calendar row
+  int32_t today = 0;        // the business day (business_day.h)
+  bool overbooked = false;  // on some date >= today
+  int32_t first_date = 0;   // the first such date
+  int64_t active = 0;       // active reservations on it
+  int64_t allotment = 1;    // 1 without a calendar row
+  bool passed = false;      // not overbooked, but some date before today still is
   // Context: the active reservations on first_date, at most kContextListLimit (LoadContext).
   std::vector<std::string> reservation_ids;
 };
@@ -75,11 +78,14 @@ struct UnitDateFacts {
   std::string event_id;
   std::string unit;
   int32_t date = 0;
+  int32_t today = 0;  // the business day (business_day.h)
   bool has_calendar = false;
   int64_t bookings_count = 0;  // the calendar row's
+  int64_t allotment = 0;       // the calendar row's
+  int64_t temp_holds = 0;      // the calendar row's (null reads as 0)
   int64_t active = 0;          // active reservations on the date
   // Context: the calendar row's; nullopt without it.
-  std::optional<int64_t> allotment, temp_holds;
+  std::optional<int64_t> ctx_allotment, ctx_temp_holds;
 };
 
 struct ProviderFacts {
@@ -88,6 +94,8 @@ struct ProviderFacts {
   std::string event_id;
   PaymentWindowAgg payments;
   WebhookAgg webhooks;
+  // Failed payments in the rate window per error code, in code order.
+  std::vector<std::pair<std::string, int64_t>> by_error_code;
 };
 
 struct LedgerEntry {

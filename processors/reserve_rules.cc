@@ -9,6 +9,9 @@ namespace walguard {
 
 namespace {
 
+// details.reason of an alert whose offending dates are all before today.
+constexpr char kDatePassed[] = "date_passed";
+
 // The entry whose removal would balance the transaction and that has an
 // identical twin (same account, direction, amount): the latest such one.
 const LedgerEntry* FindDuplicate(const std::vector<LedgerEntry>& entries, const Decimal& debit_minus_credit) {
@@ -87,27 +90,58 @@ Verdict Overbooking(const UnitFacts& f, const Thresholds&) {
   w.Field("first_overbooked_date", from);
   w.Field("active_reservations", f.active);
   w.Field("allotment", f.allotment);
+  if (f.passed) w.Field("reason", kDatePassed);
   w.EndObject();
   return v;
 }
 
 Verdict CalendarDrift(const UnitDateFacts& f, const Thresholds&) {
-  return {f.has_calendar && f.bookings_count != f.active,
-          Figures({{"bookings_count", f.bookings_count}, {"active_reservations", f.active}}),
-          Texts({{"unit_id", f.unit}, {"date", FormatDate(f.date)}})};
+  const bool drift = f.has_calendar && f.bookings_count != f.active;
+  Verdict v{drift && f.date >= f.today, "", Texts({{"unit_id", f.unit}, {"date", FormatDate(f.date)}})};
+  JsonWriter w(&v.details);
+  w.BeginObject();
+  w.Field("bookings_count", f.bookings_count);
+  w.Field("active_reservations", f.active);
+  if (drift && f.date < f.today) w.Field("reason", kDatePassed);
+  w.EndObject();
+  return v;
+}
+
+Verdict CalendarOvercommitted(const UnitDateFacts& f, const Thresholds&) {
+  const bool over = f.has_calendar && f.bookings_count + f.temp_holds > f.allotment;
+  Verdict v{over && f.date >= f.today, "", Texts({{"unit_id", f.unit}, {"from_date", FormatDate(f.date)}})};
+  JsonWriter w(&v.details);
+  w.BeginObject();
+  w.Field("allotment", f.allotment);
+  w.Field("bookings_count", f.bookings_count);
+  w.Field("temp_holds", f.temp_holds);
+  if (over && f.date < f.today) w.Field("reason", kDatePassed);
+  w.EndObject();
+  return v;
 }
 
 Verdict FailedPaymentRate(const ProviderFacts& f, const Thresholds& t) {
   const int64_t ok = f.payments.v[PaymentWindowAgg::kSucceeded];
   const int64_t failed = f.payments.v[PaymentWindowAgg::kFailed];
-  const int64_t settled = ok + failed;
-  return {settled >= t.payment_rate_min_settled && ok * 100 < t.payment_success_rate_percent * settled,
-          Figures({{"succeeded", ok},
-                   {"failed", failed},
-                   {"settled", settled},
-                   {"success_rate_percent", settled > 0 ? ok * 100 / settled : 100},
-                   {"window_minutes", t.payment_rate_window / kMicrosPerMinute}}),
-          ""};
+  const int64_t benign = f.payments.v[PaymentWindowAgg::kBenign];
+  // A benign decline is settled, and not a failure: it counts for the rate.
+  const int64_t settled = ok + failed + benign;
+  const int64_t not_failed = settled - failed;
+  Verdict v{settled >= t.payment_rate_min_settled && not_failed * 100 < t.payment_success_rate_percent * settled, "",
+            ""};
+  JsonWriter w(&v.details);
+  w.BeginObject();
+  w.Field("succeeded", ok);
+  w.Field("failed", failed);
+  w.Field("settled", settled);
+  w.Field("success_rate_percent", settled > 0 ? not_failed * 100 / settled : int64_t{100});
+  w.Field("window_minutes", t.payment_rate_window / kMicrosPerMinute);
+  w.Field("benign_declines", benign);
+  w.Key("by_error_code").BeginObject();
+  for (const auto& [code, n] : f.by_error_code) w.Field(code, n);
+  w.EndObject();
+  w.EndObject();
+  return v;
 }
 
 Verdict WebhookFailures(const ProviderFacts& f, const Thresholds& t) {
@@ -117,6 +151,21 @@ Verdict WebhookFailures(const ProviderFacts& f, const Thresholds& t) {
           Figures({{"failed_recent", failed},
                    {"processing_stuck", stuck},
                    {"window_minutes", t.webhook_window / kMicrosPerMinute}}),
+          ""};
+}
+
+}  // namespace walguard
+
+namespace walguard {
+
+Verdict WebhookSilence(const ProviderFacts& f, const Thresholds& t) {
+  const int64_t waiting = f.payments.v[PaymentWindowAgg::kAwaitingWebhook];
+  const int64_t received = f.webhooks.v[WebhookAgg::kReceivedRecent];
+  return {waiting >= t.webhook_silence_min_payments && received == 0,
+          Figures({{"card_payments_waiting", waiting},
+                   {"webhooks_received_recent", received},
+                   {"pending_after_minutes", t.webhook_silence_pending_after / kMicrosPerMinute},
+                   {"window_minutes", t.webhook_silence_window / kMicrosPerMinute}}),
           ""};
 }
 

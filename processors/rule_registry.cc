@@ -109,19 +109,28 @@ constexpr Rule kRules[] = {
      {{{Id::kReservations, "unit_id, check_in, check_out, status"},
        {Id::kAvailabilityCalendar, "unit_id, date, allotment"}}},
      {},
-     "on some date, active reservations > allotment (1 without a calendar row)",
+     "on some date ≥ today in `business_timezone`, active reservations > allotment (1 without a calendar row); "
+     "resolves with reason date_passed when only past dates still are",
      &Overbooking},
     {{"calendar_drift", "P2", "unit_date", "002 P1: Overbooking Detected, step 4", "recalculate_availability", false},
      {{{Id::kReservations, "unit_id, check_in, check_out, status"},
        {Id::kAvailabilityCalendar, "unit_id, date, bookings_count"}}},
      {},
-     "the calendar row's bookings_count ≠ active reservations on that date",
+     "the calendar row's bookings_count ≠ active reservations on that date, for a date ≥ today in "
+     "`business_timezone`",
      &CalendarDrift},
+    {{"calendar_overcommitted", "P2", "unit_date", "002 P1: Overbooking Detected, step 1", "block_unit_availability",
+      false},
+     {{{Id::kAvailabilityCalendar, "unit_id, date, allotment, bookings_count, temp_holds"}}},
+     {},
+     "bookings_count + temp_holds > allotment on the calendar row, for a date ≥ today in `business_timezone`",
+     &CalendarOvercommitted},
     {{"failed_payment_rate", "P2", "provider", "002 P2: High Rate of Failed Payments", nullptr, false},
-     {{{Id::kPayments, "provider, status, created_at"}}},
+     {{{Id::kPayments, "provider, status, created_at, error_code"}}},
      {&T::payment_rate_window, &T::payment_rate_min_settled, &T::payment_success_rate_percent},
      "success rate < `payment_success_rate_percent` % over the payments created in the last "
-     "`payment_rate_window_seconds`, with ≥ `payment_rate_min_settled` of them settled",
+     "`payment_rate_window_seconds`, with ≥ `payment_rate_min_settled` of them settled; a 'failed' one whose "
+     "error_code is in `benign_error_codes` is settled but not failed",
      &FailedPaymentRate},
     {{"webhook_failures", "P1", "provider", "002 P1: Webhook Down", nullptr, false},
      {{{Id::kProcessedWebhooks, "provider, status, received_at"}}},
@@ -129,6 +138,13 @@ constexpr Rule kRules[] = {
      "≥ `webhook_failures_threshold` 'failed' webhooks received in the last `webhook_window_seconds`, or one "
      "'processing' more than `webhook_processing_after_seconds`",
      &WebhookFailures},
+    {{"webhook_silence", "P1", "provider", "002 P1: Webhook Down", nullptr, false},
+     {{{Id::kPayments, "provider, method, status, created_at"}, {Id::kProcessedWebhooks, "provider, received_at"}}},
+     {&T::webhook_silence_pending_after, &T::webhook_silence_min_payments, &T::webhook_silence_window},
+     "≥ `webhook_silence_min_payments` of the provider's 'card' payments still 'pending' or 'processing' "
+     "`webhook_silence_pending_after_seconds` after created_at, and none of its webhooks received in the last "
+     "`webhook_silence_window_seconds`",
+     &WebhookSilence},
     // walguard's own
     {{"replication_lag", "P2", "slot", "walguard README: Operations, replication lag", nullptr, false},
      {},
@@ -242,11 +258,16 @@ void WriteFigures(const UnitFacts& f, JsonWriter* w) {
 void WriteFigures(const UnitDateFacts& f, JsonWriter* w) {
   w->Field("has_calendar_row", f.has_calendar);
   w->Field("bookings_count", f.bookings_count);
+  w->Field("allotment", f.allotment);
+  w->Field("temp_holds", f.temp_holds);
   w->Field("active_reservations", f.active);
 }
 void WriteFigures(const ProviderFacts& f, JsonWriter* w) {
   w->Field("window_succeeded", f.payments.v[PaymentWindowAgg::kSucceeded]);
   w->Field("window_failed", f.payments.v[PaymentWindowAgg::kFailed]);
+  w->Field("window_benign_declines", f.payments.v[PaymentWindowAgg::kBenign]);
+  w->Field("card_payments_waiting", f.payments.v[PaymentWindowAgg::kAwaitingWebhook]);
+  w->Field("webhooks_received_recent", f.webhooks.v[WebhookAgg::kReceivedRecent]);
   w->Field("webhooks_failed_recent", f.webhooks.v[WebhookAgg::kFailedRecent]);
   w->Field("webhooks_stuck_processing", f.webhooks.v[WebhookAgg::kStuckProcessing]);
 }
@@ -324,6 +345,8 @@ constinit const AlertType& kPixPending = AlertOf("pix_pending");
 constinit const AlertType& kDoubleCharge = AlertOf("double_charge");
 constinit const AlertType& kFailedPaymentRate = AlertOf("failed_payment_rate");
 constinit const AlertType& kWebhookFailures = AlertOf("webhook_failures");
+constinit const AlertType& kWebhookSilence = AlertOf("webhook_silence");
+constinit const AlertType& kCalendarOvercommitted = AlertOf("calendar_overcommitted");
 constinit const AlertType& kReplicationLag = AlertOf("replication_lag");
 constinit const AlertType& kStateDiskLow = AlertOf("state_disk_low");
 constinit const AlertType& kRuleDisabled = AlertOf("rule_disabled");

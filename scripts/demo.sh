@@ -168,6 +168,14 @@ pg_sql -f sql/demo/05_reserve_fixes.sql
 wait_for '"state":"resolved"' 8
 sleep 1; print_new
 
+step "A silent webhook endpoint (404s write no row): card payments wait, no webhook arrives -> webhook_silence"
+pg_sql -f sql/demo/06_silent_provider.sql
+wait_for 'webhook_silence.*"state":"firing"' 1
+sleep 0.5; print_new
+pg_sql -f sql/demo/07_webhooks_back.sql
+wait_for 'webhook_silence.*"state":"resolved"' 1
+sleep 0.5; print_new
+
 step "Every alert resolved; alert -> applied fix, as measured from the topics (outcome at - alert detected_at)"
 still=$(jq -R -r 'fromjson? | select(.alert_id) | "\(.alert_id) \(.state)"' "$WORK/alerts.jsonl" |
   awk '{last[$1]=$2} END {for (a in last) if (last[a] == "firing") n++; print n+0}')

@@ -35,6 +35,12 @@ Status Worker::InjectReserveFault(FaultKind kind) {
     case FaultKind::kWebhookFailures:
     case FaultKind::kWebhookStuck:
       return FaultWebhooks(kind);
+    case FaultKind::kSilentProvider:
+      return FaultSilentProvider();
+    case FaultKind::kCalendarOvercommitted:
+      return FaultCalendarOvercommitted();
+    case FaultKind::kPastOverbooking:
+      return FaultPastOverbooking();
     default:
       return Status::InvalidArgument(std::string("not a reserve fault: ") + FaultName(kind));
   }
@@ -175,25 +181,83 @@ Status Worker::FaultDoubleCharge() {
   return s;
 }
 
-// Failed payments for one provider, fresh: at least 20, and enough to take
-// its success rate over the last hour below 80 %.
+// Failed payments for one provider, fresh: at least 20 real failures, and
+// enough to take its success rate over the last hour below 80 %, with a few
+// normal declines (card_declined: benign, settled but not failed) beside them.
 Status Worker::FaultFailedPaymentBurst() {
   const std::string provider = kProviders[rng_.Uniform(3)], base = rng_.Uuid();
   const std::string method = provider == "openpix" ? "pix" : "card";
+  constexpr int64_t kDeclines = 3;
   return Txn([&]() -> Status {
     Rows rate;
     WG_RETURN_IF_ERROR(
-        Sql("SELECT count(*) FILTER (WHERE status = 'succeeded'), count(*) FILTER (WHERE status = "
-            "'failed') FROM reserve.payments WHERE provider = $1 AND created_at > now() - interval "
-            "'60 minutes'",
+        Sql("SELECT count(*) FILTER (WHERE status = 'succeeded' OR error_code IN ('card_declined', 'expired_card', "
+            "'insufficient_funds')), count(*) FILTER (WHERE status = 'failed' AND COALESCE(error_code, '') NOT IN "
+            "('card_declined', 'expired_card', 'insufficient_funds')) FROM reserve.payments WHERE provider = $1 AND "
+            "status IN ('succeeded', 'failed') AND created_at > now() - interval '60 minutes'",
             {provider}, &rate));
-    const int64_t succeeded = std::stoll(rate.at(0, 0)), failed = std::stoll(rate.at(0, 1));
-    const int64_t n = std::max<int64_t>(20, succeeded / 4 + 1 - failed);
+    const int64_t not_failed = std::stoll(rate.at(0, 0)) + kDeclines, failed = std::stoll(rate.at(0, 1));
+    const int64_t n = std::max<int64_t>(20, not_failed / 4 + 1 - failed);
     return Sql(
         "INSERT INTO reserve.payments (id, booking_intent_id, provider, method, status, amount, error_code, "
         "created_at) SELECT md5($1::text || g)::uuid, md5($1::text || 'i' || g)::uuid, $2, $3, 'failed', "
-        "99.90, 'card_declined', now() FROM generate_series(1, $4::int) g",
-        {base, provider, method, Str(n)});
+        "99.90, CASE WHEN g <= $5::int THEN 'card_declined' ELSE 'processing_error' END, now() "
+        "FROM generate_series(1, $4::int + $5::int) g",
+        {base, provider, method, Str(n), Str(kDeclines)});
+  });
+}
+
+// Three card payments of a provider that never sends webhooks (its endpoint
+// is down), pending since 12 minutes ago: webhook_silence.
+Status Worker::FaultSilentProvider() {
+  const std::string base = rng_.Uuid();
+  Status s = Txn([&]() -> Status {
+    return Sql(
+        "INSERT INTO reserve.payments (id, booking_intent_id, provider, method, status, amount, created_at) "
+        "SELECT md5($1::text || g)::uuid, md5($1::text || 'i' || g)::uuid, 'pagseguro', 'card', 'pending', 80.00, "
+        "now() - interval '12 minutes' FROM generate_series(1, 3) g",
+        {base});
+  });
+  if (s.ok()) Damaged(FaultKind::kSilentProvider, base, "3");
+  return s;
+}
+
+// Temporary holds on a future night beyond what its allotment leaves
+// (bookings_count kept right, so only calendar_overcommitted fires).
+Status Worker::FaultCalendarOvercommitted() {
+  std::string unit;
+  if (!catalog_->PickUnit(&rng_, &unit)) return Status::NotFound("no unit");
+  const int64_t day = rng_.Range(1, 60);
+  Status s = Txn([&]() -> Status {
+    WG_RETURN_IF_ERROR(LockUnit(unit));
+    return Sql(std::string("INSERT INTO reserve.availability_calendar AS c (unit_id, date, allotment, "
+                           "bookings_count, temp_holds) SELECT $1::uuid, current_date + $2::int, 1, n, 2 FROM "
+                           "(SELECT count(*) AS n FROM reserve.reservations r WHERE r.unit_id = $1 AND r.status IN ") +
+                   kActiveStatuses +
+                   " AND r.check_in <= current_date + $2::int AND current_date + $2::int < r.check_out) x "
+                   "ON CONFLICT (unit_id, date) DO UPDATE SET temp_holds = c.allotment - c.bookings_count + 1",
+               {unit, Str(day)});
+  });
+  if (s.ok()) Damaged(FaultKind::kCalendarOvercommitted, unit, Str(day));
+  return s;
+}
+
+// Two confirmed stays on one night last month of a unit of its own, with a
+// calendar row that is off and overcommitted: history, which pages for nothing.
+Status Worker::FaultPastOverbooking() {
+  const std::string base = rng_.Uuid();
+  const int64_t days_ago = rng_.Range(2, 40);
+  return Txn([&]() -> Status {
+    WG_RETURN_IF_ERROR(
+        Sql("INSERT INTO reserve.reservations (id, booking_intent_id, confirmation_code, unit_id, check_in, "
+            "check_out, status, payment_status) SELECT md5($1::text || 'r' || g)::uuid, md5($1::text || 'i' || "
+            "g)::uuid, 'RES-OLD' || g, md5($1::text || 'u')::uuid, current_date - $2::int, current_date - $2::int "
+            "+ 1, 'confirmed', 'paid' FROM generate_series(1, 2) g",
+            {base, Str(days_ago)}));
+    return Sql(
+        "INSERT INTO reserve.availability_calendar (unit_id, date, allotment, bookings_count, temp_holds) "
+        "VALUES (md5($1::text || 'u')::uuid, current_date - $2::int, 1, 3, 1)",
+        {base, Str(days_ago)});
   });
 }
 

@@ -171,9 +171,10 @@ Status Worker::CompleteWebhook() {
 Status Worker::FailPayment(const Payment& p) {
   return Txn([&]() -> Status {
     WG_RETURN_IF_ERROR(
-        SqlRow("UPDATE reserve.payments SET status = 'failed', error_code = 'card_declined' "
+        // Mostly the card's own decline (benign), sometimes the gateway's error (a real failure).
+        SqlRow("UPDATE reserve.payments SET status = 'failed', error_code = $2 "
                "WHERE id = $1 AND status IN ('pending', 'processing')",
-               {p.id}));
+               {p.id, rng_.Uniform(4) == 0 ? "processing_error" : "card_declined"}));
     return Sql("UPDATE reserve.booking_intents SET status = 'failed' WHERE id = $1", {p.intent_id});
   });
 }

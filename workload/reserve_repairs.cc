@@ -35,6 +35,24 @@ Status Worker::RepairReserve() {
     case FaultKind::kWebhookStuck:
       s = CompleteWebhooks(d.entity, std::stoi(d.detail));
       break;
+    case FaultKind::kSilentProvider:
+      // The provider's status page says the payments were declined.
+      s = Txn([&]() -> Status {
+        return Sql(
+            "UPDATE reserve.payments SET status = 'failed', error_code = 'card_declined' WHERE id IN (SELECT "
+            "md5($1::text || g)::uuid FROM generate_series(1, $2::int) g)",
+            {d.entity, d.detail});
+      });
+      break;
+    case FaultKind::kCalendarOvercommitted:
+      s = Txn([&]() -> Status {
+        WG_RETURN_IF_ERROR(LockUnit(d.entity));
+        return Sql(
+            "UPDATE reserve.availability_calendar SET temp_holds = 0 WHERE unit_id = $1 AND date = current_date + "
+            "$2::int",
+            {d.entity, d.detail});
+      });
+      break;
     default:
       return Status::InvalidArgument(std::string("no repair for ") + FaultName(d.kind));
   }

@@ -164,6 +164,9 @@ class Worker {
   Status FaultDoubleCharge();
   Status FaultFailedPaymentBurst();
   Status FaultWebhooks(FaultKind kind);
+  Status FaultSilentProvider();
+  Status FaultCalendarOvercommitted();
+  Status FaultPastOverbooking();
 
   const WorkloadOptions& options_;
   Catalog* catalog_;

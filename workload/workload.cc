@@ -41,6 +41,9 @@ constexpr FaultInfo kFaults[kFaultKindCount] = {
     {"failed_payment_burst", "failed_payment_rate", false, 1},
     {"webhook_failures", "webhook_failures", false, 1},
     {"webhook_stuck", "webhook_failures", false, 1},
+    {"silent_provider", "webhook_silence", false, 1},
+    {"calendar_overcommitted", "calendar_overcommitted", false, 10},
+    {"past_overbooking", "(none: a past night)", false, 5},
 };
 
 }  // namespace

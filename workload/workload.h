@@ -58,6 +58,9 @@ enum class FaultKind : int {
   kFailedPaymentBurst,         // failed_payment_rate
   kWebhookFailures,            // webhook_failures (>= 5 failed)
   kWebhookStuck,               // webhook_failures (processing for 10 min)
+  kSilentProvider,             // webhook_silence
+  kCalendarOvercommitted,      // calendar_overcommitted
+  kPastOverbooking,            // overbooking on a past night: must page for nothing
   kCount
 };
 

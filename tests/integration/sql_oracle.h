@@ -25,6 +25,9 @@ struct OracleOptions {
   // Comparing the sets at -N and +N tells which conditions sit within N
   // seconds of a deadline, where two clocks may legitimately disagree.
   int now_offset_seconds = 0;
+  // walguard's business_timezone: "today" for the calendar rules is the
+  // date of the evaluated instant there.
+  std::string business_timezone = "UTC";
 };
 
 // Fingerprints `<type>:<entity kind>:<entity id>` that should be firing now,

@@ -9,6 +9,7 @@
 #include <set>
 #include <sstream>
 #include <string>
+#include <vector>
 
 #include "config/config.h"
 
@@ -79,8 +80,10 @@ TEST(Thresholds, EveryDefinitionIsUniqueAndItsDefaultWithinBounds) {
     const bool says_seconds = key.size() > 8 && key.substr(key.size() - 8) == "_seconds";
     EXPECT_EQ(says_seconds, def.unit == ThresholdUnit::kSeconds) << ThresholdName(def);
   }
-  // Thresholds holds int64 fields only, one per definition.
-  EXPECT_EQ(sizeof(Thresholds), ThresholdDefs().size() * sizeof(int64_t));
+  // Thresholds holds int64 fields, one per definition, and the two rule
+  // settings that are not numbers (business_timezone, benign_error_codes).
+  EXPECT_EQ(sizeof(Thresholds),
+            ThresholdDefs().size() * sizeof(int64_t) + sizeof(std::string) + sizeof(std::vector<std::string>));
   EXPECT_TRUE(ValidateThresholds(defaults).ok());
 }
 

@@ -186,10 +186,14 @@ std::vector<RuleCase> OverbookingCases() {
            {Txn(At(1), {InsCal(U1, 2, 2, 2)}), {}},
            {Txn(At(2), {InsCal(U1, 3, 2, 2)}), {Resolves("overbooking", U1)}},
            // Lowering the allotment again fires again, from that date.
+           // (The calendar's own counters now say 2 booked of 1: calendar_overcommitted.)
            {Txn(At(3), {SetCal(U1, 3, 1, 2)}),
-            {Fires("overbooking", U1, {{"first_overbooked_date", Day(3)}, {"allotment", "1"}}), Block(U1, 3)}},
+            {Fires("overbooking", U1, {{"first_overbooked_date", Day(3)}, {"allotment", "1"}}), Block(U1, 3),
+             Fires("calendar_overcommitted", UnitDate(U1, 3)),
+             Command("block_unit_availability", "calendar_overcommitted", UnitDate(U1, 3),
+                     {{"unit_id", U1}, {"from_date", Day(3)}})}},
            // Deleting the calendar row falls back to allotment 1: unchanged.
-           {Txn(At(4), {DelCal(U1, 3)}), {}},
+           {Txn(At(4), {DelCal(U1, 3)}), {Resolves("calendar_overcommitted", UnitDate(U1, 3))}},
            {Txn(At(5), {InsCal(U1, 3, 3, 2)}), {Resolves("overbooking", U1)}},
        }},
       {"Overbooking_CheckOutIsExclusive",

@@ -55,12 +55,13 @@ TEST(RuleRegistry, RulesReadingIsTodaysMap) {
               ElementsAre("tier_issued_drift", "paid_without_tickets", "order_overissued"));
   EXPECT_THAT(Types(RulesReading(TableId::kPayments)),
               ElementsAre("payment_without_reservation", "stuck_payment", "pix_pending", "double_charge",
-                          "failed_payment_rate"));
+                          "failed_payment_rate", "webhook_silence"));
   EXPECT_THAT(Types(RulesReading(TableId::kReservations)),
               ElementsAre("payment_without_reservation", "overbooking", "calendar_drift"));
   EXPECT_THAT(Types(RulesReading(TableId::kLedgerEntries)), ElementsAre("ledger_imbalance"));
-  EXPECT_THAT(Types(RulesReading(TableId::kAvailabilityCalendar)), ElementsAre("overbooking", "calendar_drift"));
-  EXPECT_THAT(Types(RulesReading(TableId::kProcessedWebhooks)), ElementsAre("webhook_failures"));
+  EXPECT_THAT(Types(RulesReading(TableId::kAvailabilityCalendar)),
+              ElementsAre("overbooking", "calendar_drift", "calendar_overcommitted"));
+  EXPECT_THAT(Types(RulesReading(TableId::kProcessedWebhooks)), ElementsAre("webhook_failures", "webhook_silence"));
 }
 
 // The rows agree with the contract's table (rule_test_util.h) and with the
@@ -81,10 +82,12 @@ TEST(RuleRegistry, RowsAreTheContractsRulesAndWalguardsOwn) {
   std::set<std::string> types;
   for (const Rule& rule : Rules()) EXPECT_TRUE(types.insert(rule.alert.type).second) << rule.alert.type;
   EXPECT_EQ(types.size(), contract.size() + 3);  // replication_lag, state_disk_low, rule_disabled
-  EXPECT_EQ(Rules().size(), 22u);
+  EXPECT_EQ(Rules().size(), 24u);
   EXPECT_EQ(RuleOfType("no_such_rule"), nullptr);
   EXPECT_EQ(&kStuckHolds, &RuleOfType("stuck_holds")->alert);
   EXPECT_EQ(&kWebhookFailures, &RuleOfType("webhook_failures")->alert);
+  EXPECT_EQ(&kWebhookSilence, &RuleOfType("webhook_silence")->alert);
+  EXPECT_EQ(&kCalendarOvercommitted, &RuleOfType("calendar_overcommitted")->alert);
   EXPECT_EQ(&kReplicationLag, &RuleOfType("replication_lag")->alert);
   EXPECT_EQ(&kRuleDisabled, &RuleOfType("rule_disabled")->alert);
   EXPECT_EQ(&kStateDiskLow, &RuleOfType("state_disk_low")->alert);

@@ -319,6 +319,8 @@ const std::vector<RuleInfo>& ReserveRules() {
       {"double_charge", "booking_intent", "P2", "refund_duplicate_charge", true},
       {"failed_payment_rate", "provider", "P2", ""},
       {"webhook_failures", "provider", "P1", ""},
+      {"webhook_silence", "provider", "P1", ""},
+      {"calendar_overcommitted", "unit_date", "P2", "block_unit_availability"},
   };
   return kRules;
 }

@@ -137,8 +137,9 @@ std::set<std::string> StoredDisabled(RuleHarness& h) {
   return out;
 }
 
-const std::vector<std::string_view> kPaymentRules = {"payment_without_reservation", "stuck_payment", "pix_pending",
-                                                     "double_charge", "failed_payment_rate"};
+const std::vector<std::string_view> kPaymentRules = {
+    "payment_without_reservation", "stuck_payment",  "pix_pending", "double_charge",
+    "failed_payment_rate",         "webhook_silence"};
 
 // The dropped-column scenario, step by step; returns every step's payloads.
 std::vector<std::vector<std::string>> RunDroppedColumn(RuleHarness& h, bool check) {
@@ -172,8 +173,8 @@ std::vector<std::vector<std::string>> RunDroppedColumn(RuleHarness& h, bool chec
   EXPECT_THAT(Summaries(before),
               ::testing::IsSupersetOf({"firing stuck_payment:payment:" + PaymentId(1),
                                        "firing payment_without_reservation:payment:" + PaymentId(3)}));
-  std::vector<std::string> want = DisabledAlerts(
-      {"payment_without_reservation", "stuck_payment", "pix_pending", "double_charge", "failed_payment_rate"});
+  std::vector<std::string> want = DisabledAlerts({"payment_without_reservation", "stuck_payment", "pix_pending",
+                                                  "double_charge", "failed_payment_rate", "webhook_silence"});
   want.push_back("deadletter reserve.payments");
   EXPECT_THAT(Summaries(dropped), UnorderedElementsAreArray(want));
   const Message* dead = Find(dropped, "deadletter reserve.payments");
@@ -264,7 +265,8 @@ std::vector<TypeCase> TypeCases() {
       {"AmountBecameFloat",
        Retyped(pay, "amount", TypeFamily::kFloat),
        "column reserve.payments.amount has type floating point, expected integer or numeric",
-       {"payment_without_reservation", "stuck_payment", "pix_pending", "double_charge", "failed_payment_rate"}},
+       {"payment_without_reservation", "stuck_payment", "pix_pending", "double_charge", "failed_payment_rate",
+        "webhook_silence"}},
       {"ExpiryBecameText",
        Retyped(hold, "expires_at", TypeFamily::kText),
        "column ticketing.ticket_holds.expires_at has type text, expected timestamptz or timestamp",
@@ -272,7 +274,8 @@ std::vector<TypeCase> TypeCases() {
       {"StatusBecameJson",
        Retyped(pay, "status", TypeFamily::kJson),
        "column reserve.payments.status has type json, expected text",
-       {"payment_without_reservation", "stuck_payment", "pix_pending", "double_charge", "failed_payment_rate"}},
+       {"payment_without_reservation", "stuck_payment", "pix_pending", "double_charge", "failed_payment_rate",
+        "webhook_silence"}},
       {"CheckInBecameTimestamp",
        Retyped(Res(1, 1), "check_in", TypeFamily::kTimestampTz),
        "column reserve.reservations.check_in has type timestamptz, expected date",
