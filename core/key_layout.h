@@ -23,8 +23,10 @@ inline constexpr int kStateFormatVersion = 1;
 
 // ---- processor state (wiped by a fresh snapshot) ----
 inline constexpr char kAggregate = 'A';     // 'A' | EntityKind | entity id -> int64 counters
+inline constexpr char kRepeatTimer = 'C';   // 'C' | be64(deadline) | fingerprint -> base, alert_id, command args
 inline constexpr char kDisabledRule = 'D';  // 'D' | rule type -> details of its rule_disabled alert
 inline constexpr char kFiring = 'F';        // 'F' | fingerprint -> alert_id
+inline constexpr char kHistorical = 'H';    // 'H' | fingerprint -> "" while it fires as historical
 inline constexpr char kLedgerIndex = 'L';   // 'L' | transaction id '/' entry id -> entry
 inline constexpr char kOverbooked = 'O';    // 'O' | unit '/' be32(date) -> "" while overbooked
 inline constexpr char kPaymentIndex = 'P';  // 'P' | intent id '/' payment id -> payment

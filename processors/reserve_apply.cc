@@ -158,16 +158,21 @@ Status AccountWebhook(ApplyContext* ctx, const std::string& key, RowImage* img, 
   Micros received = 0;
   bool known = false;
   WG_RETURN_IF_ERROR(TimeOf(TableId::kProcessedWebhooks, *img, webhook_col::kReceivedAt, &received, &known));
-  int64_t flags = img->accounted;  // bit 0: failed in the window; bit 1: processing too long
+  // bit 0: failed in the window; bit 1: processing too long; bit 2: that, and older than the lookback
+  int64_t flags = img->accounted;
   bool has_deadline = false;
   Micros deadline = 0;
   if (sign > 0) {
     const bool failed_recent = known && status == "failed" && ctx->now < received + t.webhook_window;
-    const bool stuck = known && status == "processing" && ctx->now - received > t.webhook_processing_after;
-    flags = (failed_recent ? 1 : 0) | (stuck ? 2 : 0);
+    const bool processing = known && status == "processing";
+    const bool stuck = processing && ctx->now - received > t.webhook_processing_after;
+    const bool lookback = t.webhook_failures_lookback > 0;
+    const bool old = stuck && lookback && ctx->now - received > t.webhook_failures_lookback;
+    flags = (failed_recent ? 1 : 0) | (stuck ? 2 : 0) | (old ? 4 : 0);
     if (failed_recent) Earliest(ctx->now, received + t.webhook_window, &has_deadline, &deadline);
-    if (known && status == "processing" && !stuck) {
-      Earliest(ctx->now, received + t.webhook_processing_after + 1, &has_deadline, &deadline);
+    if (processing && !stuck) Earliest(ctx->now, received + t.webhook_processing_after + 1, &has_deadline, &deadline);
+    if (processing && lookback && !old) {
+      Earliest(ctx->now, received + t.webhook_failures_lookback + 1, &has_deadline, &deadline);
     }
     img->accounted = flags;
   }
@@ -177,6 +182,7 @@ Status AccountWebhook(ApplyContext* ctx, const std::string& key, RowImage* img, 
   WebhookAgg d;
   d.v[WebhookAgg::kFailedRecent] = (flags & 1) ? sign : 0;
   d.v[WebhookAgg::kStuckProcessing] = (flags & 2) ? sign : 0;
+  d.v[WebhookAgg::kStuckHistorical] = (flags & 4) ? sign : 0;
   return AddTo(ctx->kv, EntityKind::kProviderWebhooks, provider, d);
 }
 

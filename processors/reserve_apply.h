@@ -57,7 +57,8 @@ struct PaymentWindowAgg {  // per provider, settled payments created inside the 
   std::array<int64_t, kCount> v{};
 };
 struct WebhookAgg {  // per provider
-  enum : int { kFailedRecent, kStuckProcessing, kCount };
+  // kStuckHistorical: the stuck 'processing' ones older than webhook_failures_lookback.
+  enum : int { kFailedRecent, kStuckProcessing, kStuckHistorical, kCount };
   std::array<int64_t, kCount> v{};
 };
 

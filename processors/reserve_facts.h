@@ -38,6 +38,9 @@ struct BookingIntentFacts {
   int64_t succeeded = 0;  // 'succeeded' payments
   Decimal total;          // their amounts
   std::string latest_id;  // the latest success (by succeeded_at, then id)
+  bool has_latest_at = false;
+  Micros latest_at = 0;  // its succeeded_at, when known (double_charge's lookback)
+  Micros now = 0;        // the WAL clock
 };
 
 struct UnitFacts {
@@ -81,6 +84,8 @@ struct LedgerTransactionFacts {
   std::string event_id;
   std::vector<LedgerEntry> entries;
   Decimal debit, credit;
+  Micros newest_created = 0;  // the newest entry's created_at (ledger_imbalance's lookback); 0: unknown
+  Micros now = 0;             // the WAL clock
 };
 
 Status LoadFacts(ApplyContext* ctx, const std::string& id, PaymentFacts* out);

@@ -37,6 +37,7 @@ Status Worker::Seed(int events, int units) {
   if (options_.reserve) WG_RETURN_IF_ERROR(pg_.ExecScript(kReserveIndexes));
   for (int i = 0; i < events && options_.ticketing; ++i) WG_RETURN_IF_ERROR(CreateEvent());
   for (int i = 0; i < units && options_.reserve; ++i) WG_RETURN_IF_ERROR(AddUnit());
+  if (options_.reserve) WG_RETURN_IF_ERROR(SeedOldIncidents());
   return Status::OK();
 }
 

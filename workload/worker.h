@@ -164,6 +164,9 @@ class Worker {
   Status FaultDoubleCharge();
   Status FaultFailedPaymentBurst();
   Status FaultWebhooks(FaultKind kind);
+  // Old incidents for the first start's snapshot (CONTRACT 3.1's lookbacks):
+  // never repaired, so they stay firing as historical alerts.
+  Status SeedOldIncidents();
 
   const WorkloadOptions& options_;
   Catalog* catalog_;
