@@ -165,7 +165,7 @@ class Worker {
   Status FaultFailedPaymentBurst();
   Status FaultWebhooks(FaultKind kind);
   // Old incidents for the first start's snapshot (CONTRACT 3.1's lookbacks):
-  // never repaired, so they stay firing as historical alerts.
+  // never repaired, so they stay firing as historical alerts. Only with faults.
   Status SeedOldIncidents();
 
   const WorkloadOptions& options_;
