@@ -50,10 +50,10 @@ struct Thresholds {
   Micros webhook_processing_after = 5 * kMicrosPerMinute;
   // Lookbacks (CONTRACT 3.1): a rule's triggering row older than this when
   // the rule is evaluated makes its alert historical; 0: never historical.
-  Micros payment_without_reservation_lookback = 24 * 60 * kMicrosPerMinute;
-  Micros double_charge_lookback = 7 * 24 * 60 * kMicrosPerMinute;
-  Micros ledger_imbalance_lookback = 7 * 24 * 60 * kMicrosPerMinute;
-  Micros webhook_failures_lookback = 24 * 60 * kMicrosPerMinute;
+  Micros payment_without_reservation_lookback = int64_t{24} * 60 * kMicrosPerMinute;
+  Micros double_charge_lookback = int64_t{7} * 24 * 60 * kMicrosPerMinute;
+  Micros ledger_imbalance_lookback = int64_t{7} * 24 * 60 * kMicrosPerMinute;
+  Micros webhook_failures_lookback = int64_t{24} * 60 * kMicrosPerMinute;
 
   // walguard itself: replication_lag fires past either bound (0 disables that bound).
   int64_t replication_lag_bytes = int64_t{1} << 30;

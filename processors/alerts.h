@@ -32,12 +32,12 @@
 namespace walguard {
 
 struct AlertType {
-  const char* type;
-  const char* severity;     // "P1".."P3"
-  const char* entity_kind;  // "tier", "order", "event", ...
-  const char* runbook;      // where a human reads about it
-  const char* command;      // command type on firing, or nullptr
-  bool requires_approval;
+  const char* type = nullptr;
+  const char* severity = nullptr;     // "P1".."P3"
+  const char* entity_kind = nullptr;  // "tier", "order", "event", ...
+  const char* runbook = nullptr;      // where a human reads about it
+  const char* command = nullptr;      // command type on firing, or nullptr
+  bool requires_approval = false;
   // The command is re-issued every `repeat_seconds` while the alert fires
   // (command_repeats.h), as the runbook polls a pending payment.
   bool repeats = false;
