@@ -241,6 +241,16 @@ Status ReadRules(TableReader* root, Thresholds* t) {
       if (!bounds.ok()) return Status::InvalidArgument("config: " + bounds.message());
       SetWrittenValue(def, written, t);
     }
+    if (std::string_view(section) == "alerts") {
+      std::string mode(HistoricalAlertsName(t->historical_alerts));
+      WG_RETURN_IF_ERROR(r.Read("historical_alerts", &mode));
+      if (!ParseHistoricalAlerts(mode, &t->historical_alerts)) {
+        return Status::InvalidArgument(
+            "config: rules.alerts.historical_alerts must be \"report\", \"suppress\" or "
+            "\"page\", not \"" +
+            mode + "\"");
+      }
+    }
     WG_RETURN_IF_ERROR(r.CheckUnknown());
   }
   return rules.CheckUnknown();

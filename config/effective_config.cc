@@ -174,6 +174,8 @@ void WriteRules(const Thresholds& t, TomlWriter* w) {
     for (const ThresholdDef& def : ThresholdDefs()) {
       if (std::string_view(def.section) == section) w->Int(def.key, WrittenValue(def, t));
     }
+    if (std::string_view(section) == "alerts")
+      w->String("historical_alerts", HistoricalAlertsName(t.historical_alerts));
   }
 }
 

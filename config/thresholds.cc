@@ -56,13 +56,31 @@ constexpr ThresholdDef kDefs[] = {
      &T::webhook_silence_min_payments},
     {"reserve", "webhook_silence_window_seconds", U::kSeconds, 0, kMaxSeconds,
      "... while no webhook of the provider was received this long", &T::webhook_silence_window},
+    {"reserve", "payment_without_reservation_lookback_seconds", U::kSeconds, 0, kMaxSeconds,
+     "payment_without_reservation: historical when succeeded_at is older (0: never)",
+     &T::payment_without_reservation_lookback},
+    {"reserve", "double_charge_lookback_seconds", U::kSeconds, 0, kMaxSeconds,
+     "double_charge: historical when the later success is older (0: never)", &T::double_charge_lookback},
+    {"reserve", "ledger_imbalance_lookback_seconds", U::kSeconds, 0, kMaxSeconds,
+     "ledger_imbalance: historical when the newest entry's created_at is older (0: never)",
+     &T::ledger_imbalance_lookback},
+    {"reserve", "webhook_failures_lookback_seconds", U::kSeconds, 0, kMaxSeconds,
+     "webhook_failures: historical when the triggering webhook's received_at is older (0: never)",
+     &T::webhook_failures_lookback},
     {"walguard", "replication_lag_bytes", U::kBytes, 0, kUnbounded,
      "replication_lag: server WAL this far past the slot's confirmed_flush_lsn (0: off)", &T::replication_lag_bytes},
     {"walguard", "replication_lag_seconds", U::kSeconds, 0, kMaxSeconds,
      "replication_lag: WAL clock this far behind the server's clock (0: off)", &T::replication_lag_after},
+    // A command re-issued every second would flood the worker.
+    {"alerts", "repeat_seconds", U::kSeconds, 0, kMaxSeconds,
+     "re-issue a repeating command (poll_payment_status) this often while its alert fires (0: off)",
+     &T::repeat_interval},
 };
 
-constexpr const char* kSections[] = {"ticketing", "reserve", "walguard"};
+constexpr const char* kSections[] = {"ticketing", "reserve", "walguard", "alerts"};
+
+constexpr const char* kHistoricalAlertsDoc =
+    "older than the rule's lookback: report (P4, no command) | suppress | page";
 
 std::string Line(const ThresholdDef& def, int64_t value) {
   return std::string(def.key) + " = " + std::to_string(value);
@@ -82,6 +100,28 @@ std::string_view ThresholdUnitName(ThresholdUnit unit) {
       return "bytes";
   }
   return "";
+}
+
+std::string_view HistoricalAlertsName(HistoricalAlerts mode) {
+  switch (mode) {
+    case HistoricalAlerts::kReport:
+      return "report";
+    case HistoricalAlerts::kSuppress:
+      return "suppress";
+    case HistoricalAlerts::kPage:
+      return "page";
+  }
+  return "";
+}
+
+bool ParseHistoricalAlerts(std::string_view text, HistoricalAlerts* mode) {
+  for (HistoricalAlerts m : {HistoricalAlerts::kReport, HistoricalAlerts::kSuppress, HistoricalAlerts::kPage}) {
+    if (text == HistoricalAlertsName(m)) {
+      *mode = m;
+      return true;
+    }
+  }
+  return false;
 }
 
 std::span<const ThresholdDef> ThresholdDefs() {
@@ -129,22 +169,27 @@ Status ValidateThresholds(const Thresholds& t) {
 
 std::string RenderThresholdsToml() {
   const Thresholds defaults;
+  const std::string historical =
+      "historical_alerts = \"" + std::string(HistoricalAlertsName(defaults.historical_alerts)) + "\"";
   std::string out;
   for (const char* section : kSections) {
+    const bool alerts = std::string_view(section) == "alerts";
     // Comments line up one column past the section's longest "key = value".
-    size_t width = 0;
+    size_t width = alerts ? historical.size() : 0;
     for (const ThresholdDef& def : kDefs) {
       if (std::string_view(def.section) == section)
         width = std::max(width, Line(def, WrittenValue(def, defaults)).size());
     }
+    auto emit = [&](std::string line, const char* doc) {
+      line.resize(width + 2, ' ');
+      out += line + "# " + doc + "\n";
+    };
     if (!out.empty()) out += "\n";
     out += std::string("[rules.") + section + "]\n";
     for (const ThresholdDef& def : kDefs) {
-      if (std::string_view(def.section) != section) continue;
-      std::string line = Line(def, WrittenValue(def, defaults));
-      line.resize(width + 2, ' ');
-      out += line + "# " + def.doc + "\n";
+      if (std::string_view(def.section) == section) emit(Line(def, WrittenValue(def, defaults)), def.doc);
     }
+    if (alerts) emit(historical, kHistoricalAlertsDoc);
   }
   return out;
 }

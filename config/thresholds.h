@@ -18,6 +18,17 @@
 
 namespace walguard {
 
+// What an alert older than its rule's lookback does (CONTRACT 3.1):
+//  - kReport: goes out as P4 with "historical": true and no command;
+//  - kSuppress: no message at all (alerts.h says how it is tracked);
+//  - kPage: as if it were recent (normal severity and command).
+enum class HistoricalAlerts : int64_t { kReport, kSuppress, kPage };
+
+// "report", "suppress", "page".
+std::string_view HistoricalAlertsName(HistoricalAlerts mode);
+// False for any other text.
+bool ParseHistoricalAlerts(std::string_view text, HistoricalAlerts* mode);
+
 // Durations in microseconds. The defaults are the contract's.
 struct Thresholds {
   // ticketing (runbook 000)
@@ -41,6 +52,12 @@ struct Thresholds {
   Micros webhook_silence_pending_after = 10 * kMicrosPerMinute;
   int64_t webhook_silence_min_payments = 3;
   Micros webhook_silence_window = 15 * kMicrosPerMinute;
+  // Lookbacks (CONTRACT 3.1): a rule's triggering row older than this when
+  // the rule is evaluated makes its alert historical; 0: never historical.
+  Micros payment_without_reservation_lookback = int64_t{24} * 60 * kMicrosPerMinute;
+  Micros double_charge_lookback = int64_t{7} * 24 * 60 * kMicrosPerMinute;
+  Micros ledger_imbalance_lookback = int64_t{7} * 24 * 60 * kMicrosPerMinute;
+  Micros webhook_failures_lookback = int64_t{24} * 60 * kMicrosPerMinute;
 
   // walguard itself: replication_lag fires past either bound (0 disables that bound).
   int64_t replication_lag_bytes = int64_t{1} << 30;
@@ -53,6 +70,11 @@ struct Thresholds {
   // that failed_payment_rate counts as settled but not failed.
   std::string business_timezone = "UTC";
   std::vector<std::string> benign_error_codes = {"card_declined", "expired_card", "insufficient_funds"};
+  // Every alert: a firing alert whose rule `repeats` (rule_registry.cc)
+  // re-issues its command this often on the WAL clock (0: off).
+  Micros repeat_interval = 5 * kMicrosPerMinute;
+  // What a historical alert does ([rules.alerts] historical_alerts, a string).
+  HistoricalAlerts historical_alerts = HistoricalAlerts::kReport;
 };
 
 // How a setting is written in the file. kSeconds settings are stored in
@@ -77,7 +99,9 @@ struct ThresholdDef {
 // Every threshold, in file order: sections in first-use order, keys in order.
 std::span<const ThresholdDef> ThresholdDefs();
 
-// The sections of ThresholdDefs(), in order: "ticketing", "reserve", "walguard".
+// The sections of ThresholdDefs(), in order: "ticketing", "reserve", "walguard",
+// "alerts". [rules.alerts] also holds historical_alerts, the one setting that
+// is not a number (read and written beside the table).
 std::span<const char* const> ThresholdSections();
 
 // nullptr when no definition reads `field`.

@@ -19,13 +19,15 @@
 namespace walguard::keys {
 
 // Bumped whenever anything above changes meaning (see the header comment).
-inline constexpr int kStateFormatVersion = 2;  // 2: context columns in row images, the 'B' and 'H' indexes
+inline constexpr int kStateFormatVersion = 2;  // 2: context columns in row images; 'B', 'C', 'E', 'G', 'H'; '~x'
 
 // ---- processor state (wiped by a fresh snapshot) ----
 inline constexpr char kAggregate = 'A';       // 'A' | EntityKind | entity id -> int64 counters
 inline constexpr char kBookedIndex = 'B';     // 'B' | unit '/' be32(check_in) | reservation id -> be32(check_out)
 inline constexpr char kDisabledRule = 'D';    // 'D' | rule type -> details of its rule_disabled alert
+inline constexpr char kRepeatTimer = 'E';     // 'E' | be64(deadline) | fingerprint -> base, alert_id, command args
 inline constexpr char kFiring = 'F';          // 'F' | fingerprint -> alert_id
+inline constexpr char kHistorical = 'G';      // 'G' | fingerprint -> "" while it fires as historical
 inline constexpr char kStuckHoldIndex = 'H';  // 'H' | tier id '/' be64(expires_at) | hold id -> ""  (stuck holds)
 inline constexpr char kLedgerIndex = 'L';     // 'L' | transaction id '/' entry id -> entry
 inline constexpr char kOverbooked = 'O';      // 'O' | unit '/' be32(date) -> "" while overbooked

@@ -22,8 +22,8 @@ Status LoadCounters(KvTxn* kv, EntityKind kind, std::string_view id, int64_t* co
   WG_RETURN_IF_ERROR(s);
   std::string_view in(value);
   for (int i = 0; i < n; ++i) {
-    // Counters appended to an aggregate later read as zero in a state
-    // written before them.
+    // Counters appended to an aggregate after its value was written read as 0
+    // (aggregates.h): a state keeps its format when a rule adds a counter.
     if (in.empty()) break;
     if (!GetVarsint64(&in, &counters[i])) {
       return Status::Corruption("aggregate " + AggregateKey(kind, id) + " is malformed");

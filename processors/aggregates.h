@@ -1,7 +1,10 @@
 // Incremental aggregates: the per-entity sums the rules compare against.
 // Each is a fixed list of int64 counters stored under 'A' | kind | entity id,
 // kept exact by adding a row's contribution when it is accounted and
-// subtracting the same contribution when it is retracted.
+// subtracting the same contribution when it is retracted. A counter is only
+// ever appended (never inserted or reordered); a stored value that ends before
+// it (written before it existed) reads it as 0, and rows accounted then never
+// contributed to it, so their retraction does not subtract from it either.
 #pragma once
 
 #include <array>

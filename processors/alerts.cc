@@ -1,6 +1,7 @@
 #include "processors/alerts.h"
 
 #include "core/key_layout.h"
+#include "processors/command_repeats.h"
 #include "util/hash.h"
 #include "util/json_writer.h"
 
@@ -16,8 +17,19 @@ std::string FiringKey(std::string_view fingerprint) {
   return key;
 }
 
+std::string HistoricalKey(std::string_view fingerprint) {
+  std::string key(1, keys::kHistorical);
+  key.append(fingerprint);
+  return key;
+}
+
+HistoricalAlerts ModeOf(const ApplyContext& ctx) {
+  return ctx.thresholds != nullptr ? ctx.thresholds->historical_alerts : HistoricalAlerts::kReport;
+}
+
+// `historical` is the alert's, not the evaluation's: what it fired as.
 std::string AlertMessage(const ApplyContext& ctx, const EntityRef& entity, const Evaluation& eval,
-                         std::string_view fingerprint, std::string_view alert_id, bool firing) {
+                         std::string_view fingerprint, std::string_view alert_id, bool firing, bool historical) {
   std::string out;
   out.reserve(256 + eval.details.size() + eval.context.size());
   JsonWriter w(&out);
@@ -25,8 +37,8 @@ std::string AlertMessage(const ApplyContext& ctx, const EntityRef& entity, const
   w.Field("alert_id", alert_id);
   w.Field("fingerprint", fingerprint);
   w.Field("type", eval.type->type);
-  w.Field("severity", eval.historical ? "P4" : eval.type->severity);
-  if (eval.historical) w.Field("historical", true);
+  w.Field("severity", historical ? "P4" : eval.type->severity);
+  if (historical) w.Field("historical", true);
   w.Field("state", firing ? "firing" : "resolved");
   w.Key("entity").BeginObject();
   w.Field("kind", eval.type->entity_kind);
@@ -43,23 +55,26 @@ std::string AlertMessage(const ApplyContext& ctx, const EntityRef& entity, const
   return out;
 }
 
-std::string CommandMessage(const ApplyContext& ctx, const Evaluation& eval, std::string_view alert_id) {
+}  // namespace
+
+std::string CommandMessage(const ApplyContext& ctx, const AlertType& type, std::string_view command_args,
+                           std::string_view alert_id, int64_t repeat) {
+  std::string id_source = std::string(alert_id) + "/" + type.command;
+  if (repeat > 0) id_source += "/" + std::to_string(repeat);
   std::string out;
   JsonWriter w(&out);
   w.BeginObject();
-  w.Field("command_id", StableUuid(std::string(alert_id) + "/" + eval.type->command));
-  w.Field("type", eval.type->command);
-  w.Key("args").Raw(eval.command_args.empty() ? "{}" : eval.command_args);
+  w.Field("command_id", StableUuid(id_source));
+  w.Field("type", type.command);
+  w.Key("args").Raw(command_args.empty() ? "{}" : command_args);
   w.Field("dry_run", false);
-  w.Field("requires_approval", eval.type->requires_approval);
+  w.Field("requires_approval", type.requires_approval);
   w.Field("caused_by", alert_id);
   w.Field("lsn", FormatLsn(ctx.lsn));
   w.Field("issued_at", FormatTimestamp(ctx.detected_at));
   w.EndObject();
   return out;
 }
-
-}  // namespace
 
 std::string Fingerprint(const AlertType& type, std::string_view entity_id) {
   std::string fp = type.type;
@@ -73,6 +88,10 @@ std::string Fingerprint(const AlertType& type, std::string_view entity_id) {
 bool IsFiring(KvTxn* kv, std::string_view fingerprint) {
   std::string ignored;
   return kv->Get(FiringKey(fingerprint), &ignored).ok();
+}
+
+Status FiringId(KvTxn* kv, std::string_view fingerprint, std::string* alert_id) {
+  return kv->Get(FiringKey(fingerprint), alert_id);
 }
 
 Status ListFiring(KvTxn* kv, std::vector<FiringAlert>* out) {
@@ -95,20 +114,33 @@ Status ReconcileAlert(ApplyContext* ctx, const EntityRef& entity, const Evaluati
   Status s = ctx->kv->Get(key, &alert_id);
   if (!s.ok() && !s.IsNotFound()) return s;
   bool was_firing = s.ok();
-  if (was_firing == eval.firing) return Status::OK();
+  if (was_firing == eval.firing) return Status::OK();  // a firing alert stays what it fired as
+  const HistoricalAlerts mode = ModeOf(*ctx);
+  bool historical = eval.historical && mode != HistoricalAlerts::kPage;
+  // Suppressed: not recorded at all. The same old rows stay older than the
+  // lookback, so they are suppressed again at every evaluation and never fire
+  // later; a newer triggering row makes the verdict recent, and it fires then.
+  if (eval.firing && historical && mode == HistoricalAlerts::kSuppress) return Status::OK();
 
   if (eval.firing) {
     // The step's position and source time: the same for every run over the
     // same WAL, whatever keepalives another run's clock saw in between.
     alert_id = StableUuid(fingerprint + "@" + FormatLsn(ctx->lsn) + "@" + std::to_string(ctx->commit_time));
     ctx->kv->Put(key, alert_id);
+    if (historical) ctx->kv->Put(HistoricalKey(fingerprint), "");
   } else {
+    std::string ignored;
+    Status h = ctx->kv->Get(HistoricalKey(fingerprint), &ignored);
+    if (!h.ok() && !h.IsNotFound()) return h;
+    historical = h.ok();  // resolves as what it fired as
     ctx->kv->Delete(key);
+    if (historical) ctx->kv->Delete(HistoricalKey(fingerprint));
   }
   ctx->out->push_back(
-      {Topic::kAlerts, fingerprint, AlertMessage(*ctx, entity, eval, fingerprint, alert_id, eval.firing)});
-  if (eval.firing && !eval.historical && eval.type->command != nullptr) {
-    ctx->out->push_back({Topic::kCommands, fingerprint, CommandMessage(*ctx, eval, alert_id)});
+      {Topic::kAlerts, fingerprint, AlertMessage(*ctx, entity, eval, fingerprint, alert_id, eval.firing, historical)});
+  if (eval.firing && !historical && eval.type->command != nullptr) {
+    ctx->out->push_back({Topic::kCommands, fingerprint, CommandMessage(*ctx, *eval.type, eval.command_args, alert_id)});
+    ScheduleRepeat(ctx, *eval.type, fingerprint, alert_id, eval.command_args);
   }
   return Status::OK();
 }

@@ -10,8 +10,17 @@
 // the same WAL after a crash - or another walguard reading the same WAL -
 // yields the same id for a firing caused by a commit, never a new one.
 // command_id is derived from the alert_id.
+//
+// An evaluation may be historical (older than its rule's lookback, CONTRACT
+// 3.1): under historical_alerts = "report" the alert goes out as P4 with
+// "historical": true and no command, and stays so until it resolves ('H' |
+// fingerprint marks it, so its resolved message says what it fired as);
+// "page" treats it as recent; "suppress" records nothing and emits nothing,
+// so the same old rows are suppressed at every evaluation while a newer
+// triggering row fires as usual.
 #pragma once
 
+#include <cstdint>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -23,12 +32,15 @@
 namespace walguard {
 
 struct AlertType {
-  const char* type;
-  const char* severity;     // "P1".."P3"
-  const char* entity_kind;  // "tier", "order", "event", ...
-  const char* runbook;      // where a human reads about it
-  const char* command;      // command type on firing, or nullptr
-  bool requires_approval;
+  const char* type = nullptr;
+  const char* severity = nullptr;     // "P1".."P3"
+  const char* entity_kind = nullptr;  // "tier", "order", "event", ...
+  const char* runbook = nullptr;      // where a human reads about it
+  const char* command = nullptr;      // command type on firing, or nullptr
+  bool requires_approval = false;
+  // The command is re-issued every `repeat_seconds` while the alert fires
+  // (command_repeats.h), as the runbook polls a pending payment.
+  bool repeats = false;
 };
 
 struct Evaluation {
@@ -52,6 +64,15 @@ std::string Fingerprint(const AlertType& type, std::string_view entity_id);
 
 // True when the fingerprint is currently firing.
 bool IsFiring(KvTxn* kv, std::string_view fingerprint);
+
+// The alert_id the fingerprint fires with; NotFound when it does not fire.
+Status FiringId(KvTxn* kv, std::string_view fingerprint, std::string* alert_id);
+
+// The command of `type` caused by alert_id: command_id is derived from the
+// alert_id, the command type and, for the n-th repeat (n >= 1,
+// command_repeats.h), n; repeat 0 is the command issued on firing.
+std::string CommandMessage(const ApplyContext& ctx, const AlertType& type, std::string_view command_args,
+                           std::string_view alert_id, int64_t repeat = 0);
 
 // The whole firing set, in fingerprint order.
 Status ListFiring(KvTxn* kv, std::vector<FiringAlert>* out);

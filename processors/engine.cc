@@ -5,6 +5,7 @@
 
 #include "core/key_layout.h"
 #include "processors/business_day.h"
+#include "processors/command_repeats.h"
 #include "processors/dead_letter.h"
 #include "processors/monitored_tables.h"
 #include "processors/occupancy.h"
@@ -60,6 +61,7 @@ Status Engine::ApplyTransaction(const Transaction& txn, KvTxn* kv, Micros detect
   const Micros previous = clock_;
   clock_ = std::max(clock_, txn.commit_time);
   ApplyContext ctx = NewContext(kv, txn.end_lsn, txn.commit_time, detected_at, out);
+  WG_RETURN_IF_ERROR(FireDueRepeats(&ctx, previous));
   WG_RETURN_IF_ERROR(FireTimers(&ctx, previous));
   for (const Change& change : txn.changes) {
     WG_RETURN_IF_ERROR(ApplyChange(&ctx, change, txn.xid));
@@ -109,6 +111,7 @@ Status Engine::AdvanceClock(Micros now, Lsn lsn, KvTxn* kv, Micros detected_at, 
   const Micros previous = clock_;
   clock_ = now;
   ApplyContext ctx = NewContext(kv, lsn, now, detected_at, out);
+  WG_RETURN_IF_ERROR(FireDueRepeats(&ctx, previous));
   WG_RETURN_IF_ERROR(FireTimers(&ctx, previous));
   if (touched != nullptr) touched->insert(ctx.touched.begin(), ctx.touched.end());
   WG_RETURN_IF_ERROR(walguard::EvaluateTouched(&ctx));

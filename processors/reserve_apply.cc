@@ -221,19 +221,23 @@ Status AccountWebhook(ApplyContext* ctx, const std::string& key, RowImage* img, 
   bool known = false;
   WG_RETURN_IF_ERROR(TimeOf(TableId::kProcessedWebhooks, *img, webhook_col::kReceivedAt, &received, &known));
   // bit 0: failed in the window; bit 1: processing too long; bit 2: received
-  // inside the silence window.
+  // inside the silence window; bit 3: processing too long and older than the lookback.
   int64_t flags = img->accounted;
   bool has_deadline = false;
   Micros deadline = 0;
   if (sign > 0) {
     const bool failed_recent = known && status == "failed" && ctx->now < received + t.webhook_window;
-    const bool stuck = known && status == "processing" && ctx->now - received > t.webhook_processing_after;
+    const bool processing = known && status == "processing";
+    const bool stuck = processing && ctx->now - received > t.webhook_processing_after;
     const bool recent = known && ctx->now < received + t.webhook_silence_window;
-    flags = (failed_recent ? 1 : 0) | (stuck ? 2 : 0) | (recent ? 4 : 0);
+    const bool lookback = t.webhook_failures_lookback > 0;
+    const bool old = stuck && lookback && ctx->now - received > t.webhook_failures_lookback;
+    flags = (failed_recent ? 1 : 0) | (stuck ? 2 : 0) | (recent ? 4 : 0) | (old ? 8 : 0);
     if (failed_recent) Earliest(ctx->now, received + t.webhook_window, &has_deadline, &deadline);
     if (recent) Earliest(ctx->now, received + t.webhook_silence_window, &has_deadline, &deadline);
-    if (known && status == "processing" && !stuck) {
-      Earliest(ctx->now, received + t.webhook_processing_after + 1, &has_deadline, &deadline);
+    if (processing && !stuck) Earliest(ctx->now, received + t.webhook_processing_after + 1, &has_deadline, &deadline);
+    if (processing && lookback && !old) {
+      Earliest(ctx->now, received + t.webhook_failures_lookback + 1, &has_deadline, &deadline);
     }
     img->accounted = flags;
   }
@@ -244,6 +248,7 @@ Status AccountWebhook(ApplyContext* ctx, const std::string& key, RowImage* img, 
   d.v[WebhookAgg::kFailedRecent] = (flags & 1) ? sign : 0;
   d.v[WebhookAgg::kStuckProcessing] = (flags & 2) ? sign : 0;
   d.v[WebhookAgg::kReceivedRecent] = (flags & 4) ? sign : 0;
+  d.v[WebhookAgg::kStuckHistorical] = (flags & 8) ? sign : 0;
   return AddTo(ctx->kv, EntityKind::kProviderWebhooks, provider, d);
 }
 

@@ -73,7 +73,8 @@ struct ErrorCodeAgg {  // per provider and error code: failed payments in the ra
   std::array<int64_t, kCount> v{};
 };
 struct WebhookAgg {  // per provider; kReceivedRecent: any status, inside webhook_silence_window
-  enum : int { kFailedRecent, kStuckProcessing, kReceivedRecent, kCount };
+  // kStuckHistorical: the stuck 'processing' ones older than webhook_failures_lookback.
+  enum : int { kFailedRecent, kStuckProcessing, kReceivedRecent, kStuckHistorical, kCount };
   std::array<int64_t, kCount> v{};
 };
 

@@ -52,6 +52,7 @@ Status LoadFacts(ApplyContext* ctx, const std::string& id, PaymentFacts* p) {
 
 Status LoadFacts(ApplyContext* ctx, const std::string& id, BookingIntentFacts* b) {
   b->id = id;
+  b->now = ctx->now;
   const std::string prefix = PaymentIndexPrefix(id);
   Micros latest_at = 0;
   Status parse;
@@ -70,6 +71,8 @@ Status LoadFacts(ApplyContext* ctx, const std::string& id, BookingIntentFacts* b
     if (b->latest_id.empty() || p.succeeded_at > latest_at || (p.succeeded_at == latest_at && pid > b->latest_id)) {
       b->latest_id = pid;
       latest_at = p.succeeded_at;
+      b->has_latest_at = p.has_succeeded_at;
+      b->latest_at = p.succeeded_at;
     }
     return parse.ok();
   }));
@@ -141,6 +144,7 @@ Status LoadFacts(ApplyContext* ctx, const std::string& provider, ProviderFacts* 
 
 Status LoadFacts(ApplyContext* ctx, const std::string& txn_id, LedgerTransactionFacts* l) {
   l->id = txn_id;
+  l->now = ctx->now;
   const std::string prefix = LedgerIndexPrefix(txn_id);
   Status parse;
   WG_RETURN_IF_ERROR(ScanPrefix(ctx->kv, prefix, [&](std::string_view key, std::string_view value) {
@@ -155,6 +159,7 @@ Status LoadFacts(ApplyContext* ctx, const std::string& txn_id, LedgerTransaction
   for (const LedgerEntry& x : l->entries) {
     if (x.e.direction == "debit") l->debit += x.amount;
     if (x.e.direction == "credit") l->credit += x.amount;
+    l->newest_created = std::max(l->newest_created, x.e.created_at);
   }
   return Status::OK();
 }

@@ -56,6 +56,9 @@ struct BookingIntentFacts {
   // Context: the first kContextListLimit successes by succeeded_at, then id.
   std::vector<SucceededPayment> payments;
   std::optional<std::string> unit_id, check_in, check_out;  // LoadContext
+  bool has_latest_at = false;
+  Micros latest_at = 0;  // its succeeded_at, when known (double_charge's lookback)
+  Micros now = 0;        // the WAL clock
 };
 
 struct UnitFacts {
@@ -110,6 +113,8 @@ struct LedgerTransactionFacts {
   std::string event_id;
   std::vector<LedgerEntry> entries;
   Decimal debit, credit;
+  Micros newest_created = 0;  // the newest entry's created_at (ledger_imbalance's lookback); 0: unknown
+  Micros now = 0;             // the WAL clock
 };
 
 Status LoadFacts(ApplyContext* ctx, const std::string& id, PaymentFacts* out);

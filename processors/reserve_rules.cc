@@ -34,12 +34,19 @@ const LedgerEntry* FindDuplicate(const std::vector<LedgerEntry>& entries, const 
   return best;
 }
 
+// The lookback (CONTRACT 3.1): a triggering row at `since` is historical once
+// the WAL clock is more than `lookback` past it; a lookback of 0 never is.
+bool Historical(Micros now, Micros since, Micros lookback) {
+  return lookback > 0 && now - since > lookback;
+}
+
 }  // namespace
 
-Verdict LedgerImbalance(const LedgerTransactionFacts& f, const Thresholds&) {
+Verdict LedgerImbalance(const LedgerTransactionFacts& f, const Thresholds& t) {
   const Decimal difference = f.debit - f.credit;
   const LedgerEntry* duplicate = difference.IsZero() ? nullptr : FindDuplicate(f.entries, difference);
   Verdict v{!difference.IsZero(), "", ""};
+  v.historical = f.newest_created != 0 && Historical(f.now, f.newest_created, t.ledger_imbalance_lookback);
   JsonWriter w(&v.details);
   w.BeginObject();
   w.Field("debit", f.debit.ToString());
@@ -57,7 +64,9 @@ Verdict LedgerImbalance(const LedgerTransactionFacts& f, const Thresholds&) {
 Verdict PaymentWithoutReservation(const PaymentFacts& f, const Thresholds& t) {
   const Micros since = f.has_succeeded ? f.succeeded : f.created;
   const bool due = (!f.has_succeeded && !f.has_created) || f.now >= since + t.payment_without_reservation_after;
-  return {f.exists && f.status == "succeeded" && due && f.intent_reservations == 0, f.details, f.args};
+  Verdict v{f.exists && f.status == "succeeded" && due && f.intent_reservations == 0, f.details, f.args};
+  v.historical = (f.has_succeeded || f.has_created) && Historical(f.now, since, t.payment_without_reservation_lookback);
+  return v;
 }
 
 Verdict StuckPayment(const PaymentFacts& f, const Thresholds& t) {
@@ -71,8 +80,9 @@ Verdict PixPending(const PaymentFacts& f, const Thresholds& t) {
           f.details, f.args};
 }
 
-Verdict DoubleCharge(const BookingIntentFacts& f, const Thresholds&) {
+Verdict DoubleCharge(const BookingIntentFacts& f, const Thresholds& t) {
   Verdict v{f.succeeded > 1, "", Texts({{"booking_intent_id", f.id}, {"payment_id", f.latest_id}})};
+  v.historical = f.has_latest_at && Historical(f.now, f.latest_at, t.double_charge_lookback);
   JsonWriter w(&v.details);
   w.BeginObject();
   w.Field("succeeded_payments", f.succeeded);
@@ -147,11 +157,16 @@ Verdict FailedPaymentRate(const ProviderFacts& f, const Thresholds& t) {
 Verdict WebhookFailures(const ProviderFacts& f, const Thresholds& t) {
   const int64_t failed = f.webhooks.v[WebhookAgg::kFailedRecent];
   const int64_t stuck = f.webhooks.v[WebhookAgg::kStuckProcessing];
-  return {failed >= t.webhook_failures_threshold || stuck >= 1,
-          Figures({{"failed_recent", failed},
-                   {"processing_stuck", stuck},
-                   {"window_minutes", t.webhook_window / kMicrosPerMinute}}),
-          ""};
+  const bool failing = failed >= t.webhook_failures_threshold;
+  Verdict v{failing || stuck >= 1,
+            Figures({{"failed_recent", failed},
+                     {"processing_stuck", stuck},
+                     {"window_minutes", t.webhook_window / kMicrosPerMinute}}),
+            ""};
+  // Failures inside the window are recent; only stuck webhooks that are all
+  // older than the lookback make the alert historical.
+  v.historical = !failing && stuck >= 1 && f.webhooks.v[WebhookAgg::kStuckHistorical] == stuck;
+  return v;
 }
 
 }  // namespace walguard

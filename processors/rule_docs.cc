@@ -58,7 +58,8 @@ std::string ThresholdsOf(const Rule& rule) {
 
 std::string Command(const Rule& rule) {
   if (rule.alert.command == nullptr) return "—";
-  return Code(rule.alert.command) + (rule.alert.requires_approval ? " (requires approval)" : "");
+  return Code(rule.alert.command) + (rule.alert.requires_approval ? " (requires approval)" : "") +
+         (rule.alert.repeats ? " (repeats every `repeat_seconds`)" : "");
 }
 
 }  // namespace

@@ -78,32 +78,37 @@ constexpr Rule kRules[] = {
     // reserve (runbook 002)
     {{"ledger_imbalance", "P1", "ledger_transaction", "002 P1: Ledger Imbalance Detected", nullptr, false},
      {{{Id::kLedgerEntries, "transaction_id, account, direction, amount, created_at"}}},
-     {},
+     {&T::ledger_imbalance_lookback},
      "Σ debit ≠ Σ credit of the transaction's entries; details say duplicate_entry (with the entry whose identical "
-     "twin unbalances it) or missing_entry",
+     "twin unbalances it) or missing_entry; historical when the newest entry's created_at is older than "
+     "`ledger_imbalance_lookback_seconds`",
      &LedgerImbalance},
     {{"payment_without_reservation", "P1", "payment", "002 P1: Payment Succeeded but No Reservation",
       "finalize_reservation", false},
      {{{Id::kPayments, "booking_intent_id, status, created_at, succeeded_at"},
        {Id::kReservations, "booking_intent_id"}}},
-     {&T::payment_without_reservation_after},
+     {&T::payment_without_reservation_after, &T::payment_without_reservation_lookback},
      "'succeeded' and no reservation for its booking intent `payment_without_reservation_after_seconds` after "
-     "succeeded_at (else created_at)",
+     "succeeded_at (else created_at); historical when that is older than "
+     "`payment_without_reservation_lookback_seconds`",
      &PaymentWithoutReservation},
-    {{"stuck_payment", "P2", "payment", "002 P2: Payment Stuck in Processing", "poll_payment_status", false},
+    {{"stuck_payment", "P2", "payment", "002 P2: Payment Stuck in Processing", "poll_payment_status", false, true},
      {{{Id::kPayments, "status, created_at"}}},
-     {&T::stuck_payment_after},
-     "'processing' more than `stuck_payment_after_seconds` after created_at",
+     {&T::stuck_payment_after, &T::repeat_interval},
+     "'processing' more than `stuck_payment_after_seconds` after created_at; the command repeats every "
+     "`repeat_seconds` while it fires",
      &StuckPayment},
-    {{"pix_pending", "P2", "payment", "002 P2: PIX Paid but Not Confirmed", "poll_payment_status", false},
+    {{"pix_pending", "P2", "payment", "002 P2: PIX Paid but Not Confirmed", "poll_payment_status", false, true},
      {{{Id::kPayments, "method, status, created_at"}}},
-     {&T::pix_pending_after},
-     "method 'pix', 'pending' more than `pix_pending_after_seconds` after created_at",
+     {&T::pix_pending_after, &T::repeat_interval},
+     "method 'pix', 'pending' more than `pix_pending_after_seconds` after created_at; the command repeats every "
+     "`repeat_seconds` while it fires",
      &PixPending},
     {{"double_charge", "P2", "booking_intent", "002 P2: Double Charge", "refund_duplicate_charge", true},
      {{{Id::kPayments, "booking_intent_id, status, amount, succeeded_at"}}},
-     {},
-     "more than one 'succeeded' payment for one booking intent (the command refunds the latest)",
+     {&T::double_charge_lookback},
+     "more than one 'succeeded' payment for one booking intent (the command refunds the latest); historical when the "
+     "latest success is older than `double_charge_lookback_seconds`",
      &DoubleCharge},
     {{"overbooking", "P1", "unit", "002 P1: Overbooking Detected", "block_unit_availability", false},
      {{{Id::kReservations, "unit_id, check_in, check_out, status"},
@@ -134,9 +139,10 @@ constexpr Rule kRules[] = {
      &FailedPaymentRate},
     {{"webhook_failures", "P1", "provider", "002 P1: Webhook Down", nullptr, false},
      {{{Id::kProcessedWebhooks, "provider, status, received_at"}}},
-     {&T::webhook_window, &T::webhook_failures_threshold, &T::webhook_processing_after},
+     {&T::webhook_window, &T::webhook_failures_threshold, &T::webhook_processing_after, &T::webhook_failures_lookback},
      "≥ `webhook_failures_threshold` 'failed' webhooks received in the last `webhook_window_seconds`, or one "
-     "'processing' more than `webhook_processing_after_seconds`",
+     "'processing' more than `webhook_processing_after_seconds`; historical when it fires only for 'processing' "
+     "webhooks all received longer ago than `webhook_failures_lookback_seconds`",
      &WebhookFailures},
     {{"webhook_silence", "P1", "provider", "002 P1: Webhook Down", nullptr, false},
      {{{Id::kPayments, "provider, method, status, created_at"}, {Id::kProcessedWebhooks, "provider, received_at"}}},

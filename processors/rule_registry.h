@@ -56,7 +56,7 @@ struct TableRead {
 struct Rule {
   AlertType alert;  // entity_kind is EntityKindName(*EvaluatedFor(rule)) for entity rules
   std::array<TableRead, 3> reads;
-  std::array<ThresholdField, 3> thresholds;  // nullptr: an unused slot
+  std::array<ThresholdField, 4> thresholds;  // nullptr: an unused slot
   const char* fires_when;                    // one line for the docs
   RulePredicate predicate;
 };

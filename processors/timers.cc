@@ -10,20 +10,51 @@ namespace walguard {
 
 namespace {
 constexpr char kTimerTag = keys::kTimer;
-constexpr size_t kHeader = 1 + 8 + 1;
+constexpr char kRepeatTag = keys::kRepeatTimer;
+constexpr size_t kDeadlineEnd = 1 + 8;
+constexpr size_t kHeader = kDeadlineEnd + 1;
 // Timers handled per scan: bounds the memory of one round.
 constexpr size_t kRoundSize = 1024;
 
 uint64_t Flip(Micros t) {
   return static_cast<uint64_t>(t) ^ (1ULL << 63);
 }
+
+std::string DeadlineKey(char tag, Micros deadline) {
+  std::string key(1, tag);
+  PutFixed64BE(&key, Flip(deadline));
+  return key;
+}
+
+// Deletes every key of `tag` with after < deadline <= now and calls
+// fire(key, value) for it, in key (so deadline) order.
+Status DrainDue(KvTxn* kv, char tag, Micros after, Micros now,
+                const std::function<Status(std::string_view key, const std::string& value)>& fire) {
+  if (now <= after) return Status::OK();
+  std::string begin = DeadlineKey(tag, after + 1);
+  const std::string end = DeadlineKey(tag, now + 1);
+  std::vector<std::pair<std::string, std::string>> due;
+  for (;;) {
+    due.clear();
+    WG_RETURN_IF_ERROR(kv->Scan(begin, end, [&](std::string_view key, std::string_view value) {
+      due.emplace_back(std::string(key), std::string(value));
+      return due.size() < kRoundSize;
+    }));
+    if (due.empty()) return Status::OK();
+    for (const auto& [key, value] : due) {
+      kv->Delete(key);
+      WG_RETURN_IF_ERROR(fire(key, value));
+    }
+    // The next round starts after this one's last key (now deleted).
+    begin = due.back().first;
+    begin.push_back('\0');
+  }
+}
 }  // namespace
 
 std::string TimerKey(Micros deadline, TableId table, std::string_view row_key) {
-  std::string key;
+  std::string key = DeadlineKey(kTimerTag, deadline);
   key.reserve(kHeader + row_key.size());
-  key.push_back(kTimerTag);
-  PutFixed64BE(&key, Flip(deadline));
   key.push_back(static_cast<char>(table));
   key.append(row_key);
   return key;
@@ -39,28 +70,24 @@ void ClearTimer(KvTxn* kv, Micros deadline, TableId table, std::string_view row_
 
 Status FireDueTimers(KvTxn* kv, Micros after, Micros now,
                      const std::function<Status(TableId, const std::string& row_key)>& fire) {
-  if (now <= after) return Status::OK();
-  std::string begin(1, kTimerTag);
-  PutFixed64BE(&begin, Flip(after) + 1);
-  std::string end(1, kTimerTag);
-  PutFixed64BE(&end, Flip(now) + 1);
-  std::vector<std::pair<std::string, std::pair<TableId, std::string>>> due;
-  for (;;) {
-    due.clear();
-    WG_RETURN_IF_ERROR(kv->Scan(begin, end, [&](std::string_view key, std::string_view) {
-      if (key.size() < kHeader) return true;  // not a timer key; cannot happen
-      due.push_back({std::string(key), {static_cast<TableId>(key[9]), std::string(key.substr(kHeader))}});
-      return due.size() < kRoundSize;
-    }));
-    if (due.empty()) return Status::OK();
-    for (auto& [key, target] : due) {
-      kv->Delete(key);
-      WG_RETURN_IF_ERROR(fire(target.first, target.second));
-    }
-    // The next round starts after this one's last key (now deleted).
-    begin = due.back().first;
-    begin.push_back('\0');
-  }
+  return DrainDue(kv, kTimerTag, after, now, [&](std::string_view key, const std::string&) {
+    if (key.size() < kHeader) return Status::OK();  // not a timer key; cannot happen
+    return fire(static_cast<TableId>(key[kDeadlineEnd]), std::string(key.substr(kHeader)));
+  });
+}
+
+void SetRepeatTimer(KvTxn* kv, Micros deadline, std::string_view fingerprint, std::string_view payload) {
+  std::string key = DeadlineKey(kRepeatTag, deadline);
+  key.append(fingerprint);
+  kv->Put(key, payload);
+}
+
+Status FireDueRepeatTimers(
+    KvTxn* kv, Micros after, Micros now,
+    const std::function<Status(const std::string& fingerprint, const std::string& payload)>& fire) {
+  return DrainDue(kv, kRepeatTag, after, now, [&](std::string_view key, const std::string& value) {
+    return fire(std::string(key.substr(kDeadlineEnd)), value);
+  });
 }
 
 void UpdateRowTimer(KvTxn* kv, TableId table, std::string_view row_key, RowImage* image, int sign, bool has_deadline,

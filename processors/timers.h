@@ -37,4 +37,15 @@ void UpdateRowTimer(KvTxn* kv, TableId table, std::string_view row_key, RowImage
 // The earliest pending deadline, or false when there is none.
 bool NextTimer(KvTxn* kv, Micros* deadline);
 
+// Repeat timers (command_repeats.h): the same index under its own tag,
+//   'C' | be64(deadline, sign-flipped) | fingerprint -> payload
+// for a deadline that belongs to a firing alert rather than to a row.
+void SetRepeatTimer(KvTxn* kv, Micros deadline, std::string_view fingerprint, std::string_view payload);
+
+// As FireDueTimers, for the repeat timers: deletes each due one and calls
+// fire(fingerprint, payload), in deadline order.
+Status FireDueRepeatTimers(
+    KvTxn* kv, Micros after, Micros now,
+    const std::function<Status(const std::string& fingerprint, const std::string& payload)>& fire);
+
 }  // namespace walguard

@@ -278,4 +278,42 @@ Status Worker::FaultWebhooks(FaultKind kind) {
   return s;
 }
 
+// Last year's payment without a reservation, a double charge and a ledger
+// imbalance from a month ago, and a webhook stuck since then (of a provider
+// the workload never uses, so no recent failure joins it): each older than its
+// rule's lookback, written before walguard starts, so the snapshot reports
+// them as historical. Their ids are the seeder's; nothing repairs them.
+Status Worker::SeedOldIncidents() {
+  const std::string base = rng_.Uuid();
+  return Txn([&]() -> Status {
+    WG_RETURN_IF_ERROR(
+        Sql("INSERT INTO reserve.payments (id, booking_intent_id, provider, method, status, amount, created_at, "
+            "succeeded_at) VALUES (md5($1::text || 'p')::uuid, md5($1::text || 'pi')::uuid, 'stripe', 'card', "
+            "'succeeded', 410.00, now() - interval '1 year 2 minutes', now() - interval '1 year')",
+            {base}));
+    WG_RETURN_IF_ERROR(
+        Sql("INSERT INTO reserve.reservations (id, booking_intent_id, unit_id, check_in, check_out, status) VALUES "
+            "(md5($1::text || 'r')::uuid, md5($1::text || 'di')::uuid, md5($1::text || 'u')::uuid, "
+            "current_date - 40, current_date - 38, 'checked_out')",
+            {base}));
+    WG_RETURN_IF_ERROR(
+        Sql("INSERT INTO reserve.payments (id, booking_intent_id, provider, method, status, amount, created_at, "
+            "succeeded_at) SELECT md5($1::text || 'd' || g)::uuid, md5($1::text || 'di')::uuid, 'stripe', 'card', "
+            "'succeeded', 300.00, now() - interval '30 days', now() - interval '30 days' + g * interval '1 minute' "
+            "FROM generate_series(1, 2) g",
+            {base}));
+    WG_RETURN_IF_ERROR(
+        Sql("INSERT INTO reserve.ledger_entries (id, transaction_id, entry_type, account, direction, amount, "
+            "created_at) VALUES (md5($1::text || 'l1')::uuid, md5($1::text || 'lt')::uuid, 'booking', "
+            "'guest_receivable', 'debit', 100.10, now() - interval '60 days'), (md5($1::text || 'l2')::uuid, "
+            "md5($1::text || 'lt')::uuid, 'booking', 'host_payable', 'credit', 100.00, now() - interval '60 days')",
+            {base}));
+    return Sql(
+        "INSERT INTO reserve.processed_webhooks (id, provider, event_id, event_type, status, received_at) VALUES "
+        "(md5($1::text || 'w')::uuid, 'legacy_gateway', 'evt-' || $1, 'payment.updated', 'processing', "
+        "now() - interval '30 days')",
+        {base});
+  });
+}
+
 }  // namespace walguard::workload

@@ -37,6 +37,8 @@ Status Worker::Seed(int events, int units) {
   if (options_.reserve) WG_RETURN_IF_ERROR(pg_.ExecScript(kReserveIndexes));
   for (int i = 0; i < events && options_.ticketing; ++i) WG_RETURN_IF_ERROR(CreateEvent());
   for (int i = 0; i < units && options_.reserve; ++i) WG_RETURN_IF_ERROR(AddUnit());
+  // Old incidents are faults too: healthy traffic (fault_rate 0) has none.
+  if (options_.reserve && options_.fault_rate > 0) WG_RETURN_IF_ERROR(SeedOldIncidents());
   return Status::OK();
 }
 

@@ -167,6 +167,9 @@ class Worker {
   Status FaultSilentProvider();
   Status FaultCalendarOvercommitted();
   Status FaultPastOverbooking();
+  // Old incidents for the first start's snapshot (CONTRACT 3.1's lookbacks):
+  // never repaired, so they stay firing as historical alerts. Only with faults.
+  Status SeedOldIncidents();
 
   const WorkloadOptions& options_;
   Catalog* catalog_;

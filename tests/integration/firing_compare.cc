@@ -7,6 +7,12 @@
 
 namespace walguard::testing {
 
+namespace {
+bool Historical(const Published& alert) {
+  return alert.payload.find(R"("historical":true)") != std::string::npos;
+}
+}  // namespace
+
 Status NearDeadline(const std::string& db, const OracleOptions& options, std::set<std::string>* near) {
   std::map<std::string, std::string> before, after;
   OracleOptions early = options, late = options;
@@ -30,7 +36,8 @@ std::string DescribeFiring(const std::string& fingerprint, const std::string& la
   auto label = [width](const std::string& l) { return "    " + l + ":" + std::string(width - l.size() + 1, ' '); };
   std::ostringstream out;
   out << "  rule " << fingerprint.substr(0, colon) << ", entity " << fingerprint.substr(colon + 1) << "\n"
-      << label(label_a) << (a ? "firing, details " + a->details : "not firing") << "\n"
+      << label(label_a) << (a ? "firing, details " + a->details + (Historical(*a) ? ", historical" : "") : "not firing")
+      << "\n"
       << label(label_b) << (b_figures ? "firing, " + *b_figures : "not firing") << "\n";
   return out.str();
 }
@@ -49,7 +56,15 @@ Status CompareWithOracle(const std::string& db, const OracleOptions& options,
   for (const std::string& fp : all) {
     auto e = expected.find(fp);
     auto a = actual.find(fp);
-    if ((e != expected.end()) == (a != actual.end())) continue;
+    if (e != expected.end() && a != actual.end()) {
+      // Both firing: a lookback rule's historical flag must agree too.
+      if (e->second.ends_with(" historical=t") == Historical(a->second) ||
+          e->second.find(" historical=") == std::string::npos) {
+        continue;
+      }
+    } else if ((e != expected.end()) == (a != actual.end())) {
+      continue;
+    }
     std::string diff = DescribeFiring(fp, "walguard", a != actual.end() ? &a->second : nullptr, "sql",
                                       e != expected.end() ? &e->second : nullptr);
     (near.count(fp) ? out->tolerated : out->report) += diff;

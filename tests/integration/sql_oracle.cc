@@ -81,8 +81,9 @@ GROUP BY event_id
 // find_ledger_imbalances, without its date filter.
 constexpr char kLedgerRules[] = R"SQL(
 SELECT 'ledger_imbalance:ledger_transaction:' || transaction_id,
-       format('debits=%s credits=%s difference=%s entries=%s', d, c, d - c, n)
-FROM (SELECT transaction_id, count(*) AS n,
+       format('debits=%s credits=%s difference=%s entries=%s historical=%s', d, c, d - c, n,
+              COALESCE(:now - newest > interval '7 days', false))
+FROM (SELECT transaction_id, count(*) AS n, max(created_at) AS newest,
              COALESCE(sum(amount) FILTER (WHERE direction = 'debit'), 0) AS d,
              COALESCE(sum(amount) FILTER (WHERE direction = 'credit'), 0) AS c
       FROM reserve.ledger_entries GROUP BY transaction_id) s
@@ -118,7 +119,8 @@ WHERE c.bookings_count + COALESCE(c.temp_holds, 0) > c.allotment AND c.date >= :
 // The payment runbooks: no reservation, stuck, PIX, double charge, failure rate.
 constexpr char kPaymentRules[] = R"SQL(
 SELECT 'payment_without_reservation:payment:' || p.id,
-       format('succeeded_at=%s booking_intent_id=%s', p.succeeded_at, p.booking_intent_id)
+       format('succeeded_at=%s booking_intent_id=%s historical=%s', p.succeeded_at, p.booking_intent_id,
+              COALESCE(:now - COALESCE(p.succeeded_at, p.created_at) > interval '24 hours', false))
 FROM reserve.payments p
 WHERE p.status = 'succeeded'
   AND ((p.succeeded_at IS NULL AND p.created_at IS NULL) OR
@@ -132,7 +134,8 @@ SELECT 'pix_pending:payment:' || id, format('created_at=%s', created_at)
 FROM reserve.payments WHERE method = 'pix' AND status = 'pending' AND :now - created_at > interval '30 minutes'
 UNION ALL
 SELECT 'double_charge:booking_intent:' || booking_intent_id,
-       format('succeeded_payments=%s total_charged=%s', count(*), sum(amount))
+       format('succeeded_payments=%s total_charged=%s historical=%s', count(*), sum(amount),
+              COALESCE(:now - max(succeeded_at) > interval '7 days', false))
 FROM reserve.payments WHERE status = 'succeeded' GROUP BY booking_intent_id HAVING count(*) > 1
 UNION ALL
 SELECT 'failed_payment_rate:provider:' || provider, format('failed=%s settled=%s', f, t)
@@ -146,10 +149,12 @@ WHERE t >= 20 AND (t - f) * 100 < 80 * t
 
 // The webhook-down runbook's checks, per provider.
 constexpr char kWebhookRules[] = R"SQL(
-SELECT 'webhook_failures:provider:' || provider, format('failed_last_15_min=%s processing_over_5_min=%s', f, p)
+SELECT 'webhook_failures:provider:' || provider,
+       format('failed_last_15_min=%s processing_over_5_min=%s historical=%s', f, p, f < 5 AND p >= 1 AND p = old)
 FROM (SELECT provider,
              count(*) FILTER (WHERE status = 'failed' AND received_at > :now - interval '15 minutes') AS f,
-             count(*) FILTER (WHERE status = 'processing' AND :now - received_at > interval '5 minutes') AS p
+             count(*) FILTER (WHERE status = 'processing' AND :now - received_at > interval '5 minutes') AS p,
+             count(*) FILTER (WHERE status = 'processing' AND :now - received_at > interval '24 hours') AS old
       FROM reserve.processed_webhooks GROUP BY provider) x
 WHERE f >= 5 OR p >= 1
 UNION ALL

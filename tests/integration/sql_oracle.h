@@ -31,7 +31,9 @@ struct OracleOptions {
 };
 
 // Fingerprints `<type>:<entity kind>:<entity id>` that should be firing now,
-// each with the figures that make it fire ("reserved_quantity=12 ...").
+// each with the figures that make it fire ("reserved_quantity=12 ..."). The
+// four rules with a lookback (CONTRACT 3.1) end theirs with "historical=t" or
+// "historical=f": what a firing caused by the current rows would say.
 Status ExpectedFiring(const PgCluster& cluster, const std::string& db,
                       std::map<std::string, std::string>* fingerprint_to_figures);
 Status ExpectedFiring(const PgCluster& cluster, const std::string& db, const OracleOptions& options,

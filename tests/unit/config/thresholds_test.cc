@@ -80,10 +80,10 @@ TEST(Thresholds, EveryDefinitionIsUniqueAndItsDefaultWithinBounds) {
     const bool says_seconds = key.size() > 8 && key.substr(key.size() - 8) == "_seconds";
     EXPECT_EQ(says_seconds, def.unit == ThresholdUnit::kSeconds) << ThresholdName(def);
   }
-  // Thresholds holds int64 fields, one per definition, and the two rule
-  // settings that are not numbers (business_timezone, benign_error_codes).
-  EXPECT_EQ(sizeof(Thresholds),
-            ThresholdDefs().size() * sizeof(int64_t) + sizeof(std::string) + sizeof(std::vector<std::string>));
+  // Thresholds holds int64 fields, one per definition, and the rule settings
+  // that are not numbers (business_timezone, benign_error_codes, historical_alerts).
+  EXPECT_EQ(sizeof(Thresholds), ThresholdDefs().size() * sizeof(int64_t) + sizeof(std::string) +
+                                    sizeof(std::vector<std::string>) + sizeof(HistoricalAlerts));
   EXPECT_TRUE(ValidateThresholds(defaults).ok());
 }
 
@@ -136,6 +136,26 @@ TEST(Thresholds, UnknownKeysAndWrongTypesStayErrors) {
   EXPECT_EQ(s.message(), "config: rules.walguard.replication_lag_seconds has the wrong type");
   s = LoadText("[rules.cron]\nslow_seconds = 5\n", &config);
   EXPECT_EQ(s.message(), "config: unknown setting rules.cron");
+}
+
+TEST(Thresholds, HistoricalAlertsIsReadFromTheAlertsSection) {
+  for (HistoricalAlerts mode : {HistoricalAlerts::kReport, HistoricalAlerts::kSuppress, HistoricalAlerts::kPage}) {
+    Config config;
+    config.thresholds.historical_alerts =
+        mode == HistoricalAlerts::kPage ? HistoricalAlerts::kReport : HistoricalAlerts::kPage;
+    const std::string text =
+        std::string("[rules.alerts]\nhistorical_alerts = \"") + std::string(HistoricalAlertsName(mode)) + "\"\n";
+    const std::string path = ::testing::TempDir() + "/historical_alerts.toml";
+    std::ofstream(path) << text;
+    ASSERT_TRUE(LoadConfigFile(path, &config).ok()) << text;
+    EXPECT_EQ(config.thresholds.historical_alerts, mode) << text;
+  }
+  Config config;
+  const std::string path = ::testing::TempDir() + "/historical_alerts_bad.toml";
+  std::ofstream(path) << "[rules.alerts]\nhistorical_alerts = \"ignore\"\n";
+  const Status s = LoadConfigFile(path, &config);
+  EXPECT_EQ(s.code(), Status::Code::kInvalidArgument);
+  EXPECT_NE(s.message().find("rules.alerts.historical_alerts"), std::string::npos) << s.message();
 }
 
 }  // namespace

@@ -119,8 +119,11 @@ std::vector<RuleCase> StuckAndPixCases() {
            {Txn(At(0), {InsResFor(1, B1), InsPay(1, {.status = "processing"})}), {}},
            {Clock(At(60)), {}},  // not *more* than 60 minutes yet
            {Clock(At(60, 1)), {Fires("stuck_payment", P(1), {{"status", "processing"}}), Poll("stuck_payment", 1)}},
-           {Clock(At(90)), {}},
-           {Txn(At(91), {Succeed(1, At(91))}), {Resolves("stuck_payment", P(1))}},
+           // The poll repeats every 5 minutes while it fires (one per step: 5 intervals since 60:01).
+           {Clock(At(90)), {Poll("stuck_payment", 1)}},
+           // The 6th repeat was due at 90:01, before the fix at 91:00.
+           {Txn(At(91), {Succeed(1, At(91))}), {Poll("stuck_payment", 1), Resolves("stuck_payment", P(1))}},
+           {Clock(At(120)), {}},
        }},
       {"StuckPayment_RowAlreadyOverdue",
        {
@@ -146,8 +149,9 @@ std::vector<RuleCase> StuckAndPixCases() {
             {}},
            {Clock(At(30)), {}},
            {Clock(At(30, 1)), {Fires("pix_pending", P(1), {{"method", "pix"}}), Poll("pix_pending", 1)}},
-           {Clock(At(45)), {}},
-           {Txn(At(46), {Succeed(1, At(46))}), {Resolves("pix_pending", P(1))}},
+           {Clock(At(45)), {Poll("pix_pending", 1)}},  // repeat 2 (due 40:01)
+           {Txn(At(46), {Succeed(1, At(46))}), {Poll("pix_pending", 1), Resolves("pix_pending", P(1))}},  // 3 (45:01)
+           {Clock(At(60)), {}},
        }},
       {"PixPending_RowAlreadyOverdueThenStuckInProcessing",
        {

@@ -124,7 +124,10 @@ void RuleHarness::CheckAlert(const Message& m, StepCheck* step) {
   }
   if (entity->Str("id").empty()) Violation("empty entity.id" + where);
   if (m.key != fp) Violation("message key is not the fingerprint" + where);
-  if (j.Str("severity") != rule->severity) Violation("wrong severity" + where);
+  // A historical alert (CONTRACT 3.1) is P4, says so, and issues no command.
+  const bool historical = j.Str("historical") == "true";
+  if (j.Has("historical") && !historical) Violation("\"historical\" present but not true" + where);
+  if (j.Str("severity") != (historical ? "P4" : rule->severity)) Violation("wrong severity" + where);
   if (j.Str("lsn") != step->lsn_text) Violation("alert lsn is not the step's (" + step->lsn_text + ")" + where);
   if (j.Str("commit_time") != step->commit_text) Violation("alert commit_time is not the step's" + where);
   if (j.Str("detected_at") != step->detected_text) Violation("alert detected_at is not the one given" + where);
@@ -141,7 +144,7 @@ void RuleHarness::CheckAlert(const Message& m, StepCheck* step) {
     auto [it, fresh] = used_alert_ids_.emplace(alert_id, fp);
     if (!fresh) Violation("alert_id reused by a new firing" + where);
     firing_[fp] = alert_id;
-    if (!rule->command.empty()) step->fired_now[fp] = alert_id;
+    if (!rule->command.empty() && !historical) step->fired_now[fp] = alert_id;
   } else if (state == "resolved") {
     auto it = firing_.find(fp);
     if (it == firing_.end()) return Violation("resolved without a firing" + where);
@@ -161,9 +164,15 @@ void RuleHarness::CheckCommand(const Message& m, StepCheck* step) {
   }
   auto it = step->fired_now.find(m.key);
   if (it == step->fired_now.end()) {
-    return Violation("command without a firing of its fingerprint in the same step" + where);
+    // A repeat (command_repeats.h): a command of an alert that still fires.
+    it = firing_.find(m.key);
+    if (it == firing_.end() || step->transitioned.count(m.key) != 0) {
+      return Violation("command without a firing of its fingerprint (in the same step, or still firing)" + where);
+    }
+    if (!repeated_command_ids_.insert(j.Str("command_id")).second) Violation("repeat reuses a command_id" + where);
+  } else {
+    ++step->commands_for[m.key];
   }
-  ++step->commands_for[m.key];
   const RuleInfo* rule = FindRule(m.key.substr(0, m.key.find(':')));
   if (rule == nullptr || j.Str("type") != rule->command) Violation("wrong command type" + where);
   if (j.Str("caused_by") != it->second) Violation("caused_by is not the alert_id " + it->second + where);

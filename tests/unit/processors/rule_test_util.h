@@ -202,6 +202,7 @@ class RuleHarness {
   uint32_t xid_ = 700;
   std::map<std::string, std::string> firing_;
   std::map<std::string, std::string> used_alert_ids_;  // alert_id -> fingerprint
+  std::set<std::string> repeated_command_ids_;
   std::vector<std::string> violations_;
 };
 
