@@ -49,13 +49,15 @@ constexpr ThresholdDef kDefs[] = {
      "... fires at this many 'failed' webhooks in the window", &T::webhook_failures_threshold},
     {"reserve", "webhook_processing_after_seconds", U::kSeconds, 0, kMaxSeconds,
      "... or one 'processing' this long after received_at", &T::webhook_processing_after},
+    {"cron", "cron_slow_after_seconds", U::kSeconds, 0, kMaxSeconds,
+     "cron_job_slow: the job's latest run took longer than this", &T::cron_slow_after},
     {"walguard", "replication_lag_bytes", U::kBytes, 0, kUnbounded,
      "replication_lag: server WAL this far past the slot's confirmed_flush_lsn (0: off)", &T::replication_lag_bytes},
     {"walguard", "replication_lag_seconds", U::kSeconds, 0, kMaxSeconds,
      "replication_lag: WAL clock this far behind the server's clock (0: off)", &T::replication_lag_after},
 };
 
-constexpr const char* kSections[] = {"ticketing", "reserve", "walguard"};
+constexpr const char* kSections[] = {"ticketing", "reserve", "cron", "walguard"};
 
 std::string Line(const ThresholdDef& def, int64_t value) {
   return std::string(def.key) + " = " + std::to_string(value);

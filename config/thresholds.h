@@ -38,6 +38,9 @@ struct Thresholds {
   int64_t webhook_failures_threshold = 5;
   Micros webhook_processing_after = 5 * kMicrosPerMinute;
 
+  // pg_cron (CONTRACT 3.1, runbook 000 section 5)
+  Micros cron_slow_after = 5 * kMicrosPerSecond;
+
   // walguard itself: replication_lag fires past either bound (0 disables that bound).
   int64_t replication_lag_bytes = int64_t{1} << 30;
   Micros replication_lag_after = 5 * kMicrosPerMinute;
@@ -65,7 +68,7 @@ struct ThresholdDef {
 // Every threshold, in file order: sections in first-use order, keys in order.
 std::span<const ThresholdDef> ThresholdDefs();
 
-// The sections of ThresholdDefs(), in order: "ticketing", "reserve", "walguard".
+// The sections of ThresholdDefs(), in order: "ticketing", "reserve", "cron", "walguard".
 std::span<const char* const> ThresholdSections();
 
 // nullptr when no definition reads `field`.

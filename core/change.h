@@ -96,6 +96,9 @@ struct TableSpec {
   std::string table;
   std::vector<std::string> key_columns;
   std::vector<std::string> columns;  // includes the key columns
+  // An optional table may be absent from the database (pg_cron's, where the
+  // extension is not installed): the snapshot skips it instead of failing.
+  bool optional = false;
 
   std::string QualifiedName() const { return schema + "." + table; }
 };

@@ -23,6 +23,7 @@ inline constexpr int kStateFormatVersion = 1;
 
 // ---- processor state (wiped by a fresh snapshot) ----
 inline constexpr char kAggregate = 'A';     // 'A' | EntityKind | entity id -> int64 counters
+inline constexpr char kCronIndex = 'C';     // 'C' 'n' | job entity id \0 jobid; 'C' 'r' | jobid \0 ~runid
 inline constexpr char kDisabledRule = 'D';  // 'D' | rule type -> details of its rule_disabled alert
 inline constexpr char kFiring = 'F';        // 'F' | fingerprint -> alert_id
 inline constexpr char kLedgerIndex = 'L';   // 'L' | transaction id '/' entry id -> entry

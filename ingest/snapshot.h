@@ -17,7 +17,8 @@ namespace walguard {
 
 // Calls `row_fn` once per row, as an INSERT Change carrying only the
 // TableSpec's columns. A missing table or column is an InvalidArgument that
-// names it. Stops at the first error from row_fn.
+// names it, except a missing optional table (TableSpec::optional), which is
+// skipped. Stops at the first error from row_fn.
 Status ReadSnapshot(const std::string& conninfo, const std::string& snapshot_name, const std::vector<TableSpec>& tables,
                     const std::function<Status(Change&&)>& row_fn);
 

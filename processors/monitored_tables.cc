@@ -20,6 +20,12 @@ const std::vector<TableSpec>& MonitoredTables() {
       {"reserve", "ledger_entries", {"id"}, {"id", "transaction_id", "account", "direction", "amount", "created_at"}},
       {"reserve", "availability_calendar", {"unit_id", "date"}, {"unit_id", "date", "allotment", "bookings_count"}},
       {"reserve", "processed_webhooks", {"id"}, {"id", "provider", "status", "received_at"}},
+      {"cron", "job", {"jobid"}, {"jobid", "jobname", "schedule", "command", "active"}, true},
+      {"cron",
+       "job_run_details",
+       {"runid"},
+       {"runid", "jobid", "status", "return_message", "start_time", "end_time"},
+       true},
   };
   assert(kTables.size() == static_cast<size_t>(TableId::kCount));
   return kTables;
@@ -33,6 +39,7 @@ constexpr TypeSet kMoney = TypeBit(TypeFamily::kNumeric) | TypeBit(TypeFamily::k
 constexpr TypeSet kLabel = TypeBit(TypeFamily::kText);
 constexpr TypeSet kTime = TypeBit(TypeFamily::kTimestampTz) | TypeBit(TypeFamily::kTimestamp);
 constexpr TypeSet kDay = TypeBit(TypeFamily::kDate);
+constexpr TypeSet kFlag = TypeBit(TypeFamily::kBoolean);
 constexpr TypeSet kFixedLength = TypeBit(TypeFamily::kInteger) | TypeBit(TypeFamily::kUuid) |
                                  TypeBit(TypeFamily::kTimestampTz) | TypeBit(TypeFamily::kTimestamp) |
                                  TypeBit(TypeFamily::kDate) | TypeBit(TypeFamily::kBoolean) |
@@ -53,6 +60,8 @@ const std::vector<TypeSet>& ExpectedTypes(TableId table) {
       {kKey, kKey, kLabel, kLabel, kMoney, kTime},                 // ledger_entries
       {kKey, kDay, kCount, kCount},                                // availability_calendar
       {kKey, kLabel, kLabel, kTime},                               // processed_webhooks
+      {kKey, kLabel, kLabel, kLabel, kFlag},                       // cron.job
+      {kKey, kKey, kLabel, kLabel, kTime, kTime},                  // cron.job_run_details
   };
   assert(kTypes.size() == static_cast<size_t>(TableId::kCount));
   const std::vector<TypeSet>& types = kTypes[static_cast<size_t>(table)];

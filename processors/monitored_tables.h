@@ -25,11 +25,18 @@ enum class TableId : uint8_t {
   kLedgerEntries,
   kAvailabilityCalendar,
   kProcessedWebhooks,
+  // pg_cron (optional: only where the extension is installed)
+  kCronJob,
+  kCronJobRunDetails,
   kCount
 };
 
 inline bool IsTicketingTable(TableId id) {
   return id <= TableId::kTickets;
+}
+
+inline bool IsCronTable(TableId id) {
+  return id == TableId::kCronJob || id == TableId::kCronJobRunDetails;
 }
 
 // Indexed by TableId.
@@ -93,6 +100,12 @@ enum : int { kUnitId, kDate, kAllotment, kBookingsCount };
 }
 namespace webhook_col {
 enum : int { kId, kProvider, kStatus, kReceivedAt };
+}
+namespace cron_job_col {
+enum : int { kJobId, kJobName, kSchedule, kCommand, kActive };
+}
+namespace cron_run_col {
+enum : int { kRunId, kJobId, kStatus, kReturnMessage, kStartTime, kEndTime };
 }
 
 }  // namespace walguard

@@ -153,6 +153,13 @@ pg_sql -f sql/demo/05_reserve_fixes.sql
 wait_for '"state":"resolved"' 8
 sleep 1; print_new
 
+step "pg_cron health (simulated with plain tables of pg_cron's shape): the holds cleanup job fails, then succeeds"
+pg_sql -f sql/demo/06_cron_job_failing.sql
+wait_for 'cron_job_failed.*"state":"firing"' 1
+pg_sql -f sql/demo/07_cron_job_recovers.sql
+wait_for 'cron_job_failed.*"state":"resolved"' 1
+sleep 0.5; print_new
+
 step "Every alert resolved; alert -> applied fix, as measured from the topics (outcome at - alert detected_at)"
 still=$(jq -R -r 'fromjson? | select(.alert_id) | "\(.alert_id) \(.state)"' "$WORK/alerts.jsonl" |
   awk '{last[$1]=$2} END {for (a in last) if (last[a] == "firing") n++; print n+0}')

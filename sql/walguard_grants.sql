@@ -19,3 +19,21 @@ GRANT USAGE ON SCHEMA ticketing, reserve TO walguard;
 GRANT SELECT ON ticketing.ticket_tiers, ticketing.ticket_holds, ticketing.orders, ticketing.order_items,
                 ticketing.tickets, reserve.payments, reserve.reservations, reserve.ledger_entries,
                 reserve.availability_calendar, reserve.processed_webhooks TO walguard;
+
+-- pg_cron's tables (CONTRACT 3.1: cron_job_failed, cron_job_slow,
+-- cron_job_missed), where the extension is installed. pg_cron writes them in
+-- the database named by `cron.database_name`: run this there, and point
+-- walguard's slot at that database. cron.job has a row-level security policy
+-- (each user sees only its own jobs), so the snapshot sees every job only when
+-- the walguard role may bypass it: ALTER ROLE walguard BYPASSRLS (as a
+-- superuser). Without it, jobs of other users count from the first change
+-- streamed to them, which no policy filters.
+DO $$
+BEGIN
+  IF to_regclass('cron.job') IS NOT NULL THEN
+    GRANT USAGE ON SCHEMA cron TO walguard;
+    GRANT SELECT (jobid, jobname, schedule, command, active) ON cron.job TO walguard;
+    GRANT SELECT (runid, jobid, status, return_message, start_time, end_time) ON cron.job_run_details TO walguard;
+  END IF;
+END
+$$;
