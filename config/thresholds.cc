@@ -67,6 +67,8 @@ constexpr ThresholdDef kDefs[] = {
     {"reserve", "webhook_failures_lookback_seconds", U::kSeconds, 0, kMaxSeconds,
      "webhook_failures: historical when the triggering webhook's received_at is older (0: never)",
      &T::webhook_failures_lookback},
+    {"cron", "cron_slow_after_seconds", U::kSeconds, 0, kMaxSeconds,
+     "cron_job_slow: the job's latest run took longer than this", &T::cron_slow_after},
     {"walguard", "replication_lag_bytes", U::kBytes, 0, kUnbounded,
      "replication_lag: server WAL this far past the slot's confirmed_flush_lsn (0: off)", &T::replication_lag_bytes},
     {"walguard", "replication_lag_seconds", U::kSeconds, 0, kMaxSeconds,
@@ -77,7 +79,7 @@ constexpr ThresholdDef kDefs[] = {
      &T::repeat_interval},
 };
 
-constexpr const char* kSections[] = {"ticketing", "reserve", "walguard", "alerts"};
+constexpr const char* kSections[] = {"ticketing", "reserve", "cron", "walguard", "alerts"};
 
 constexpr const char* kHistoricalAlertsDoc =
     "older than the rule's lookback: report (P4, no command) | suppress | page";

@@ -59,6 +59,9 @@ struct Thresholds {
   Micros ledger_imbalance_lookback = int64_t{7} * 24 * 60 * kMicrosPerMinute;
   Micros webhook_failures_lookback = int64_t{24} * 60 * kMicrosPerMinute;
 
+  // pg_cron (CONTRACT 3.1, runbook 000 section 5)
+  Micros cron_slow_after = 5 * kMicrosPerSecond;
+
   // walguard itself: replication_lag fires past either bound (0 disables that bound).
   int64_t replication_lag_bytes = int64_t{1} << 30;
   Micros replication_lag_after = 5 * kMicrosPerMinute;
@@ -99,8 +102,8 @@ struct ThresholdDef {
 // Every threshold, in file order: sections in first-use order, keys in order.
 std::span<const ThresholdDef> ThresholdDefs();
 
-// The sections of ThresholdDefs(), in order: "ticketing", "reserve", "walguard",
-// "alerts". [rules.alerts] also holds historical_alerts, the one setting that
+// The sections of ThresholdDefs(), in order: "ticketing", "reserve", "cron",
+// "walguard", "alerts". [rules.alerts] also holds historical_alerts, the one setting that
 // is not a number (read and written beside the table).
 std::span<const char* const> ThresholdSections();
 

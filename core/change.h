@@ -103,7 +103,8 @@ struct TableSpec {
   // reading as null. Never a key column.
   size_t required_columns = std::numeric_limits<size_t>::max();
   // The table may be absent from the database altogether (read only for
-  // context): the snapshot skips it.
+  // context, or pg_cron's where the extension is not installed): the
+  // snapshot skips it.
   bool optional = false;
 
   std::string QualifiedName() const { return schema + "." + table; }

@@ -15,6 +15,7 @@ constexpr std::pair<EntityKind, std::string_view> kNames[] = {
     {EntityKind::kUnitDate, "unit_date"},
     {EntityKind::kProvider, "provider"},
     {EntityKind::kLedgerTransaction, "ledger_transaction"},
+    {EntityKind::kCronJob, "cron_job"},
 };
 }  // namespace
 

@@ -18,6 +18,7 @@ enum class EntityKind : char {
   kUnitDate = 'd',  // id "<unit_id>/<YYYY-MM-DD>"
   kProvider = 'v',
   kLedgerTransaction = 'l',
+  kCronJob = 'c',  // id: the jobname, or the jobid as text when unnamed
   // Aggregate tag only (never evaluated): a provider's webhook counters.
   kProviderWebhooks = 'w',
   // Aggregate tag only: a provider's failed payments in the rate window per

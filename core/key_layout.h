@@ -24,6 +24,7 @@ inline constexpr int kStateFormatVersion = 2;  // 2: context columns in row imag
 // ---- processor state (wiped by a fresh snapshot) ----
 inline constexpr char kAggregate = 'A';       // 'A' | EntityKind | entity id -> int64 counters
 inline constexpr char kBookedIndex = 'B';     // 'B' | unit '/' be32(check_in) | reservation id -> be32(check_out)
+inline constexpr char kCronIndex = 'C';       // 'C' 'n' | job entity id \0 jobid; 'C' 'r' | jobid \0 ~runid
 inline constexpr char kDisabledRule = 'D';    // 'D' | rule type -> details of its rule_disabled alert
 inline constexpr char kRepeatTimer = 'E';     // 'E' | be64(deadline) | fingerprint -> base, alert_id, command args
 inline constexpr char kFiring = 'F';          // 'F' | fingerprint -> alert_id

@@ -37,6 +37,14 @@ const std::vector<TableSpec>& MonitoredTables() {
       // Context only: optional tables, every column but the key optional too.
       {"ticketing", "events", {"id"}, {"id", "title"}, 1, true},
       {"reserve", "booking_intents", {"id"}, {"id", "unit_id", "check_in", "check_out", "status"}, 1, true},
+      // pg_cron (optional: only where the extension is installed)
+      {"cron", "job", {"jobid"}, {"jobid", "jobname", "schedule", "command", "active"}, 5, true},
+      {"cron",
+       "job_run_details",
+       {"runid"},
+       {"runid", "jobid", "status", "return_message", "start_time", "end_time"},
+       6,
+       true},
   };
   assert(kTables.size() == static_cast<size_t>(TableId::kCount));
   return kTables;
@@ -50,6 +58,7 @@ constexpr TypeSet kMoney = TypeBit(TypeFamily::kNumeric) | TypeBit(TypeFamily::k
 constexpr TypeSet kLabel = TypeBit(TypeFamily::kText);
 constexpr TypeSet kTime = TypeBit(TypeFamily::kTimestampTz) | TypeBit(TypeFamily::kTimestamp);
 constexpr TypeSet kDay = TypeBit(TypeFamily::kDate);
+constexpr TypeSet kFlag = TypeBit(TypeFamily::kBoolean);
 constexpr TypeSet kFixedLength = TypeBit(TypeFamily::kInteger) | TypeBit(TypeFamily::kUuid) |
                                  TypeBit(TypeFamily::kTimestampTz) | TypeBit(TypeFamily::kTimestamp) |
                                  TypeBit(TypeFamily::kDate) | TypeBit(TypeFamily::kBoolean) |
@@ -72,6 +81,8 @@ const std::vector<TypeSet>& ExpectedTypes(TableId table) {
       {kKey, kLabel, kLabel, kTime},                                             // processed_webhooks
       {kKey, kLabel},                                                            // events
       {kKey, kKey, kDay, kDay, kLabel},                                          // booking_intents
+      {kKey, kLabel, kLabel, kLabel, kFlag},                                     // cron.job
+      {kKey, kKey, kLabel, kLabel, kTime, kTime},                                // cron.job_run_details
   };
   assert(kTypes.size() == static_cast<size_t>(TableId::kCount));
   const std::vector<TypeSet>& types = kTypes[static_cast<size_t>(table)];

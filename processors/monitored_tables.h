@@ -34,11 +34,18 @@ enum class TableId : uint8_t {
   // read only for alert context (CONTRACT 3.1); optional, so appended
   kEvents,          // ticketing
   kBookingIntents,  // reserve
+  // pg_cron (optional: only where the extension is installed)
+  kCronJob,
+  kCronJobRunDetails,
   kCount
 };
 
 inline bool IsTicketingTable(TableId id) {
   return id <= TableId::kTickets || id == TableId::kEvents;
+}
+
+inline bool IsCronTable(TableId id) {
+  return id == TableId::kCronJob || id == TableId::kCronJobRunDetails;
 }
 
 // Indexed by TableId.
@@ -121,6 +128,12 @@ enum : int { kId, kTitle };
 }
 namespace intent_col {
 enum : int { kId, kUnitId, kCheckIn, kCheckOut, kStatus };
+}
+namespace cron_job_col {
+enum : int { kJobId, kJobName, kSchedule, kCommand, kActive };
+}
+namespace cron_run_col {
+enum : int { kRunId, kJobId, kStatus, kReturnMessage, kStartTime, kEndTime };
 }
 
 }  // namespace walguard

@@ -3,6 +3,7 @@
 #include <cassert>
 #include <utility>
 
+#include "processors/cron_rules.h"
 #include "processors/replication_lag.h"
 #include "processors/reserve_rules.h"
 #include "processors/schema_guard.h"
@@ -151,6 +152,26 @@ constexpr Rule kRules[] = {
      "`webhook_silence_pending_after_seconds` after created_at, and none of its webhooks received in the last "
      "`webhook_silence_window_seconds`",
      &WebhookSilence},
+    // pg_cron (CONTRACT 3.1, runbook 000 section 5): only where the extension is installed
+    {{"cron_job_failed", "P2", "cron_job", "000 section 5.2", nullptr, false},
+     {{{Id::kCronJob, "jobid, jobname, schedule, command, active"},
+       {Id::kCronJobRunDetails, "runid, jobid, status, return_message, start_time"}}},
+     {},
+     "the active job's latest finished run (by runid) ended 'failed'; resolves at its next 'succeeded' run",
+     &CronJobFailed},
+    {{"cron_job_slow", "P3", "cron_job", "000 section 5.2", nullptr, false},
+     {{{Id::kCronJob, "jobid, jobname, schedule, command, active"},
+       {Id::kCronJobRunDetails, "runid, jobid, status, start_time, end_time"}}},
+     {&T::cron_slow_after},
+     "the active job's latest finished run took more than `cron_slow_after_seconds` (end_time - start_time)",
+     &CronJobSlow},
+    {{"cron_job_missed", "P2", "cron_job", "000 section 5.1", nullptr, false},
+     {{{Id::kCronJob, "jobid, jobname, schedule, command, active"},
+       {Id::kCronJobRunDetails, "runid, jobid, start_time"}}},
+     {},
+     "the active job has not started a run for more than 2 × its schedule's interval (the longer of the two gaps "
+     "after the last start) since its last start, or since walguard first saw it; UTC, as pg_cron by default",
+     &CronJobMissed},
     // walguard's own
     {{"replication_lag", "P2", "slot", "walguard README: Operations, replication lag", nullptr, false},
      {},
@@ -277,6 +298,25 @@ void WriteFigures(const ProviderFacts& f, JsonWriter* w) {
   w->Field("webhooks_failed_recent", f.webhooks.v[WebhookAgg::kFailedRecent]);
   w->Field("webhooks_stuck_processing", f.webhooks.v[WebhookAgg::kStuckProcessing]);
 }
+void WriteFigures(const CronJobFacts& f, JsonWriter* w) {
+  w->Field("exists", f.exists);
+  w->Field("active", f.active);
+  w->Key("last_start");
+  if (f.has_last_start)
+    w->String(FormatTimestamp(f.last_start));
+  else
+    w->Null();
+  w->Key("latest_finished_status");
+  if (f.has_finished)
+    w->String(f.finished.status);
+  else
+    w->Null();
+  w->Key("expected_start_by");
+  if (f.has_deadline)
+    w->String(FormatTimestamp(f.deadline));
+  else
+    w->Null();
+}
 void WriteFigures(const LedgerTransactionFacts& f, JsonWriter* w) {
   w->Field("entries", static_cast<int64_t>(f.entries.size()));
   w->Key("debit").Raw(f.debit.ToString());
@@ -353,6 +393,9 @@ constinit const AlertType& kFailedPaymentRate = AlertOf("failed_payment_rate");
 constinit const AlertType& kWebhookFailures = AlertOf("webhook_failures");
 constinit const AlertType& kWebhookSilence = AlertOf("webhook_silence");
 constinit const AlertType& kCalendarOvercommitted = AlertOf("calendar_overcommitted");
+constinit const AlertType& kCronJobFailed = AlertOf("cron_job_failed");
+constinit const AlertType& kCronJobSlow = AlertOf("cron_job_slow");
+constinit const AlertType& kCronJobMissed = AlertOf("cron_job_missed");
 constinit const AlertType& kReplicationLag = AlertOf("replication_lag");
 constinit const AlertType& kStateDiskLow = AlertOf("state_disk_low");
 constinit const AlertType& kRuleDisabled = AlertOf("rule_disabled");

@@ -24,6 +24,7 @@
 #include "core/entity_kind.h"
 #include "processors/alerts.h"
 #include "processors/apply_context.h"
+#include "processors/cron_facts.h"
 #include "processors/monitored_tables.h"
 #include "processors/reserve_facts.h"
 #include "processors/rule_util.h"
@@ -45,7 +46,7 @@ struct OwnCheck {
 using RulePredicate =
     std::variant<OwnCheck, Predicate<TierFacts>, Predicate<OrderFacts>, Predicate<EventFacts>, Predicate<PaymentFacts>,
                  Predicate<BookingIntentFacts>, Predicate<UnitFacts>, Predicate<UnitDateFacts>,
-                 Predicate<ProviderFacts>, Predicate<LedgerTransactionFacts>>;
+                 Predicate<ProviderFacts>, Predicate<LedgerTransactionFacts>, Predicate<CronJobFacts>>;
 
 // A table whose rows decide the rule, directly or through an aggregate.
 struct TableRead {
@@ -61,7 +62,7 @@ struct Rule {
   RulePredicate predicate;
 };
 
-// Every rule: the ticketing rules, the reserve rules, walguard's own.
+// Every rule: the ticketing rules, the reserve rules, the pg_cron rules, walguard's own.
 std::span<const Rule> Rules();
 
 // nullptr for an unknown type.

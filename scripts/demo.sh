@@ -174,6 +174,11 @@ wait_for 'webhook_silence.*"state":"firing"' 1
 sleep 0.5; print_new
 pg_sql -f sql/demo/07_webhooks_back.sql
 wait_for 'webhook_silence.*"state":"resolved"' 1
+step "pg_cron health (simulated with plain tables of pg_cron's shape): the holds cleanup job fails, then succeeds"
+pg_sql -f sql/demo/08_cron_job_failing.sql
+wait_for 'cron_job_failed.*"state":"firing"' 1
+pg_sql -f sql/demo/09_cron_job_recovers.sql
+wait_for 'cron_job_failed.*"state":"resolved"' 1
 sleep 0.5; print_new
 
 step "Every alert resolved; alert -> applied fix, as measured from the topics (outcome at - alert detected_at)"

@@ -31,5 +31,22 @@ BEGIN
       EXECUTE format('GRANT SELECT ON %s TO walguard', t);
     END IF;
   END LOOP;
+END $$;
+
+-- pg_cron's tables (CONTRACT 3.1: cron_job_failed, cron_job_slow,
+-- cron_job_missed), where the extension is installed. pg_cron writes them in
+-- the database named by `cron.database_name`: run this there, and point
+-- walguard's slot at that database. cron.job has a row-level security policy
+-- (each user sees only its own jobs), so the snapshot sees every job only when
+-- the walguard role may bypass it: ALTER ROLE walguard BYPASSRLS (as a
+-- superuser). Without it, jobs of other users count from the first change
+-- streamed to them, which no policy filters.
+DO $$
+BEGIN
+  IF to_regclass('cron.job') IS NOT NULL THEN
+    GRANT USAGE ON SCHEMA cron TO walguard;
+    GRANT SELECT (jobid, jobname, schedule, command, active) ON cron.job TO walguard;
+    GRANT SELECT (runid, jobid, status, return_message, start_time, end_time) ON cron.job_run_details TO walguard;
+  END IF;
 END
 $$;

@@ -31,6 +31,10 @@ std::string FormatTimestamp(Micros t);
 bool ParseDate(std::string_view text, int32_t* days);
 std::string FormatDate(int32_t days);
 
+// Proleptic Gregorian civil dates <-> days since 1970-01-01 (m 1..12, d 1..31).
+int64_t DaysFromCivil(int64_t y, int m, int d);
+void CivilFromDays(int64_t days, int64_t* y, int* m, int* d);
+
 // The local wall clock, for detected_at and lag reporting only; rules never read it.
 Micros WallClockNow();
 

@@ -132,6 +132,14 @@ int32_t UtcOffsetAt(const TimeZone& zone, Micros t) {
   return zone.offsets[static_cast<size_t>(it - zone.transitions.begin()) - 1];
 }
 
+bool NextTransition(const TimeZone& zone, Micros t, Micros* at) {
+  const int64_t secs = FloorDiv(t, kMicrosPerSecond);
+  auto it = std::upper_bound(zone.transitions.begin(), zone.transitions.end(), secs);
+  if (it == zone.transitions.end()) return false;
+  *at = *it * kMicrosPerSecond;
+  return true;
+}
+
 int32_t LocalDate(const TimeZone& zone, Micros t) {
   const int64_t local = FloorDiv(t, kMicrosPerSecond) + UtcOffsetAt(zone, t);
   return static_cast<int32_t>(FloorDiv(local, kSecondsPerDay));

@@ -30,9 +30,13 @@ void IntegrationEnvironment::SetUp() {
   g_cluster = std::make_unique<PgCluster>();
   PgClusterOptions options;
   options.hba = {kWalguardHba};
+  options.extra_conf = std::string("shared_preload_libraries = 'pg_cron'\ncron.database_name = '") + kCronDatabase +
+                       "'\ncron.use_background_workers = on\nmax_worker_processes = 16\n";
   Status s = g_cluster->Start(options);
   // A fatal failure here makes gtest skip every test, with this message.
   ASSERT_TRUE(s.ok()) << "starting the shared Postgres cluster: " << s.ToString();
+  s = g_cluster->CreateDatabase(kCronDatabase);
+  ASSERT_TRUE(s.ok()) << "creating pg_cron's database: " << s.ToString();
   g_walguard_password = RandomPassword();
   s = g_cluster->Exec("postgres", ReadSourceFile("sql/walguard_role.sql"));
   ASSERT_TRUE(s.ok()) << "creating the walguard role: " << s.ToString();

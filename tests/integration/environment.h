@@ -27,6 +27,11 @@ PgCluster& SharedCluster();
 // (lower-case, unique within this process) and returns its name.
 std::string CreateTestDatabase();
 
+// pg_cron is preloaded on the shared cluster and keeps its tables in this
+// database (cron.database_name), created at start; only the PgCron suite
+// uses it (WalguardHarness::SetUpIn). Jobs run in background workers.
+inline constexpr char kCronDatabase[] = "walguard_cron";
+
 // The least-privilege role every test runs walguard as: created once from
 // sql/walguard_role.sql with a random password (containing ':', which the
 // passfile must escape), admitted by scram-sha-256 only. README "Least

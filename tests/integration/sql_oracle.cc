@@ -166,6 +166,35 @@ WHERE n >= 3 AND NOT EXISTS (SELECT 1 FROM reserve.processed_webhooks w
                              WHERE w.provider = x.provider AND w.received_at > :now - interval '15 minutes')
 )SQL";
 
+// Runbook 000 section 5's cron checks, per job (CONTRACT 3.1). The latest run
+// is the highest runid. cron_job_missed is judged only where SQL knows the
+// schedule's interval (`N seconds`, `* * * * *`, `*/N * * * *` with N
+// dividing 60: every gap is N) and the job has started a run (when walguard
+// first saw a job is not in the database).
+constexpr char kCronRules[] = R"SQL(
+WITH finished AS (
+  SELECT DISTINCT ON (jobid) jobid, runid, status, start_time, end_time
+  FROM cron.job_run_details WHERE status IN ('succeeded', 'failed') ORDER BY jobid, runid DESC),
+started AS (
+  SELECT DISTINCT ON (jobid) jobid, start_time
+  FROM cron.job_run_details WHERE start_time IS NOT NULL ORDER BY jobid, runid DESC),
+jobs AS (
+  SELECT COALESCE(NULLIF(jobname::text, ''), jobid::text) AS id, jobid,
+         CASE WHEN schedule ~ '^\s*[0-9]+ seconds?\s*$' THEN substring(schedule FROM '[0-9]+')::int * interval '1 second'
+              WHEN schedule = '* * * * *' THEN interval '1 minute'
+              WHEN schedule ~ '^\*/[0-9]+ \* \* \* \*$' AND 60 % substring(schedule FROM '[0-9]+')::int = 0
+                THEN substring(schedule FROM '[0-9]+')::int * interval '1 minute' END AS period
+  FROM cron.job WHERE active)
+SELECT 'cron_job_failed:cron_job:' || j.id, format('runid=%s', f.runid)
+FROM jobs j JOIN finished f USING (jobid) WHERE f.status = 'failed'
+UNION ALL
+SELECT 'cron_job_slow:cron_job:' || j.id, format('runid=%s duration=%s', f.runid, f.end_time - f.start_time)
+FROM jobs j JOIN finished f USING (jobid) WHERE f.end_time - f.start_time > interval '5 seconds'
+UNION ALL
+SELECT 'cron_job_missed:cron_job:' || j.id, format('last_start=%s period=%s', s.start_time, j.period)
+FROM jobs j JOIN started s USING (jobid) WHERE :now > s.start_time + 2 * j.period
+)SQL";
+
 std::string Substitute(std::string sql, const std::string& key, const std::string& value) {
   for (size_t at = sql.find(key); at != std::string::npos; at = sql.find(key, at + value.size())) {
     sql.replace(at, key.size(), value);
@@ -209,6 +238,11 @@ Status ExpectedFiring(const PgCluster& cluster, const std::string& db, const Ora
   std::vector<const char*> queries;
   if (options.ticketing) queries.insert(queries.end(), {kTierRules, kOrderRules, kEventRules});
   if (options.reserve) queries.insert(queries.end(), {kLedgerRules, kCalendarRules, kPaymentRules, kWebhookRules});
+  if (options.cron) {
+    Result res(PQexec(conn.get(), "SELECT to_regclass('cron.job') IS NOT NULL"));
+    if (PQresultStatus(res.get()) != PGRES_TUPLES_OK) return Status::IOError("oracle: cannot look for cron.job");
+    if (std::string(PQgetvalue(res.get(), 0, 0)) == "t") queries.push_back(kCronRules);
+  }
   const std::string now = "(now() + interval '" + std::to_string(options.now_offset_seconds) + " seconds')";
   WG_RETURN_IF_ERROR(
       Run(conn.get(), "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY; SET LOCAL TimeZone = 'UTC'", nullptr));

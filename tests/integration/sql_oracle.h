@@ -21,6 +21,9 @@ namespace walguard::testing {
 struct OracleOptions {
   bool ticketing = true;  // the ten rules of runbook 000
   bool reserve = true;    // the nine rules of runbook 002
+  // The three pg_cron rules, where the database has a cron.job table (the
+  // extension's, or plain tables of the same shape).
+  bool cron = true;
   // Evaluate as if now() were this many seconds later (negative: earlier).
   // Comparing the sets at -N and +N tells which conditions sit within N
   // seconds of a deadline, where two clocks may legitimately disagree.

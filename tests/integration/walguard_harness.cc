@@ -72,7 +72,11 @@ Published Parse(const ConsumedMessage& m) {
 }  // namespace
 
 Status WalguardHarness::SetUp() {
-  db_ = CreateTestDatabase();
+  return SetUpIn(CreateTestDatabase());
+}
+
+Status WalguardHarness::SetUpIn(const std::string& db) {
+  db_ = db;
   work_dir_ = "/tmp/walguard-it-" + db_ + "-" + std::to_string(getpid());
   std::filesystem::remove_all(work_dir_);
   std::filesystem::create_directories(work_dir_);

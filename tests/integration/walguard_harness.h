@@ -35,6 +35,9 @@ class WalguardHarness {
   // Creates a fresh database (named after the test), loads the ticketing
   // and reserve schemas and starts an embedded broker.
   Status SetUp();
+  // The same on an existing database of the shared cluster (kCronDatabase,
+  // where pg_cron writes), created outside the test.
+  Status SetUpIn(const std::string& db);
   // Instead of SetUp: attaches to `primary`'s database (no new database, no
   // DDL) with its own slot "<primary's slot>_<name>", work directory and
   // embedded broker, so both read the same WAL independently (the crash

@@ -134,8 +134,11 @@ TEST(Thresholds, UnknownKeysAndWrongTypesStayErrors) {
   EXPECT_EQ(s.message(), "config: unknown setting rules.reserve.webhook_window");
   s = LoadText("[rules.walguard]\nreplication_lag_seconds = \"5m\"\n", &config);
   EXPECT_EQ(s.message(), "config: rules.walguard.replication_lag_seconds has the wrong type");
+  s = LoadText("[rules.nightly]\nslow_seconds = 5\n", &config);
+  EXPECT_EQ(s.message(), "config: unknown setting rules.nightly");
+  // [rules.cron] is a section now (cron_slow_after_seconds); other keys in it are not.
   s = LoadText("[rules.cron]\nslow_seconds = 5\n", &config);
-  EXPECT_EQ(s.message(), "config: unknown setting rules.cron");
+  EXPECT_EQ(s.message(), "config: unknown setting rules.cron.slow_seconds");
 }
 
 TEST(Thresholds, HistoricalAlertsIsReadFromTheAlertsSection) {

@@ -62,13 +62,17 @@ TEST(RuleRegistry, RulesReadingIsTodaysMap) {
   EXPECT_THAT(Types(RulesReading(TableId::kAvailabilityCalendar)),
               ElementsAre("overbooking", "calendar_drift", "calendar_overcommitted"));
   EXPECT_THAT(Types(RulesReading(TableId::kProcessedWebhooks)), ElementsAre("webhook_failures", "webhook_silence"));
+  EXPECT_THAT(Types(RulesReading(TableId::kCronJob)),
+              ElementsAre("cron_job_failed", "cron_job_slow", "cron_job_missed"));
+  EXPECT_THAT(Types(RulesReading(TableId::kCronJobRunDetails)),
+              ElementsAre("cron_job_failed", "cron_job_slow", "cron_job_missed"));
 }
 
 // The rows agree with the contract's table (rule_test_util.h) and with the
 // name table, and walguard's own two alerts are rows too.
 TEST(RuleRegistry, RowsAreTheContractsRulesAndWalguardsOwn) {
   std::vector<std::string> contract;
-  for (const auto* rules : {&rule_test::TicketingRules(), &rule_test::ReserveRules()}) {
+  for (const auto* rules : {&rule_test::TicketingRules(), &rule_test::ReserveRules(), &rule_test::CronRules()}) {
     for (const rule_test::RuleInfo& info : *rules) {
       contract.emplace_back(info.type);
       const Rule* rule = RuleOfType(info.type);
@@ -82,7 +86,7 @@ TEST(RuleRegistry, RowsAreTheContractsRulesAndWalguardsOwn) {
   std::set<std::string> types;
   for (const Rule& rule : Rules()) EXPECT_TRUE(types.insert(rule.alert.type).second) << rule.alert.type;
   EXPECT_EQ(types.size(), contract.size() + 3);  // replication_lag, state_disk_low, rule_disabled
-  EXPECT_EQ(Rules().size(), 24u);
+  EXPECT_EQ(Rules().size(), 27u);
   EXPECT_EQ(RuleOfType("no_such_rule"), nullptr);
   EXPECT_EQ(&kStuckHolds, &RuleOfType("stuck_holds")->alert);
   EXPECT_EQ(&kWebhookFailures, &RuleOfType("webhook_failures")->alert);
@@ -115,7 +119,8 @@ TEST(RuleRegistry, EntityKindsComeFromThePredicates) {
   }
   const std::set<EntityKind> all = {EntityKind::kTier,     EntityKind::kOrder,         EntityKind::kEvent,
                                     EntityKind::kPayment,  EntityKind::kBookingIntent, EntityKind::kUnit,
-                                    EntityKind::kUnitDate, EntityKind::kProvider,      EntityKind::kLedgerTransaction};
+                                    EntityKind::kUnitDate, EntityKind::kProvider,      EntityKind::kLedgerTransaction,
+                                    EntityKind::kCronJob};
   EXPECT_EQ(evaluated, all);
 }
 

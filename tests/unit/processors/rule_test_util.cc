@@ -325,8 +325,17 @@ const std::vector<RuleInfo>& ReserveRules() {
   return kRules;
 }
 
+const std::vector<RuleInfo>& CronRules() {
+  static const std::vector<RuleInfo> kRules = {
+      {"cron_job_failed", "cron_job", "P2", ""},
+      {"cron_job_slow", "cron_job", "P3", ""},
+      {"cron_job_missed", "cron_job", "P2", ""},
+  };
+  return kRules;
+}
+
 const RuleInfo* FindRule(std::string_view type) {
-  for (const auto* rules : {&TicketingRules(), &ReserveRules()}) {
+  for (const auto* rules : {&TicketingRules(), &ReserveRules(), &CronRules()}) {
     for (const RuleInfo& r : *rules) {
       if (r.type == type) return &r;
     }

@@ -151,6 +151,7 @@ struct RuleInfo {
 const RuleInfo* FindRule(std::string_view type);
 const std::vector<RuleInfo>& TicketingRules();
 const std::vector<RuleInfo>& ReserveRules();
+const std::vector<RuleInfo>& CronRules();  // CONTRACT 3.1: pg_cron
 
 std::string Fingerprint(std::string_view type, std::string_view entity_id);
 

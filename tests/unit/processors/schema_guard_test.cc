@@ -392,7 +392,7 @@ TEST(SchemaGuard, TheMapsCoverEveryColumnAndEveryRule) {
     for (const AlertType* rule : RulesReading(table)) mapped.insert(rule->type);
   }
   std::set<std::string> contract;
-  for (const auto* rules : {&TicketingRules(), &ReserveRules()}) {
+  for (const auto* rules : {&TicketingRules(), &ReserveRules(), &CronRules()}) {
     for (const RuleInfo& r : *rules) contract.insert(std::string(r.type));
   }
   EXPECT_EQ(mapped, contract);
