@@ -83,20 +83,6 @@ Status BeginWithSnapshot(PGconn* conn, const std::string& snapshot_name) {
                        "drop the slot and take a fresh snapshot: `walguard run --resnapshot`");
 }
 
-// Whether the table exists in the snapshot: an optional table (pg_cron's)
-// may be missing, and then has no rows. One that exists but that the role may
-// not read fails the snapshot below, as any monitored table does.
-Status TableExists(PGconn* conn, const TableSpec& t, bool* exists) {
-  const std::string sql =
-      "SELECT count(*) FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace "
-      "WHERE n.nspname = " +
-      QuoteLiteral(conn, t.schema) + " AND c.relname = " + QuoteLiteral(conn, t.table);
-  ResultPtr res;
-  WG_RETURN_IF_ERROR(Exec(conn, sql, PGRES_TUPLES_OK, "look up " + t.QualifiedName(), &res));
-  *exists = PQntuples(res.get()) == 1 && std::string_view(PQgetvalue(res.get(), 0, 0)) != "0";
-  return Status::OK();
-}
-
 // Checks the table and every configured column exist, so a typo in the
 // config is reported by name rather than as Postgres' unqualified
 // 'column "x" does not exist'. What is optional (TableSpec::optional,

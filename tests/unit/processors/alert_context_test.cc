@@ -113,6 +113,11 @@ std::vector<Step> ReserveScenario() {
       InsertIn("reserve", "ledger_entries",
                LedgerRow(LedgerEntryId(2), LedgerTxnId(1), "guest_payable", "credit", "90.00", At(0))),
   };
+  // U2: its calendar row books 2 of an allotment of 1 (calendar_overcommitted).
+  changes.push_back(InsertIn("reserve", "availability_calendar", CalendarRow(UnitId(2), Day(1), 1, 2)));
+  // openpix: three card payments waiting 20 minutes, and none of its webhooks ever (webhook_silence).
+  for (int n = 200; n < 203; ++n)
+    changes.push_back(Payment(n, IntentId(n), "openpix", "card", "pending", "15.00", At(-20)));
   // mercadopago: 20 settled payments in the window, all failed.
   for (int n = 100; n < 120; ++n)
     changes.push_back(Payment(n, IntentId(n), "mercadopago", "card", "failed", "10.00", At(-1)));
@@ -122,6 +127,23 @@ std::vector<Step> ReserveScenario() {
   return {Txn(At(0), std::move(changes)),
           // Resolutions carry the context too: without its calendar row, a date's counters are unknown.
           Txn(At(1), {DeleteIn("reserve", "availability_calendar", {Col("unit_id", U1), Col("date", Day(0))})})};
+}
+
+// pg_cron: a job whose latest run failed after 10 s, and one whose runs stopped an hour ago.
+std::vector<Step> CronScenario() {
+  auto job = [](int jobid, std::string name) {
+    return InsertIn("cron", "job",
+                    {Col("jobid", jobid), Col("jobname", std::move(name)), Col("schedule", "*/5 * * * *"),
+                     Col("command", "SELECT ticketing.cleanup_expired_ticket_holds()"), Col("active", "true")});
+  };
+  auto run = [](int runid, int jobid, std::string status, Micros start, Micros end) {
+    return InsertIn("cron", "job_run_details",
+                    {Col("runid", runid), Col("jobid", jobid), Col("status", std::move(status)),
+                     Col("return_message", "ERROR: boom"), Col("start_time", PgTimestamp(start)),
+                     Col("end_time", PgTimestamp(end))});
+  };
+  return {Txn(At(0), {job(1, "cleanup"), run(10, 1, "failed", At(-1), At(-1, 10)), job(2, "expire"),
+                      run(20, 2, "succeeded", At(-60), At(-60, 1))})};
 }
 
 struct Alert {
@@ -165,6 +187,7 @@ class AlertContextTest : public testing::Test {
 TEST_F(AlertContextTest, EveryEntityRuleFiresWithExactlyTheContractKeysOfItsKind) {
   Run(TicketingScenario());
   Run(ReserveScenario());
+  Run(CronScenario());
   std::set<std::string> fired;
   for (const Message& m : messages_) {
     const std::string type = m.json.Str("type");
