@@ -31,7 +31,8 @@ BEGIN
       EXECUTE format('GRANT SELECT ON %s TO walguard', t);
     END IF;
   END LOOP;
-END $$;
+END
+$$;
 
 -- pg_cron's tables (CONTRACT 3.1: cron_job_failed, cron_job_slow,
 -- cron_job_missed), where the extension is installed. pg_cron writes them in

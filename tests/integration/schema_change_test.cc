@@ -72,8 +72,9 @@ TEST(SchemaChangeTest, DroppedColumnDisablesTheRulesReadingItAcrossARestart) {
   ASSERT_OK(
       h.Sql("INSERT INTO reserve.payments (booking_intent_id, provider, status, amount, created_at) VALUES "
             "(gen_random_uuid(), 'stripe', 'processing', 50.00, now() - interval '2 hours')"));
-  const std::set<std::string> payment_rules = {"payment_without_reservation", "stuck_payment", "pix_pending",
-                                               "double_charge", "failed_payment_rate"};
+  const std::set<std::string> payment_rules = {
+      "payment_without_reservation", "stuck_payment",  "pix_pending", "double_charge",
+      "failed_payment_rate",         "webhook_silence"};
   ASSERT_EQ(h.WaitFor("rule_disabled", "firing", payment_rules.size()).size(), payment_rules.size()) << h.WalguardLog();
   // p1's reservation arrives: its alert would resolve, but the rule is disabled. Other tables' rules go on.
   ASSERT_OK(
