@@ -29,7 +29,10 @@ std::string CreateTestDatabase();
 
 // pg_cron is preloaded on the shared cluster and keeps its tables in this
 // database (cron.database_name), created at start; only the PgCron suite
-// uses it (WalguardHarness::SetUpIn). Jobs run in background workers.
+// uses it (WalguardHarness::SetUpIn). Jobs run over libpq as the superuser
+// who scheduled them (trusted on 127.0.0.1), not in background workers: see
+// environment.cc. The launcher starts before this database exists, fails and
+// is restarted a second later, by which time it does.
 inline constexpr char kCronDatabase[] = "walguard_cron";
 
 // The least-privilege role every test runs walguard as: created once from
