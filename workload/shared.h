@@ -2,6 +2,7 @@
 // (events with their tiers, rental units) and the gate that pauses them.
 #pragma once
 
+#include <atomic>
 #include <condition_variable>
 #include <cstdint>
 #include <mutex>
@@ -34,11 +35,16 @@ class Catalog {
   bool PickEvent(Rng* rng, EventInfo* out) const;
   bool PickTier(Rng* rng, TierInfo* out) const;
   bool PickUnit(Rng* rng, std::string* out) const;
+  // Whether the database has pg_cron's tables (set by the seeder, before the
+  // workers start).
+  void EnableCron() { cron_ = true; }
+  bool HasCron() const { return cron_; }
 
  private:
   mutable std::mutex mu_;
   std::vector<EventInfo> events_;
   std::vector<std::string> units_;
+  std::atomic<bool> cron_{false};
 };
 
 // Workers pass through the gate around every transaction; Pause() closes it

@@ -12,7 +12,7 @@ constexpr int kMaxAttempts = 20;
 }  // namespace
 
 Worker::Worker(const WorkloadOptions& options, uint64_t stream, Catalog* catalog)
-    : options_(options), catalog_(catalog), rng_(options.seed, stream) {}
+    : options_(options), catalog_(catalog), rng_(options.seed, stream), cron_rng_(options.seed, stream + kCronStream) {}
 
 Status Worker::Connect() {
   return pg_.Connect(options_.conninfo);
@@ -39,7 +39,7 @@ Status Worker::Seed(int events, int units) {
   for (int i = 0; i < units && options_.reserve; ++i) WG_RETURN_IF_ERROR(AddUnit());
   // Old incidents are faults too: healthy traffic (fault_rate 0) has none.
   if (options_.reserve && options_.fault_rate > 0) WG_RETURN_IF_ERROR(SeedOldIncidents());
-  return Status::OK();
+  return SeedCron();
 }
 
 void Worker::Run(PauseGate* gate) {
@@ -67,17 +67,20 @@ WorkloadStats Worker::stats() const {
 }
 
 Status Worker::Step() {
+  // Decided on the cron stream: without the cron schema, rng_ draws as before.
+  if (catalog_->HasCron() && cron_rng_.Chance(kCronShare)) return StepCron();
   const bool ticketing = options_.ticketing && (!options_.reserve || rng_.Chance(0.5));
+  const FaultSchema schema = ticketing ? FaultSchema::kTicketing : FaultSchema::kReserve;
   if (options_.fault_rate > 0 && rng_.Chance(options_.fault_rate)) {
     // A kind of the chosen schema, by weight.
     int total = 0;
     for (int k = 0; k < kFaultKindCount; ++k) {
-      if (IsTicketingFault(static_cast<FaultKind>(k)) == ticketing) total += FaultWeight(static_cast<FaultKind>(k));
+      if (SchemaOf(static_cast<FaultKind>(k)) == schema) total += FaultWeight(static_cast<FaultKind>(k));
     }
     int64_t r = static_cast<int64_t>(rng_.Uniform(total));
     for (int k = 0; k < kFaultKindCount; ++k) {
       const FaultKind kind = static_cast<FaultKind>(k);
-      if (IsTicketingFault(kind) != ticketing) continue;
+      if (SchemaOf(kind) != schema) continue;
       r -= FaultWeight(kind);
       if (r < 0) return RunFault(kind);
     }

@@ -171,9 +171,40 @@ class Worker {
   // never repaired, so they stay firing as historical alerts. Only with faults.
   Status SeedOldIncidents();
 
+  // cron_ops.cc
+  struct CronJob {
+    std::string jobid, entity, schedule;
+    bool active = true;
+    std::string running_runid;  // a run started and not yet finished, or ""
+  };
+  struct CronDamage {
+    FaultKind kind = FaultKind::kCount;
+    CronJob job;
+  };
+  // The share of operations that are cron operations (when HasCron), and the
+  // offset of the cron random streams from the workers'.
+  static constexpr double kCronShare = 0.05;
+  static constexpr uint64_t kCronStream = 1u << 20;
+  Status SeedCron();
+  Status StepCron();
+  Status InjectCronFault(FaultKind kind);
+  Status ScheduleCronJob(const std::string& schedule, const std::string& name, int64_t last_start_ago_s, CronJob* out);
+  Status ScheduleHealthyCronJob();
+  Status RunCronJob();
+  Status PauseCronJob();
+  Status UnscheduleCronJob();
+  Status FaultCronRun(FaultKind kind);
+  Status FaultCronMissed();
+  Status RepairCron();
+  // A new name for a job (an unnamed job is known by its jobid).
+  std::string CronJobName();
+  // Indexes of cron_jobs_ with no run in flight.
+  std::vector<size_t> IdleCronJobs() const;
+
   const WorkloadOptions& options_;
   Catalog* catalog_;
   Rng rng_;
+  Rng cron_rng_;  // every choice of the cron operations
   PgSession pg_;
 
   // What this worker may still act on (bounded; see the ops).
@@ -185,6 +216,8 @@ class Worker {
   std::deque<Reservation> reservations_;
   std::string last_booked_intent_;
   std::vector<Damage> damages_;
+  std::vector<CronJob> cron_jobs_;  // healthy jobs this worker scheduled (bounded)
+  std::vector<CronDamage> cron_damages_;
   // Settled (succeeded or failed) payments per provider: every tenth fails,
   // so healthy traffic stays at >= 90 % success whatever the interleaving.
   std::map<std::string, uint64_t> settled_;

@@ -11,7 +11,7 @@ namespace {
 struct FaultInfo {
   const char* name;
   const char* rule;
-  bool ticketing;
+  FaultSchema schema;
   // Relative frequency. A provider-wide fault breaks one of only three
   // entities: at the others' rate they would keep all three firing for good
   // and never exercise the resolved path.
@@ -20,30 +20,33 @@ struct FaultInfo {
 
 // Indexed by FaultKind.
 constexpr FaultInfo kFaults[kFaultKindCount] = {
-    {"stuck_hold", "stuck_holds", true, 10},
-    {"reserved_without_hold", "tier_reserved_drift", true, 10},
-    {"issued_off", "tier_issued_drift", true, 10},
-    {"oversized_hold", "high_reserved", true, 10},
-    {"expired_holds_sell_out", "false_sold_out", true, 10},
-    {"oversold_hold", "negative_available", true, 10},
-    {"stale_pending_order", "stale_pending_orders", true, 10},
-    {"paid_without_tickets", "paid_without_tickets", true, 10},
-    {"extra_ticket", "order_overissued", true, 10},
-    {"total_off", "revenue_mismatch", true, 10},
-    {"ledger_missing_entry", "ledger_imbalance", false, 10},
-    {"ledger_duplicate_entry", "ledger_imbalance", false, 10},
-    {"double_booking", "overbooking", false, 10},
-    {"calendar_off", "calendar_drift", false, 10},
-    {"payment_without_reservation", "payment_without_reservation", false, 10},
-    {"stuck_processing", "stuck_payment", false, 10},
-    {"pix_pending", "pix_pending", false, 10},
-    {"double_charge", "double_charge", false, 10},
-    {"failed_payment_burst", "failed_payment_rate", false, 1},
-    {"webhook_failures", "webhook_failures", false, 1},
-    {"webhook_stuck", "webhook_failures", false, 1},
-    {"silent_provider", "webhook_silence", false, 1},
-    {"calendar_overcommitted", "calendar_overcommitted", false, 10},
-    {"past_overbooking", "(none: a past night)", false, 5},
+    {"stuck_hold", "stuck_holds", FaultSchema::kTicketing, 10},
+    {"reserved_without_hold", "tier_reserved_drift", FaultSchema::kTicketing, 10},
+    {"issued_off", "tier_issued_drift", FaultSchema::kTicketing, 10},
+    {"oversized_hold", "high_reserved", FaultSchema::kTicketing, 10},
+    {"expired_holds_sell_out", "false_sold_out", FaultSchema::kTicketing, 10},
+    {"oversold_hold", "negative_available", FaultSchema::kTicketing, 10},
+    {"stale_pending_order", "stale_pending_orders", FaultSchema::kTicketing, 10},
+    {"paid_without_tickets", "paid_without_tickets", FaultSchema::kTicketing, 10},
+    {"extra_ticket", "order_overissued", FaultSchema::kTicketing, 10},
+    {"total_off", "revenue_mismatch", FaultSchema::kTicketing, 10},
+    {"ledger_missing_entry", "ledger_imbalance", FaultSchema::kReserve, 10},
+    {"ledger_duplicate_entry", "ledger_imbalance", FaultSchema::kReserve, 10},
+    {"double_booking", "overbooking", FaultSchema::kReserve, 10},
+    {"calendar_off", "calendar_drift", FaultSchema::kReserve, 10},
+    {"payment_without_reservation", "payment_without_reservation", FaultSchema::kReserve, 10},
+    {"stuck_processing", "stuck_payment", FaultSchema::kReserve, 10},
+    {"pix_pending", "pix_pending", FaultSchema::kReserve, 10},
+    {"double_charge", "double_charge", FaultSchema::kReserve, 10},
+    {"failed_payment_burst", "failed_payment_rate", FaultSchema::kReserve, 1},
+    {"webhook_failures", "webhook_failures", FaultSchema::kReserve, 1},
+    {"webhook_stuck", "webhook_failures", FaultSchema::kReserve, 1},
+    {"silent_provider", "webhook_silence", FaultSchema::kReserve, 1},
+    {"calendar_overcommitted", "calendar_overcommitted", FaultSchema::kReserve, 10},
+    {"past_overbooking", "(none: a past night)", FaultSchema::kReserve, 5},
+    {"cron_failed", "cron_job_failed", FaultSchema::kCron, 10},
+    {"cron_slow", "cron_job_slow", FaultSchema::kCron, 10},
+    {"cron_missed", "cron_job_missed", FaultSchema::kCron, 10},
 };
 
 }  // namespace
@@ -55,7 +58,10 @@ const char* FaultRule(FaultKind kind) {
   return kFaults[static_cast<int>(kind)].rule;
 }
 bool IsTicketingFault(FaultKind kind) {
-  return kFaults[static_cast<int>(kind)].ticketing;
+  return SchemaOf(kind) == FaultSchema::kTicketing;
+}
+FaultSchema SchemaOf(FaultKind kind) {
+  return kFaults[static_cast<int>(kind)].schema;
 }
 int FaultWeight(FaultKind kind) {
   return kFaults[static_cast<int>(kind)].weight;

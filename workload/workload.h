@@ -13,6 +13,12 @@
 // for) later undo some of the faults a worker injected, so alerts resolve
 // as well as fire.
 //
+// Where the database has pg_cron's tables (or plain ones of their shape:
+// cron_tables.h), a share of the operations schedules, runs and unschedules
+// cron jobs, with faults of their own (cron_ops.cc); they draw from a random
+// stream of their own, so the other tables' operations stay what the seed made
+// them without the cron schema.
+//
 // Every timestamp a rule measures is written far from its rule's deadline
 // (overdue = an hour past, healthy = fresh or a day ahead), so a checker's
 // now() and walguard's WAL clock agree on every condition for runs of up to
@@ -61,13 +67,21 @@ enum class FaultKind : int {
   kSilentProvider,             // webhook_silence
   kCalendarOvercommitted,      // calendar_overcommitted
   kPastOverbooking,            // overbooking on a past night: must page for nothing
+  kCronFailed,                 // cron_job_failed
+  kCronSlow,                   // cron_job_slow
+  kCronMissed,                 // cron_job_missed
   kCount
 };
+
+// Which tables a fault breaks. Cron faults are drawn apart from the others
+// (cron_ops.cc), only where the database has a `cron` schema.
+enum class FaultSchema : int { kTicketing, kReserve, kCron };
 
 constexpr int kFaultKindCount = static_cast<int>(FaultKind::kCount);
 const char* FaultName(FaultKind kind);
 const char* FaultRule(FaultKind kind);  // the contract rule type it breaks
 bool IsTicketingFault(FaultKind kind);
+FaultSchema SchemaOf(FaultKind kind);
 int FaultWeight(FaultKind kind);  // relative frequency among its schema's kinds
 
 struct WorkloadOptions {

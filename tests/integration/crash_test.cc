@@ -3,7 +3,8 @@
 //
 // The database is pre-populated so that the initial snapshot takes a while;
 // the workload injects faults before walguard first starts (the snapshot
-// must find them) and all along. A reference walguard with its own slot,
+// must find them) and all along, pg_cron's (plain tables of its shape) among
+// them: some cron alerts must have fired. A reference walguard with its own slot,
 // state and broker streams the same database and is never killed. The
 // victim is first killed several times inside its initial snapshot, then
 // restarted at once and killed after a random 0-1.5 s, repeatedly. Once the
@@ -37,6 +38,7 @@
 #include "tests/integration/sql_oracle.h"
 #include "tests/integration/walguard_harness.h"
 #include "tests/support/status_assert.h"
+#include "workload/cron_tables.h"
 #include "workload/random.h"
 #include "workload/workload.h"
 
@@ -318,6 +320,17 @@ void Verify(WalguardHarness* victim, WalguardHarness* reference, uint64_t seed, 
               std::to_string(transitions) + ") | messages: " + (stream.empty() ? "consistent" : "INCONSISTENT");
 }
 
+// Distinct firing messages of the cron rules, by type.
+std::map<std::string, uint64_t> CronFirings(const std::vector<Published>& all) {
+  std::set<std::string> alert_ids;
+  std::map<std::string, uint64_t> counts;
+  for (const Published& p : all) {
+    if (p.topic != "walguard.alerts" || p.state != "firing" || p.type.rfind("cron_job_", 0) != 0) continue;
+    if (alert_ids.insert(p.alert_id).second) ++counts[p.type];
+  }
+  return counts;
+}
+
 WorkloadOptions WorkloadFor(const std::string& db, uint64_t seed) {
   WorkloadOptions options;
   options.conninfo = SharedCluster().ConnInfo(db);
@@ -338,6 +351,7 @@ TEST(CrashTest, SigkillLoopMatchesOracleAndUninterruptedRun) {
   const auto started = Clock::now();
   WalguardHarness victim, reference;
   ASSERT_OK(victim.SetUp());
+  ASSERT_OK(victim.Sql(workload::kPlainCronTables));
   ASSERT_OK(reference.Attach(victim, "ref"));
   ASSERT_OK(victim.Sql(FillerSql(EnvOr("WALGUARD_CRASH_FILLER", 5000))));
   Workload workload(WorkloadFor(victim.db(), seed));
@@ -375,6 +389,12 @@ TEST(CrashTest, SigkillLoopMatchesOracleAndUninterruptedRun) {
   Verify(&victim, &reference, seed, &summary);
   std::cout << summary << " elapsed=" << Seconds(Clock::now() - started) << "s\n  faults tried: " << FaultCounts(stats)
             << std::endl;
+  // The cron rules went through the kills too: some of their alerts fired.
+  const std::map<std::string, uint64_t> cron_firings = CronFirings(victim.All());
+  std::cout << "  cron alerts fired:";
+  for (const auto& [type, n] : cron_firings) std::cout << " " << type << "=" << n;
+  std::cout << std::endl;
+  EXPECT_FALSE(cron_firings.empty()) << "no cron alert fired (seed " << seed << ")";
   EXPECT_EQ(victim.StopWalguard(), 0);
   EXPECT_EQ(reference.StopWalguard(), 0);
   // After every kill the archive held exactly the steps whose effects the
