@@ -332,6 +332,8 @@ Status ExplainRules(ApplyContext* ctx, const std::string& id, EntityVerdicts* ou
   w.BeginObject();
   WriteFigures(facts, &w);
   w.EndObject();
+  WG_RETURN_IF_ERROR(LoadContext(ctx, &facts));
+  out->context = ContextOf(facts);
   out->rules.clear();
   for (const Rule& rule : kRules) {
     const auto* predicate = std::get_if<Predicate<Facts>>(&rule.predicate);
