@@ -286,7 +286,7 @@ void WriteFigures(const UnitDateFacts& f, JsonWriter* w) {
   w->Field("has_calendar_row", f.has_calendar);
   w->Field("bookings_count", f.bookings_count);
   w->Field("allotment", f.allotment);
-  w->Field("temp_holds", f.temp_holds);
+  w->Field("temp_holds", f.temp_holds.value_or(0));
   w->Field("active_reservations", f.active);
 }
 void WriteFigures(const ProviderFacts& f, JsonWriter* w) {
