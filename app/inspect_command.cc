@@ -135,6 +135,7 @@ std::string InspectJson(const InspectStep& step) {
   changes.push_back(']');
   w.Key("changes").Raw(changes);
   w.Key("figures").Raw(step.verdicts.figures);
+  w.Key("context").Raw(step.verdicts.context);
   w.Key("rules").BeginObject();
   for (const auto& [rule, holds] : step.verdicts.rules) w.Field(rule->type, holds);
   w.EndObject();
@@ -149,7 +150,7 @@ std::string InspectText(const InspectStep& step) {
     text += "\n  " + std::string(1, static_cast<char>(c.action)) + " " + c.schema + "." + c.table;
     for (const Datum& d : RowOf(c)) text += " " + d.name + "=" + (d.is_null ? "null" : d.text);
   }
-  text += "\n  figures " + step.verdicts.figures + "\n  rules  ";
+  text += "\n  figures " + step.verdicts.figures + "\n  context " + step.verdicts.context + "\n  rules  ";
   for (const auto& [rule, holds] : step.verdicts.rules) {
     text += std::string(" ") + rule->type + (holds ? "=TRUE" : "=false");
   }

@@ -2,9 +2,11 @@
 // entity. Replays a record source (app/replayer.h) and, after every step that
 // evaluated the entity, shows the step's position, the changes of the step to
 // rows that name the entity, the figures its rules read and which of them
-// held. One readable block per step, or with --json one object per line:
+// held, and the context an alert of the entity would carry at that step.
+// One readable block per step, or with --json one object per line:
 //   {"lsn":...,"xid":...,"commit_time":...,"changes":[{"table":...,
-//    "action":"I|U|D","row":{...}}],"figures":{...},"rules":{"<type>":bool}}
+//    "action":"I|U|D","row":{...}}],"figures":{...},"context":{...},
+//    "rules":{"<type>":bool}}
 #pragma once
 
 #include <atomic>

@@ -257,15 +257,20 @@ Status Pipeline::ApplyTransaction(const Transaction& txn) {
   const size_t emitted = out->size();
   WG_RETURN_IF_ERROR(engine_.ApplyTransaction(txn, committer_->batch(), WallClockNow(), out));
   archiver_->RecordTransaction(txn, committer_->batch());
-  metrics_.dead_letters_total += dead_letters_.Log(*out, emitted, WallClockNow());
+  CountApplied(txn, emitted);
+  if (IsHeartbeat(txn)) ++metrics_.heartbeats_received;
+  return Status::OK();
+}
+
+void Pipeline::CountApplied(const Transaction& txn, size_t emitted) {
+  metrics_.dead_letters_total += dead_letters_.Log(*committer_->out(), emitted, WallClockNow());
   cursor_.OnStaged(txn.end_lsn);
   committer_->CountTransaction(txn.commit_time, emitted);
   ++metrics_.txns_total;
   metrics_.changes_total += txn.changes.size();
   metrics_.last_commit_time = txn.commit_time;
-  if (board_ != nullptr) CountByTable(txn, &tables_);
-  if (IsHeartbeat(txn)) ++metrics_.heartbeats_received;
-  return Status::OK();
+  if (board_ != nullptr) CountByTable(txn.changes, &tables_, &txn_tables_);
+  txn_tables_.clear();
 }
 
 Status Pipeline::HandleKeepalive(const StreamMessage& msg) {

@@ -74,6 +74,10 @@ class Pipeline {
   Status ApplyPart(const Transaction& part);
   Status BeginParts(const Transaction& header);
   Status FinishParts(const Transaction& txn);
+  // The bookkeeping of a transaction applied whole, or of the last part of
+  // one applied in parts (its earlier parts counted their changes as they
+  // came): dead letters, the cursor, the committer's and the run's counts.
+  void CountApplied(const Transaction& txn, size_t emitted);
   Status ApplyChangesAlive(const std::vector<Change>& changes);
   Status CommitPart();
   Status AbandonParts();
@@ -108,6 +112,7 @@ class Pipeline {
   DeadLetterLog dead_letters_;
   RunBoard* board_;
   std::vector<TableCount> tables_;  // changes and transactions applied per table
+  std::vector<bool> txn_tables_;    // the tables of tables_ the transaction being applied changed
 };
 
 }  // namespace walguard

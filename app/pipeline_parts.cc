@@ -31,6 +31,7 @@ Status Pipeline::ApplyPart(const Transaction& part) {
   archiver_->RecordTransactionPart(part, committer_->batch());
   metrics_.dead_letters_total += dead_letters_.Log(*out, emitted, WallClockNow());
   metrics_.changes_total += part.changes.size();
+  if (board_ != nullptr) CountByTable(part.changes, &tables_, &txn_tables_);
   assembler_.ClearPart();
   return CommitPart();
 }
@@ -86,12 +87,7 @@ Status Pipeline::FinishParts(const Transaction& txn) {
   undo_.reset();
   archiver_->RecordTransaction(txn, committer_->batch());
   committer_->batch()->EndPartial();
-  metrics_.dead_letters_total += dead_letters_.Log(*out, emitted, WallClockNow());
-  cursor_.OnStaged(txn.end_lsn);
-  committer_->CountTransaction(txn.commit_time, emitted);
-  ++metrics_.txns_total;
-  metrics_.changes_total += txn.changes.size();
-  metrics_.last_commit_time = txn.commit_time;
+  CountApplied(txn, emitted);
   WG_RETURN_IF_ERROR(CommitBatch());
   return store_->DropPartial();
 }
@@ -101,6 +97,7 @@ Status Pipeline::FinishParts(const Transaction& txn) {
 Status Pipeline::AbandonParts() {
   if (!engine_.in_parts()) return Status::OK();
   undo_.reset();
+  txn_tables_.clear();  // Postgres resends it whole: it counts again
   committer_->Discard();
   cursor_.OnBatchDiscarded();
   engine_.AbandonParts();

@@ -20,11 +20,8 @@ const char* RunPhaseName(RunPhase phase) {
   return "starting";
 }
 
-void CountByTable(const Transaction& txn, std::vector<TableCount>* counts) {
-  // A transaction counts once for every table it changed.
-  const size_t before = counts->size();
-  std::vector<bool> touched(before, false);
-  for (const Change& c : txn.changes) {
+void CountByTable(std::span<const Change> changes, std::vector<TableCount>* counts, std::vector<bool>* touched) {
+  for (const Change& c : changes) {
     if (c.table.empty()) continue;  // a logical message
     size_t i = 0;
     while (i < counts->size() &&
@@ -36,9 +33,9 @@ void CountByTable(const Transaction& txn, std::vector<TableCount>* counts) {
     if (i == counts->size()) counts->push_back(TableCount{c.schema + "." + c.table, 0, 0});
     TableCount& t = (*counts)[i];
     ++t.changes;
-    if (i >= touched.size()) touched.resize(i + 1, false);
-    if (!touched[i]) ++t.transactions;
-    touched[i] = true;
+    if (i >= touched->size()) touched->resize(i + 1, false);
+    if (!(*touched)[i]) ++t.transactions;
+    (*touched)[i] = true;
   }
 }
 

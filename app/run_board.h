@@ -6,6 +6,7 @@
 
 #include <cstdint>
 #include <mutex>
+#include <span>
 #include <string>
 #include <vector>
 
@@ -32,8 +33,12 @@ struct TableCount {
   uint64_t transactions = 0;
 };
 
-// Counts txn into *counts (a short list: the monitored tables).
-void CountByTable(const Transaction& txn, std::vector<TableCount>* counts);
+// Counts a transaction's changes into *counts (a short list: the monitored
+// tables), in one call or in one call per part as a transaction applied in
+// parts arrives. A transaction counts once for every table it changed,
+// however many of its parts did: `touched` remembers its tables across the
+// calls; clear it before the next transaction.
+void CountByTable(std::span<const Change> changes, std::vector<TableCount>* counts, std::vector<bool>* touched);
 
 struct RunFigures {
   RunPhase phase = RunPhase::kStarting;

@@ -174,6 +174,7 @@ std::string StateJson(const StateView& view, const std::string& entity, const En
   if (verdicts != nullptr) {
     w.Field("entity", entity);
     w.Key("figures").Raw(verdicts->figures);
+    w.Key("context").Raw(verdicts->context);
     w.Key("rules").BeginObject();
     for (const auto& [rule, holds] : verdicts->rules) w.Field(rule->type, holds);
     w.EndObject();
@@ -186,7 +187,8 @@ std::string StateJson(const StateView& view, const std::string& entity, const En
 std::string StateText(const StateView& view, const std::string& entity, const EntityVerdicts* verdicts) {
   std::string text = HeaderText(view);
   if (verdicts != nullptr) {
-    text += "entity     " + entity + "\nfigures    " + verdicts->figures + "\nrules     ";
+    text += "entity     " + entity + "\nfigures    " + verdicts->figures + "\ncontext    " + verdicts->context +
+            "\nrules     ";
     for (const auto& [rule, holds] : verdicts->rules) {
       text += std::string(" ") + rule->type + (holds ? "=TRUE" : "=false");
     }

@@ -198,6 +198,18 @@ Status BuildStatusModel(KvTxn* kv, const StatusQuery& query, StatusModel* out) {
 
 namespace {
 
+// A JSON array of `items`, each as `render` writes it.
+template <typename T, typename F>
+std::string Array(const std::vector<T>& items, F render) {
+  std::string out = "[";
+  for (const T& item : items) {
+    if (out.size() > 1) out.push_back(',');
+    out.append(render(item));
+  }
+  out.push_back(']');
+  return out;
+}
+
 std::string TierJson(const TierStatus& t) {
   std::string out;
   JsonWriter w(&out);
@@ -219,12 +231,6 @@ std::string TierJson(const TierStatus& t) {
 }
 
 std::string EventJson(const EventHealth& e) {
-  std::string tiers = "[";
-  for (const TierStatus& t : e.tiers) {
-    if (tiers.size() > 1) tiers.push_back(',');
-    tiers.append(TierJson(t));
-  }
-  tiers.push_back(']');
   std::string out;
   JsonWriter w(&out);
   w.BeginObject();
@@ -235,7 +241,7 @@ std::string EventJson(const EventHealth& e) {
   w.Field("paid_orders_missing_tickets", e.paid_orders_missing_tickets);
   w.Field("drifted_tiers", e.drifted_tiers);
   w.Field("negative_available_tiers", e.negative_available_tiers);
-  w.Key("tiers").Raw(tiers);
+  w.Key("tiers").Raw(Array(e.tiers, TierJson));
   w.EndObject();
   return out;
 }
@@ -257,29 +263,16 @@ std::string FiringJson(const FiringStatus& f) {
 }
 
 std::string UnitJson(const UnitOverbooked& u) {
-  std::string dates = "[";
-  for (const std::string& d : u.dates) {
-    if (dates.size() > 1) dates.push_back(',');
-    AppendJsonString(&dates, d);
-  }
-  dates += "]";
   std::string out;
   JsonWriter w(&out);
   w.BeginObject();
   w.Field("unit_id", u.unit_id);
-  w.Key("overbooked_dates").Raw(dates);
+  w.Key("overbooked_dates").Raw(Array(u.dates, [](const std::string& d) {
+    std::string quoted;
+    AppendJsonString(&quoted, d);
+    return quoted;
+  }));
   w.EndObject();
-  return out;
-}
-
-template <typename T, typename F>
-std::string Array(const std::vector<T>& items, F render) {
-  std::string out = "[";
-  for (const T& item : items) {
-    if (out.size() > 1) out.push_back(',');
-    out.append(render(item));
-  }
-  out.push_back(']');
   return out;
 }
 

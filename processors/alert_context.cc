@@ -163,9 +163,9 @@ std::string ContextOf(const UnitFacts& f) {
 
 std::string ContextOf(const UnitDateFacts& f) {
   return Object([&](JsonWriter* w) {
-    Put(w, "allotment", f.ctx_allotment);
+    Put(w, "allotment", f.has_calendar ? std::optional(f.allotment) : std::nullopt);
     Put(w, "bookings_count", f.has_calendar ? std::optional(f.bookings_count) : std::nullopt);
-    Put(w, "temp_holds", f.ctx_temp_holds);
+    Put(w, "temp_holds", f.temp_holds);
   });
 }
 

@@ -119,10 +119,10 @@ Status LoadFacts(ApplyContext* ctx, const std::string& id, UnitDateFacts* d) {
     WG_RETURN_IF_ERROR(CellInt(spec, cal, calendar_col::kBookingsCount, &d->bookings_count));
     WG_RETURN_IF_ERROR(CellInt(spec, cal, calendar_col::kAllotment, &d->allotment));
     if (!CellText(cal, calendar_col::kTempHolds).empty()) {
-      WG_RETURN_IF_ERROR(CellInt(spec, cal, calendar_col::kTempHolds, &d->temp_holds));
+      int64_t temp_holds = 0;
+      WG_RETURN_IF_ERROR(CellInt(spec, cal, calendar_col::kTempHolds, &temp_holds));
+      d->temp_holds = temp_holds;
     }
-    d->ctx_allotment = KnownInt(spec, cal, calendar_col::kAllotment);
-    d->ctx_temp_holds = KnownInt(spec, cal, calendar_col::kTempHolds);
   }
   return LoadDateCount(ctx->kv, d->unit, d->date, &d->active);
 }

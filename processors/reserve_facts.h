@@ -85,10 +85,10 @@ struct UnitDateFacts {
   bool has_calendar = false;
   int64_t bookings_count = 0;  // the calendar row's
   int64_t allotment = 0;       // the calendar row's
-  int64_t temp_holds = 0;      // the calendar row's (null reads as 0)
-  int64_t active = 0;          // active reservations on the date
-  // Context: the calendar row's; nullopt without it.
-  std::optional<int64_t> ctx_allotment, ctx_temp_holds;
+  // The calendar row's; nullopt when null or without the column (the rules
+  // read it as 0, the context shows null).
+  std::optional<int64_t> temp_holds;
+  int64_t active = 0;  // active reservations on the date
 };
 
 struct ProviderFacts {

@@ -118,13 +118,13 @@ Verdict CalendarDrift(const UnitDateFacts& f, const Thresholds&) {
 }
 
 Verdict CalendarOvercommitted(const UnitDateFacts& f, const Thresholds&) {
-  const bool over = f.has_calendar && f.bookings_count + f.temp_holds > f.allotment;
+  const bool over = f.has_calendar && f.bookings_count + f.temp_holds.value_or(0) > f.allotment;
   Verdict v{over && f.date >= f.today, "", Texts({{"unit_id", f.unit}, {"from_date", FormatDate(f.date)}})};
   JsonWriter w(&v.details);
   w.BeginObject();
   w.Field("allotment", f.allotment);
   w.Field("bookings_count", f.bookings_count);
-  w.Field("temp_holds", f.temp_holds);
+  w.Field("temp_holds", f.temp_holds.value_or(0));
   if (over && f.date < f.today) w.Field("reason", kDatePassed);
   w.EndObject();
   return v;

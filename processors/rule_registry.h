@@ -77,7 +77,11 @@ Status EvaluateEntity(ApplyContext* ctx, EntityKind kind, const std::string& id)
 
 // What the rules of an entity read and conclude, for `walguard inspect`.
 struct EntityVerdicts {
-  std::string figures = "{}";                            // a JSON object: the numeric facts the rules read
+  std::string figures = "{}";  // a JSON object: the numeric facts the rules read
+  // A JSON object: the context an alert of the entity carries (CONTRACT 3.1;
+  // docs/reference.md 4.1.1) as the state stands, without the fields one
+  // rule adds to its own alerts; "{}" for walguard's own checks.
+  std::string context = "{}";
   std::vector<std::pair<const AlertType*, bool>> rules;  // every rule of the kind, in registry order: holds?
 };
 

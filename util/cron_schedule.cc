@@ -186,7 +186,7 @@ bool NextCronRun(const CronSchedule& s, const TimeZone& zone, Micros after, Micr
   }
   Micros t = FloorDiv(after, kMicrosPerMinute) * kMicrosPerMinute + kMicrosPerMinute;
   for (int step = 0; step < kMaxSteps && t <= after + kHorizon; ++step) {
-    const Micros offset = Micros{UtcOffsetSeconds(zone, t)} * kMicrosPerSecond;
+    const Micros offset = Micros{UtcOffsetAt(zone, t)} * kMicrosPerSecond;
     const Micros local = t + offset;
     const int64_t days = FloorDiv(local, kMicrosPerDay);
     const int minute_of_day = static_cast<int>((local - days * kMicrosPerDay) / kMicrosPerMinute);

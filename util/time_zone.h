@@ -58,11 +58,6 @@ Micros NextLocalDay(const TimeZone& zone, Micros t);
 // config validates it at load, so that does not happen in a run).
 const TimeZone& CachedTimeZone(std::string_view name);
 
-// Seconds east of UTC at instant t (UtcOffsetAt, the cron schedules' name).
-inline int32_t UtcOffsetSeconds(const TimeZone& zone, Micros t) {
-  return UtcOffsetAt(zone, t);
-}
-
 // The first offset change strictly after t; false when there is none.
 bool NextTransition(const TimeZone& zone, Micros t, Micros* at);
 

@@ -13,6 +13,13 @@ std::string Str(int64_t v) {
   return std::to_string(v);
 }
 const char* const kProviders[] = {"stripe", "mercadopago", "openpix"};
+
+// A scalar subquery: the reservations of unit $1 in `active_statuses` (an SQL
+// list) that occupy the night current_date + $2.
+std::string ActiveOnNight(const char* active_statuses) {
+  return std::string("(SELECT count(*) FROM reserve.reservations r WHERE r.unit_id = $1 AND r.status IN ") +
+         active_statuses + " AND r.check_in <= current_date + $2::int AND current_date + $2::int < r.check_out)";
+}
 }  // namespace
 
 Status Worker::InjectReserveFault(FaultKind kind) {
@@ -71,13 +78,11 @@ Status Worker::FaultDoubleBooking() {
   Status s = Txn([&]() -> Status {
     WG_RETURN_IF_ERROR(LockUnit(unit));
     Rows free;
-    WG_RETURN_IF_ERROR(Sql(std::string("SELECT COALESCE((SELECT allotment FROM reserve.availability_calendar WHERE "
-                                       "unit_id = $1 AND date = current_date + $2::int), 1) - (SELECT count(*) FROM "
-                                       "reserve.reservations r WHERE r.unit_id = $1 AND r.status IN ") +
-                               kActiveStatuses +
-                               " AND r.check_in <= current_date + $2::int AND current_date + "
-                               "$2::int < r.check_out)",
-                           {unit, Str(check_in)}, &free));
+    WG_RETURN_IF_ERROR(
+        Sql("SELECT COALESCE((SELECT allotment FROM reserve.availability_calendar WHERE "
+            "unit_id = $1 AND date = current_date + $2::int), 1) - " +
+                ActiveOnNight(kActiveStatuses),
+            {unit, Str(check_in)}, &free));
     const std::string n = Str(std::max<int64_t>(1, std::stoll(free.at(0, 0)) + 1));
     const std::vector<std::string> params = {unit, Str(check_in), Str(check_out), base, n};
     WG_RETURN_IF_ERROR(
@@ -108,13 +113,12 @@ Status Worker::FaultCalendarOff() {
   const int64_t day = rng_.Range(1, 60);
   Status s = Txn([&]() -> Status {
     WG_RETURN_IF_ERROR(LockUnit(unit));
-    return Sql(std::string("INSERT INTO reserve.availability_calendar AS c (unit_id, date, allotment, "
-                           "bookings_count) SELECT $1::uuid, current_date + $2::int, 1, 1 + (SELECT count(*) FROM "
-                           "reserve.reservations r WHERE r.unit_id = $1 AND r.status IN ") +
-                   kActiveStatuses +
-                   " AND r.check_in <= current_date + $2::int AND current_date + $2::int < r.check_out) "
-                   "ON CONFLICT (unit_id, date) DO UPDATE SET bookings_count = c.bookings_count + 1",
-               {unit, Str(day)});
+    return Sql(
+        "INSERT INTO reserve.availability_calendar AS c (unit_id, date, allotment, bookings_count) "
+        "SELECT $1::uuid, current_date + $2::int, 1, 1 + " +
+            ActiveOnNight(kActiveStatuses) +
+            " ON CONFLICT (unit_id, date) DO UPDATE SET bookings_count = c.bookings_count + 1",
+        {unit, Str(day)});
   });
   if (s.ok()) Damaged(FaultKind::kCalendarOff, unit);
   return s;
@@ -230,13 +234,12 @@ Status Worker::FaultCalendarOvercommitted() {
   const int64_t day = rng_.Range(1, 60);
   Status s = Txn([&]() -> Status {
     WG_RETURN_IF_ERROR(LockUnit(unit));
-    return Sql(std::string("INSERT INTO reserve.availability_calendar AS c (unit_id, date, allotment, "
-                           "bookings_count, temp_holds) SELECT $1::uuid, current_date + $2::int, 1, n, 2 FROM "
-                           "(SELECT count(*) AS n FROM reserve.reservations r WHERE r.unit_id = $1 AND r.status IN ") +
-                   kActiveStatuses +
-                   " AND r.check_in <= current_date + $2::int AND current_date + $2::int < r.check_out) x "
-                   "ON CONFLICT (unit_id, date) DO UPDATE SET temp_holds = c.allotment - c.bookings_count + 1",
-               {unit, Str(day)});
+    return Sql(
+        "INSERT INTO reserve.availability_calendar AS c (unit_id, date, allotment, bookings_count, "
+        "temp_holds) SELECT $1::uuid, current_date + $2::int, 1, " +
+            ActiveOnNight(kActiveStatuses) +
+            ", 2 ON CONFLICT (unit_id, date) DO UPDATE SET temp_holds = c.allotment - c.bookings_count + 1",
+        {unit, Str(day)});
   });
   if (s.ok()) Damaged(FaultKind::kCalendarOvercommitted, unit, Str(day));
   return s;

@@ -153,6 +153,42 @@ TEST(Inspect, ShowsTheRuleFalseThenTrueAtTheBreakingCommitThenFalse) {
   EXPECT_THAT(lines[2], HasSubstr(R"("rules":{"stuck_holds":false,"tier_reserved_drift":false,)"));
 }
 
+// The context an alert of the entity would carry (docs/reference.md 4.1.1),
+// as the state stands at each step: null before its rows are seen, their
+// values after, and the new name once renamed.
+TEST(Inspect, ShowsTheEntitysContextAtEachStep) {
+  std::string wal = kTierDriftWal;
+  const std::string plain = R"({"name":"status","typeoid":25,"value":"on_sale"}])";
+  const std::string named =
+      R"({"name":"status","typeoid":25,"value":"on_sale"},{"name":"name","typeoid":25,"value":"Pista"},)"
+      R"({"name":"price_cents","typeoid":23,"value":25000}])";
+  // The tier gets its name and price at the breaking commit (xid 902) only.
+  const size_t at = wal.find(plain, wal.find(R"("xid":902)"));
+  ASSERT_NE(at, std::string::npos);
+  wal.replace(at, plain.size(), named);
+  TempDir dir;
+  Notes notes;
+  std::vector<std::string> lines;
+  ASSERT_TRUE(InspectTierJson(InputSource(dir.Write("wal.jsonl", wal), notes.file()), &lines).ok());
+  ASSERT_EQ(lines.size(), 3u);
+  EXPECT_THAT(lines[0], HasSubstr(R"(},"context":{"event_title":null,"tier_name":null,"price_cents":null},"rules":{)"));
+  EXPECT_THAT(lines[1],
+              HasSubstr(R"(},"context":{"event_title":null,"tier_name":"Pista","price_cents":25000},"rules":{)"));
+
+  std::vector<InspectStep> steps;
+  SourceReport report;
+  auto keep = [&](const InspectStep& step) {
+    steps.push_back(step);
+    return Status::OK();
+  };
+  ASSERT_TRUE(Inspect(InputSource(dir.Write("wal2.jsonl", wal), notes.file()), Thresholds(), EntityKind::kTier, kTier,
+                      0, keep, &report)
+                  .ok());
+  ASSERT_EQ(steps.size(), 3u);
+  EXPECT_THAT(InspectText(steps[1]),
+              HasSubstr("\n  context {\"event_title\":null,\"tier_name\":\"Pista\",\"price_cents\":25000}\n  rules"));
+}
+
 TEST(Inspect, UntilLsnEndsTheTimelineAndOtherEntitiesAreNotShown) {
   TempDir dir;
   Notes notes;

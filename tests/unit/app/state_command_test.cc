@@ -116,10 +116,12 @@ TEST_F(StateCommandTest, EntityShowsFiguresVerdictsAndItsFiringAlert) {
   ASSERT_EQ(Run("tier:" + kTier, /*json=*/true), 0) << err_;
   EXPECT_THAT(out_, HasSubstr(R"("entity":"tier:)" + kTier + R"(")"));
   EXPECT_THAT(out_, HasSubstr(R"("figures":{"quantity":100,"reserved":9,"issued":0,"available":91,)"));
+  EXPECT_THAT(out_, HasSubstr(R"(},"context":{"event_title":null,"tier_name":null,"price_cents":null},"rules":{)"));
   EXPECT_THAT(out_, HasSubstr(R"("tier_reserved_drift":true)"));
   EXPECT_THAT(out_, HasSubstr(R"("fingerprint":"tier_reserved_drift:tier:)" + kTier));
 
   ASSERT_EQ(Run("tier:" + kTier, /*json=*/false), 0) << err_;
+  EXPECT_THAT(out_, HasSubstr("\ncontext    {\"event_title\":null,\"tier_name\":null,\"price_cents\":null}\nrules"));
   EXPECT_THAT(out_, HasSubstr("tier_reserved_drift=TRUE"));
   EXPECT_THAT(out_, HasSubstr(R"("reserved":9)"));
 

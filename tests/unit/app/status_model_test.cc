@@ -3,6 +3,11 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include <span>
+#include <string>
+#include <vector>
+
+#include "app/run_board.h"
 #include "app/run_metrics.h"
 #include "core/entity_kind.h"
 #include "core/key_layout.h"
@@ -241,6 +246,43 @@ TEST(RunMetrics, NamesLabelsAndValues) {
   EXPECT_THAT(text, HasSubstr("walguard_archive_size_bytes 8192\n"));
   EXPECT_THAT(text, HasSubstr("walguard_snapshot_in_progress 0\n"));
   EXPECT_THAT(text, HasSubstr("walguard_last_applied_lsn 1000\n"));
+}
+
+// walguard_changes_applied_total / walguard_transactions_applied_total: a
+// transaction applied in parts counts as the same transaction applied whole.
+TEST(RunMetrics, ATransactionInPartsCountsAsTheWholeOne) {
+  auto change = [](std::string table) {
+    Change c;
+    c.schema = "ticketing";
+    c.table = std::move(table);
+    return c;
+  };
+  const std::vector<Change> txn = {change("ticket_holds"), change("ticket_holds"), change("ticket_tiers"),
+                                   change("ticket_holds"), change("ticket_holds")};
+  std::vector<TableCount> whole, parts;
+  std::vector<bool> touched;
+  CountByTable(txn, &whole, &touched);
+  touched.clear();
+  const std::span<const Change> all(txn);
+  CountByTable(all.subspan(0, 2), &parts, &touched);
+  CountByTable(all.subspan(2, 2), &parts, &touched);
+  CountByTable(all.subspan(4), &parts, &touched);
+  touched.clear();
+  ASSERT_EQ(whole.size(), 2u);
+  ASSERT_EQ(parts.size(), 2u);
+  for (size_t i = 0; i < whole.size(); ++i) {
+    EXPECT_EQ(parts[i].table, whole[i].table);
+    EXPECT_EQ(parts[i].changes, whole[i].changes) << whole[i].table;
+    EXPECT_EQ(parts[i].transactions, whole[i].transactions) << whole[i].table;
+  }
+  EXPECT_EQ(whole[0].table, "ticketing.ticket_holds");
+  EXPECT_EQ(whole[0].changes, 4u);
+  EXPECT_EQ(whole[0].transactions, 1u);
+  EXPECT_EQ(whole[1].changes, 1u);
+  // The next transaction counts again.
+  CountByTable(all.subspan(0, 1), &parts, &touched);
+  EXPECT_EQ(parts[0].transactions, 2u);
+  EXPECT_EQ(parts[0].changes, 5u);
 }
 
 }  // namespace

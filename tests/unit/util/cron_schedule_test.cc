@@ -148,15 +148,15 @@ TEST(CronScheduleTest, IntervalIsTheLongerOfTheTwoGapsAfterTheStart) {
 
 TEST(TimeZoneTest, OffsetsFollowTheTzDatabase) {
   const TimeZone ny = Zone("America/New_York");
-  EXPECT_EQ(UtcOffsetSeconds(ny, T("2026-12-03T12:00:00Z")), -5 * 3600);
-  EXPECT_EQ(UtcOffsetSeconds(ny, T("2026-07-01T12:00:00Z")), -4 * 3600);
-  EXPECT_EQ(UtcOffsetSeconds(ny, T("2026-03-08T06:59:59Z")), -5 * 3600);
-  EXPECT_EQ(UtcOffsetSeconds(ny, T("2026-03-08T07:00:00Z")), -4 * 3600);
+  EXPECT_EQ(UtcOffsetAt(ny, T("2026-12-03T12:00:00Z")), -5 * 3600);
+  EXPECT_EQ(UtcOffsetAt(ny, T("2026-07-01T12:00:00Z")), -4 * 3600);
+  EXPECT_EQ(UtcOffsetAt(ny, T("2026-03-08T06:59:59Z")), -5 * 3600);
+  EXPECT_EQ(UtcOffsetAt(ny, T("2026-03-08T07:00:00Z")), -4 * 3600);
   Micros at = 0;
   ASSERT_TRUE(NextTransition(ny, T("2026-07-01T00:00:00Z"), &at));
   EXPECT_EQ(FormatTimestamp(at), "2026-11-01T06:00:00.000000Z");
   const TimeZone utc = Zone("UTC");
-  EXPECT_EQ(UtcOffsetSeconds(utc, T("2026-07-01T12:00:00Z")), 0);
+  EXPECT_EQ(UtcOffsetAt(utc, T("2026-07-01T12:00:00Z")), 0);
   EXPECT_FALSE(NextTransition(utc, 0, &at));
   TimeZone zone;
   EXPECT_FALSE(LoadTimeZone("Nowhere/Atlantis", &zone).ok());
