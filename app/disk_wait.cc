@@ -52,8 +52,7 @@ uint64_t DiskLowThreshold(const StateConfig& state, uint64_t total_bytes) {
 bool DiskWatch::Tick(Micros now) {
   if (now - last_ < interval_s_ * kMicrosPerSecond) return false;
   last_ = now;
-  DiskSpace space;
-  Status s = MeasureDiskSpace(config_.state_dir, &space);
+  Status s = Measure(now);
   if (!s.ok()) {
     // Once per distinct error: it is retried at the next interval.
     if (s.message() != last_error_) spdlog::warn("disk watch: {}; retrying at the next interval", s.ToString());
@@ -61,13 +60,31 @@ bool DiskWatch::Tick(Micros now) {
     return false;
   }
   last_error_.clear();
+  return true;
+}
+
+void DiskWatch::GiveBackIfLow(StateStore* store, Micros now) {
+  if (sample_.free_bytes >= sample_.threshold_bytes) return;
+  const uint64_t unflushed = store->UnflushedBytes();
+  if (unflushed < kGiveBackBytes) return;
+  Status s = store->FlushMemtables();
+  if (s.ok()) s = Measure(now);
+  if (!s.ok()) {
+    spdlog::warn("disk watch: could not flush the state's {} of memtables on a low disk: {}", FormatBytes(unflushed),
+                 s.ToString());
+  }
+}
+
+Status DiskWatch::Measure(Micros now) {
+  DiskSpace space;
+  WG_RETURN_IF_ERROR(MeasureDiskSpace(config_.state_dir, &space));
   sample_.state_dir = config_.state_dir;
   sample_.mount_point = space.mount_point;
   sample_.free_bytes = space.free_bytes;
   sample_.total_bytes = space.total_bytes;
   sample_.threshold_bytes = DiskLowThreshold(config_.state, space.total_bytes);
   sample_.local_now = now;
-  return true;
+  return Status::OK();
 }
 
 DiskSample DiskWatch::Sample(Micros wal_clock) const {

@@ -19,6 +19,7 @@
 #include "core/kv.h"
 #include "core/output.h"
 #include "processors/state_disk_low.h"
+#include "state/state_store.h"
 #include "util/lsn.h"
 #include "util/status.h"
 #include "util/time.h"
@@ -52,9 +53,20 @@ class DiskWatch {
 
   // True when a fresh sample was taken: then reconcile with Sample().
   bool Tick(Micros now);
+  // Before a sample below the threshold counts, the state gives back the
+  // history its RocksDB log holds (StateStore::FlushMemtables) when that is
+  // at least kGiveBackBytes, and the disk is measured again: on a small disk
+  // that log, not the live state, is what a burst of writes fills, and a
+  // disk that a flush frees is not low (the alert would flap). A flush that
+  // fails keeps the first sample.
+  void GiveBackIfLow(StateStore* store, Micros now);
   DiskSample Sample(Micros wal_clock) const;
 
+  static constexpr uint64_t kGiveBackBytes = uint64_t{1} << 20;
+
  private:
+  Status Measure(Micros now);
+
   const Config& config_;
   const int interval_s_;
   Micros last_ = 0;

@@ -197,6 +197,7 @@ Status Pipeline::MonitorTick() {
   // Nothing but the transaction in parts writes the state until its commit.
   if (engine_.in_parts()) return Status::OK();
   if (disk_watch_.Tick(WallClockNow())) {
+    disk_watch_.GiveBackIfLow(store_.get(), WallClockNow());
     EnsureBatch();
     const DiskSample disk = disk_watch_.Sample(engine_.clock());
     WG_RETURN_IF_ERROR(

@@ -152,6 +152,12 @@ class StateStore {
   Status RecoverFromWriteError();
   // The bytes in memory that a flush writes to disk (the memtables).
   uint64_t UnflushedBytes() const;
+  // Writes the memtables to a table file and waits: RocksDB's log keeps
+  // every write since the last flush (overwritten rows, delivered outbox
+  // entries), so on a small disk the log, not the state, is what fills it;
+  // after a flush only the live keys take room. NoSpace when there is no
+  // room for the table (the next commit then waits, app/disk_wait.h).
+  Status FlushMemtables();
 
   // Opens the database in `dir` for reading only, also while a walguard holds
   // it open (`walguard state`): a RocksDB secondary instance, which takes no

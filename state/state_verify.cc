@@ -244,6 +244,14 @@ Status StateStore::RecoverFromWriteError() {
   return Status::OK();
 }
 
+Status StateStore::FlushMemtables() {
+  WG_RETURN_IF_ERROR(RefuseIfReadOnly("flush"));
+  WG_RETURN_IF_ERROR(RefuseIfClosed());
+  rocksdb::FlushOptions options;
+  options.wait = true;
+  return FromRocks(db_->Flush(options), "flush the state");
+}
+
 Status StateStore::RefuseIfClosed() const {
   if (db_ != nullptr) return Status::OK();
   return Status::NoSpace("the state in " + dir_ + " is closed until there is room to reopen it");
