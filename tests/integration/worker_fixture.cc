@@ -25,6 +25,16 @@ constexpr char kQuickKafka[] = R"(
 
 }  // namespace
 
+bool Final(OutcomeStatus s) {
+  return s == OutcomeStatus::kApplied || s == OutcomeStatus::kSkipped;
+}
+
+std::string Modes(const std::vector<std::string>& types, const char* mode) {
+  std::string out = "[worker.modes]\n";
+  for (const std::string& t : types) out += t + " = \"" + mode + "\"\n";
+  return out;
+}
+
 void WorkerFixture::SetUp() {
   ASSERT_OK(h_.SetUp());
   ASSERT_OK(h_.Sql(ReadSourceFile("sql/runbook/install.sql")));

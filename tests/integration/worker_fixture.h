@@ -70,4 +70,13 @@ class WorkerFixture : public ::testing::Test {
   size_t seen_ = 0;
 };
 
+// The suite of the single-worker tests (worker_test.cc, worker_safety_test.cc):
+// one class, as GoogleTest wants one fixture class per suite.
+class WorkerTest : public WorkerFixture {};
+
+// applied or skipped: the command needs nothing more.
+bool Final(OutcomeStatus s);
+// A [worker.modes] table setting every one of `types` to `mode`.
+std::string Modes(const std::vector<std::string>& types, const char* mode);
+
 }  // namespace walguard::testing

@@ -4,17 +4,19 @@
 //     while `walguard run` watches: the alerts resolve, a redelivered command
 //     changes nothing; the double charge waits for `walguard approve`; a fix
 //     that cannot resolve its alert escalates (fix_did_not_resolve);
-//   - two workers in one group, one killed -9 before a fix or between the
-//     fix and its offset: every fix once, none lost, per-key order kept;
-//   - refused, skipped, requires_approval, a quiet window, expired, retried then dead-lettered;
-//   - printed measurements: alert to applied fix, commands applied per second.
+//   - printed measurements: alert to applied fix.
+// The safety checks, approvals and retries: worker_safety_test.cc; several
+// workers in one group (crashes, throughput): worker_group_test.cc.
 #include <gtest/gtest.h>
 
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
+#include <map>
 #include <set>
+#include <string>
 #include <thread>
+#include <vector>
 
 #include "tests/integration/reserve_scenarios.h"
 #include "tests/integration/ticketing_scenarios.h"
@@ -28,16 +30,6 @@ namespace {
 using std::chrono::milliseconds;
 using std::chrono::seconds;
 using Clock = std::chrono::steady_clock;
-
-bool Final(OutcomeStatus s) {
-  return s == OutcomeStatus::kApplied || s == OutcomeStatus::kSkipped;
-}
-
-std::string Modes(const std::vector<std::string>& types, const char* mode) {
-  std::string out = "[worker.modes]\n";
-  for (const std::string& t : types) out += t + " = \"" + mode + "\"\n";
-  return out;
-}
 
 // Milliseconds from each applied command's alert (detected_at) to its outcome (at).
 std::vector<int64_t> AlertToFix(const std::vector<Published>& published, const std::vector<Outcome>& outcomes) {
@@ -62,8 +54,6 @@ void PrintLatency(const char* what, const std::vector<int64_t>& ms) {
               ms.size(), static_cast<long long>(ms.front()), static_cast<long long>(ms[ms.size() / 2]),
               static_cast<long long>(ms.back()));
 }
-
-class WorkerTest : public WorkerFixture {};
 
 TEST_F(WorkerTest, TicketingIncidentsAreFixedTheAlertsResolveAndARedeliveryChangesNothing) {
   ASSERT_OK(h_.Sql(kAllRulesIncident));
@@ -220,218 +210,6 @@ TEST_F(WorkerTest, ReserveIncidentsTheDoubleChargeWaitsForApproveAndAnUnresolved
   }
   EXPECT_EQ(unit_escalation("resolved", milliseconds(200)).size(), 1u);
 }
-
-class WorkerCrashTest : public WorkerFixture, public ::testing::WithParamInterface<const char*> {};
-
-TEST_P(WorkerCrashTest, EveryFixOnceNoneLostOrderPerKeyKept) {
-  constexpr int kKeys = 20;
-  InsertStuckPayments(kKeys);
-  for (int i = 1; i <= kKeys; ++i) PublishAlert("alert-" + std::to_string(i), i, true);
-  const std::string modes = Modes({"poll_payment_status"}, "apply");
-  StartWorker("a", modes, {std::string("WALGUARD_WORKER_CRASH_AT=") + GetParam()});
-  StartWorker("b", modes);
-  ASSERT_TRUE(WaitAssigned("a"));
-  ASSERT_TRUE(WaitAssigned("b"));
-  // Two commands per key, in order.
-  for (int round = 1; round <= 2; ++round) {
-    for (int i = 1; i <= kKeys; ++i) PollCommand("c" + std::to_string(round) + "-" + std::to_string(i), i);
-  }
-  std::set<std::string> done;
-  ASSERT_TRUE(WaitOutcomes(
-      [&](const std::vector<Outcome>& all) {
-        for (const Outcome& o : all) {
-          if (Final(o.status)) done.insert(o.command_id);
-        }
-        return done.size() == 2 * kKeys;
-      },
-      seconds(90)))
-      << done.size() << " of " << 2 * kKeys << " commands done";
-  EXPECT_NE(WorkerLog("a").find("crash point"), std::string::npos) << "the crash point was never reached";
-  // Once each: one applied row and one provider check per command.
-  EXPECT_EQ(Count("SELECT count(*) FROM walguard_worker.applied"), 2 * kKeys);
-  EXPECT_EQ(Count("SELECT count(*) FROM walguard_worker.provider_checks"), 2 * kKeys);
-  EXPECT_EQ(Count("SELECT count(*) FROM (SELECT payment_id FROM walguard_worker.provider_checks GROUP BY 1 "
-                  "HAVING count(*) <> 2) x"),
-            0);
-  // Per key, the first command's fix committed before the second's.
-  EXPECT_EQ(Count("SELECT count(*) FROM walguard_worker.applied a JOIN walguard_worker.applied b "
-                  "ON a.args->>'payment_id' = b.args->>'payment_id' "
-                  "WHERE a.command_id LIKE 'c1-%' AND b.command_id LIKE 'c2-%' AND a.applied_at > b.applied_at"),
-            0);
-  if (std::string(GetParam()).rfind("after_fix", 0) == 0) {
-    // The fix committed, its offset did not: the redelivery found it applied.
-    bool redelivered = false;
-    WaitOutcomes([&](const std::vector<Outcome>& all) {
-      for (const Outcome& o : all) redelivered |= o.status == OutcomeStatus::kSkipped && o.reason == "already applied";
-      return redelivered;
-    });
-    EXPECT_TRUE(redelivered);
-  }
-}
-
-INSTANTIATE_TEST_SUITE_P(CrashPoints, WorkerCrashTest, ::testing::Values("before_fix:3", "after_fix:3"),
-                         [](const auto& info) {
-                           return std::string(info.param).substr(0, info.param[0] == 'b' ? 10 : 9);
-                         });
-
-TEST_F(WorkerTest, RefusedAndEscalatedWhenTheDryRunExceedsTheAlertSkippedWhenResolved) {
-  ASSERT_OK(h_.Sql(kAllRulesIncident));  // order o5 pending for an hour
-  const std::string event = "e1000000-0000-4000-8000-000000000001";
-  // The alert accounts for no stale order; the function would expire one.
-  PublishAlert("stale-1", "stale_pending_orders", "event", event, true, R"({"stale_pending_orders":0})");
-  InsertStuckPayments(1);
-  PublishAlert("alert-1", 1, true);
-  PublishAlert("alert-1", 1, false);
-  StartWorker("w1", Modes({"expire_pending_orders", "poll_payment_status"}, "apply"));
-  ASSERT_TRUE(WaitAssigned("w1"));
-  PublishCommand("expire-1", "expire_pending_orders", R"({"event_id":")" + event + R"("})", "stale-1",
-                 "stale_pending_orders:event:" + event);
-  Outcome refused = WaitOutcome("expire-1", {OutcomeStatus::kRefused, OutcomeStatus::kApplied});
-  EXPECT_EQ(refused.status, OutcomeStatus::kRefused) << OutcomeJson(refused);
-  EXPECT_NE(refused.reason.find("orders_affected 1 > 0"), std::string::npos) << refused.reason;
-  EXPECT_EQ(Count("SELECT count(*) FROM ticketing.orders WHERE status = 'pending'"), 1);
-  EXPECT_EQ(Count("SELECT count(*) FROM walguard_worker.applied"), 0);
-  auto escalations = [&](const char* state) {
-    int n = 0;
-    for (const ConsumedMessage& m : Topic("walguard.alerts", seconds(1))) {
-      JsonFields f;
-      if (!JsonFields::Parse(m.payload, &f).ok() || f.Str("type") != "fix_did_not_resolve") continue;
-      EXPECT_EQ(f.Str("caused_by"), "expire-1");
-      EXPECT_EQ(f.Str("severity"), "P1");
-      EXPECT_EQ(m.key, "fix_did_not_resolve:event:" + event);
-      n += f.Str("state") == state;
-    }
-    return n;
-  };
-  const auto deadline = Clock::now() + seconds(20);
-  while (escalations("firing") == 0 && Clock::now() < deadline) {
-  }
-  EXPECT_EQ(escalations("firing"), 1);
-  PublishAlert("stale-1", "stale_pending_orders", "event", event, false, R"({"stale_pending_orders":0})");
-  const auto resolved_deadline = Clock::now() + seconds(20);
-  while (escalations("resolved") == 0 && Clock::now() < resolved_deadline) {
-  }
-  EXPECT_EQ(escalations("resolved"), 1);
-
-  // A command whose alert already resolved is skipped, and changes nothing.
-  PollCommand("poll-resolved", 1);
-  Outcome skipped = WaitOutcome("poll-resolved", {OutcomeStatus::kSkipped, OutcomeStatus::kApplied});
-  EXPECT_EQ(skipped.status, OutcomeStatus::kSkipped);
-  EXPECT_EQ(skipped.reason, "the causing alert resolved");
-  EXPECT_EQ(Count("SELECT count(*) FROM walguard_worker.provider_checks"), 0);
-}
-
-TEST_F(WorkerTest, RequiresApprovalWaitsInApplyModeAndAnUnapprovedCommandExpires) {
-  InsertStuckPayments(2);
-  PublishAlert("alert-1", 1, true);
-  PublishAlert("alert-2", 2, true);
-  StartWorker("w1", "[worker]\napproval_ttl_s = 12\n" + Modes({"poll_payment_status"}, "apply"));
-  ASSERT_TRUE(WaitAssigned("w1"));
-  PollCommand("needs-approval", 1, /*requires_approval=*/true);
-  PollCommand("late-approval", 2, /*requires_approval=*/true);
-  Outcome waiting = WaitOutcome("needs-approval", {OutcomeStatus::kAwaitingApproval});
-  EXPECT_EQ(waiting.reason, "the command requires approval");
-  WaitOutcome("late-approval", {OutcomeStatus::kAwaitingApproval});
-  const auto late_since = Clock::now();
-  std::this_thread::sleep_for(seconds(1));
-  EXPECT_EQ(Count("SELECT count(*) FROM walguard_worker.provider_checks"), 0) << "applied without an approval";
-  // A restart loses no waiting command: the next worker rebuilds them from the outcomes topic.
-  EXPECT_EQ(StopWorker("w1"), 0);
-  StartWorker("w2", "[worker]\napproval_ttl_s = 12\n" + Modes({"poll_payment_status"}, "apply"));
-  ASSERT_TRUE(WaitAssigned("w2"));
-  EXPECT_NE(WorkerLog("w2").find("2 commands awaiting approval"), std::string::npos) << WorkerLog("w2");
-  std::string out, err;
-  ASSERT_OK(h_.RunCommand({"approve", "needs-approval", "--by", "bob", "--brokers", h_.brokers()}, &out, &err));
-  Outcome approved = WaitOutcome("needs-approval", {OutcomeStatus::kApplied});
-  EXPECT_EQ(approved.status, OutcomeStatus::kApplied);
-  EXPECT_EQ(approved.worker, "w2");
-  // Nobody approves late-approval: it expires by itself once approval_ttl_s has passed, and an approval
-  // given after that applies nothing.
-  Outcome expired = WaitOutcome("late-approval", {OutcomeStatus::kExpired, OutcomeStatus::kApplied});
-  EXPECT_EQ(expired.status, OutcomeStatus::kExpired);
-  EXPECT_GE(Clock::now() - late_since, seconds(11)) << "expired before approval_ttl_s";
-  EXPECT_NE(expired.reason.find("no approval within approval_ttl_s 12"), std::string::npos) << expired.reason;
-  ASSERT_OK(h_.RunCommand({"approve", "late-approval", "--by", "bob", "--brokers", h_.brokers()}, &out, &err));
-  std::this_thread::sleep_for(seconds(2));
-  EXPECT_EQ(Count("SELECT count(*) FROM walguard_worker.provider_checks"), 1);
-}
-
-TEST_F(WorkerTest, InAQuietWindowApplyWaitsForApproval) {
-  InsertStuckPayments(1);
-  PublishAlert("alert-1", 1, true);
-  StartWorker("w1", "[worker]\nquiet_windows = [\"* 00:00-23:59\"]\n" + Modes({"poll_payment_status"}, "apply"));
-  ASSERT_TRUE(WaitAssigned("w1"));
-  PollCommand("in-quiet-window", 1);
-  Outcome waiting = WaitOutcome("in-quiet-window", {OutcomeStatus::kAwaitingApproval, OutcomeStatus::kApplied});
-  EXPECT_EQ(waiting.status, OutcomeStatus::kAwaitingApproval);
-  EXPECT_EQ(waiting.reason, "quiet window");
-  EXPECT_EQ(Count("SELECT count(*) FROM walguard_worker.provider_checks"), 0);
-}
-
-TEST_F(WorkerTest, ATransientDatabaseErrorIsRetriedThenDeadLettered) {
-  ASSERT_OK(h_.Sql(R"SQL(
-CREATE FUNCTION public.always_conflicts(p uuid, dry_run boolean) RETURNS jsonb LANGUAGE plpgsql AS $$
-BEGIN RAISE EXCEPTION 'conflict' USING ERRCODE = '40001'; END $$;
-GRANT EXECUTE ON FUNCTION public.always_conflicts(uuid, boolean) TO walguard_worker;)SQL"));
-  InsertStuckPayments(1);
-  PublishAlert("alert-1", 1, true);
-  StartWorker("w1", "[worker]\nmax_attempts = 3\nretry_backoff_ms = 50\n" + Modes({"poll_payment_status"}, "apply") +
-                        "[worker.functions]\npoll_payment_status = \"SELECT public.always_conflicts($payment_id, "
-                        "$dry_run)\"\n");
-  ASSERT_TRUE(WaitAssigned("w1"));
-  PollCommand("doomed", 1);
-  Outcome failed = WaitOutcome("doomed", {OutcomeStatus::kFailed});
-  EXPECT_EQ(failed.attempts, 3);
-  EXPECT_NE(failed.reason.find("conflict"), std::string::npos) << failed.reason;
-  bool dead_lettered = false;
-  for (const ConsumedMessage& m : Topic("walguard.deadletter", seconds(2))) {
-    dead_lettered |= m.payload.find("\"command_id\":\"doomed\"") != std::string::npos;
-  }
-  EXPECT_TRUE(dead_lettered);
-  EXPECT_NE(WorkerLog("w1").find("attempt 2 of 3"), std::string::npos);
-}
-
-TEST_F(WorkerTest, AMissingFunctionStopsTheWorkerNamingIt) {
-  ChildProcess* w =
-      StartWorker("w1", "[worker.functions]\nensure_tickets = \"SELECT public.nope($order_id, $dry_run)\"\n");
-  EXPECT_EQ(w->Wait(seconds(30)), 2);
-  EXPECT_NE(WorkerLog("w1").find("ensure_tickets"), std::string::npos) << WorkerLog("w1");
-}
-
-class WorkerThroughputTest : public WorkerFixture, public ::testing::WithParamInterface<int> {};
-
-TEST_P(WorkerThroughputTest, CommandsAppliedPerSecond) {
-  constexpr int kCommands = 200;
-  const int workers = GetParam();
-  InsertStuckPayments(kCommands);
-  for (int i = 1; i <= kCommands; ++i) PublishAlert("alert-" + std::to_string(i), i, true);
-  for (int i = 1; i <= kCommands; ++i) PollCommand("p-" + std::to_string(i), i);
-  // The backlog waits; the rate is measured between the first and the last outcome.
-  for (int w = 0; w < workers; ++w) StartWorker("t" + std::to_string(w), Modes({"poll_payment_status"}, "apply"));
-  std::vector<Outcome> applied;
-  ASSERT_TRUE(WaitOutcomes(
-      [&](const std::vector<Outcome>& all) {
-        applied.clear();
-        for (const Outcome& o : all) {
-          if (o.status == OutcomeStatus::kApplied) applied.push_back(o);
-        }
-        return applied.size() == kCommands;
-      },
-      seconds(120)));
-  Micros first = applied.front().at, last = applied.front().at;
-  std::set<std::string> by;
-  for (const Outcome& o : applied) {
-    first = std::min(first, o.at);
-    last = std::max(last, o.at);
-    by.insert(o.worker);
-  }
-  const double secs = static_cast<double>(last - first) / kMicrosPerSecond;
-  std::printf("[measure] %d worker(s) in one group (%zu applied): %d commands in %.2f s = %.1f commands/s\n", workers,
-              by.size(), kCommands, secs, (kCommands - 1) / secs);
-  EXPECT_EQ(Count("SELECT count(*) FROM walguard_worker.applied"), kCommands);
-}
-
-INSTANTIATE_TEST_SUITE_P(Workers, WorkerThroughputTest, ::testing::Values(1, 2));
 
 }  // namespace
 }  // namespace walguard::testing

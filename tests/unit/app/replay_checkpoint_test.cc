@@ -2,83 +2,30 @@
 // two seals: a replay that starts from the checkpoint (the segments before
 // it deleted) emits exactly what a replay from the snapshot emits after it,
 // and both what the live run emitted; own-check observations and own
-// messages replay as live; --diff's baseline follows the recorded thresholds.
+// messages replay as live; --diff's baseline follows the recorded thresholds
+// (every recorded rule setting: replay_recorded_settings_test.cc).
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include <cstdint>
 #include <filesystem>
-#include <memory>
+#include <fstream>
 #include <regex>
 #include <string>
 #include <vector>
 
-#include "app/archiver.h"
 #include "app/record_source.h"
 #include "app/recorded_thresholds.h"
 #include "app/replay_command.h"
-#include "app/source_watch.h"
 #include "ingest/archive.h"
 #include "ingest/archive_checkpoint.h"
-#include "processors/dead_letter.h"
-#include "processors/engine.h"
-#include "processors/own_checks.h"
-#include "state/state_store.h"
 #include "tests/unit/app/replay_fixture.h"
+#include "tests/unit/app/replay_live_run.h"
 
 namespace walguard {
 namespace {
 
 using ::testing::HasSubstr;
-
-// The tier's whole row with `reserved`, as one source transaction at `lsn`.
-Transaction TierUpdate(Lsn lsn, Micros at, int reserved) {
-  Change c =
-      SnapshotRow("ticket_tiers", {Text("id", kTier), Text("event_id", kEvent), Text("quantity", "100"),
-                                   Text("reserved_quantity", std::to_string(reserved)), Text("issued_quantity", "0")});
-  c.action = Action::kUpdate;
-  c.identity = {Text("id", kTier)};
-  c.lsn = lsn - 0x80;
-  Transaction txn;
-  txn.xid = static_cast<uint32_t>(900 + reserved);
-  txn.begin_lsn = lsn - 0x100;
-  txn.end_lsn = lsn;
-  txn.commit_time = at;
-  txn.changes.push_back(c);
-  return txn;
-}
-
-// A card payment created a minute before `since`, in `status` since then (no
-// reservation for its intent), inserted by a transaction at `lsn`.
-Transaction PaymentSince(Lsn lsn, Micros at, int n, const std::string& status, Micros since) {
-  auto timestamp = [](Micros t) {  // as wal2json writes it: "2026-11-21 16:33:53.001193+00"
-    std::string s = FormatTimestamp(t);
-    s[10] = ' ';
-    s.back() = '+';
-    return s + "00";
-  };
-  const std::string id = "9a9a9a9a-0000-4000-8000-00000000000" + std::to_string(n);
-  Change c;
-  c.schema = "reserve";
-  c.table = "payments";
-  c.columns = {Text("id", id),
-               Text("status", status),
-               Text("booking_intent_id", "b1b1b1b1-0000-4000-8000-00000000000" + std::to_string(n)),
-               Text("amount", "150.00"),
-               Text("currency", "BRL"),
-               Text("provider", "stripe"),
-               Text("method", "card"),
-               Text("created_at", timestamp(since - kMicrosPerMinute))};
-  c.columns.push_back(Text("succeeded_at", timestamp(since)));
-  c.columns.back().is_null = status != "succeeded";
-  c.lsn = lsn - 0x80;
-  Transaction txn;
-  txn.xid = static_cast<uint32_t>(700 + n);
-  txn.begin_lsn = lsn - 0x100;
-  txn.end_lsn = lsn;
-  txn.commit_time = at;
-  txn.changes.push_back(c);
-  return txn;
-}
 
 // A message without the fields that say when it was made, not what.
 std::string Comparable(const OutMessage& m) {
@@ -117,108 +64,6 @@ DiskSample Disk(uint64_t free_bytes, Micros at) {
   s.wal_clock = at;
   return s;
 }
-
-// The live run's side: engine, state store and archiver as the pipeline
-// wires them (app/pipeline.cc, app/bootstrap.cc), one committed batch a step.
-class LiveRun {
- public:
-  LiveRun(const std::string& root, const Thresholds& thresholds) : thresholds_(thresholds), engine_(thresholds) {
-    options_.dir = root + "/archive";
-    options_.checkpoint_interval = kMicrosPerMinute;
-    options_.thresholds = RecordThresholds(thresholds);
-    EXPECT_TRUE(StateStore::Open(root + "/state", &store_).ok());
-    archiver_ = std::make_unique<Archiver>(options_, store_.get());
-    EXPECT_TRUE(archiver_->Open(kT0).ok());
-    EXPECT_TRUE(engine_.Load(store_->NewBatch().get()).ok());
-  }
-  ~LiveRun() { archiver_.reset(); }
-
-  const std::string& archive() const { return options_.dir; }
-  const std::vector<OutMessage>& emitted() const { return emitted_; }
-
-  void Snapshot(Lsn lsn) {
-    Step(
-        [&](StateBatch* batch, std::vector<OutMessage>* out) {
-          const std::vector<ArchiveRecord> records = SnapshotRecords(lsn, 5, {});
-          engine_.BeginSnapshot(kT0);
-          archiver_->RecordSnapshotBegin(kT0, lsn, {}, batch);
-          for (size_t i = 1; i + 1 < records.size(); ++i) {
-            WG_RETURN_IF_ERROR(engine_.ApplySnapshotRow(records[i].row, batch, out));
-            archiver_->RecordSnapshotRow(records[i].row, batch);
-          }
-          WG_RETURN_IF_ERROR(engine_.FinishSnapshot(lsn, batch, kT0, out));
-          archiver_->RecordSnapshotEnd(lsn, batch);
-          return Status::OK();
-        },
-        lsn);
-  }
-
-  void Apply(const Transaction& txn) {
-    Step(
-        [&](StateBatch* batch, std::vector<OutMessage>* out) {
-          WG_RETURN_IF_ERROR(engine_.ApplyTransaction(txn, batch, txn.commit_time, out));
-          archiver_->RecordTransaction(txn, batch);
-          return Status::OK();
-        },
-        txn.end_lsn);
-  }
-
-  void ObserveLag(const LagSample& sample) {
-    Step(
-        [&](StateBatch* batch, std::vector<OutMessage>* out) {
-          WG_RETURN_IF_ERROR(ReconcileLag(sample, thresholds_, position_, batch, sample.wal_clock, out));
-          archiver_->RecordOwnCheck("replication_lag", EncodeLagObservation(sample), position_, sample.wal_clock,
-                                    batch);
-          return Status::OK();
-        },
-        position_);
-  }
-
-  void ObserveDisk(const DiskSample& sample) {
-    Step(
-        [&](StateBatch* batch, std::vector<OutMessage>* out) {
-          WG_RETURN_IF_ERROR(ReconcileStateDiskLow(sample, position_, batch, sample.wal_clock, out));
-          archiver_->RecordOwnCheck("state_disk_low", EncodeDiskObservation(sample), position_, sample.wal_clock,
-                                    batch);
-          return Status::OK();
-        },
-        position_);
-  }
-
-  void Undecodable(Lsn wal_start) {
-    Step(
-        [&](StateBatch* batch, std::vector<OutMessage>* out) {
-          out->push_back(RecordDeadLetter("unknown action 'X'", wal_start, R"({"action":"X"})"));
-          archiver_->RecordOwnMessage(out->back(), wal_start, engine_.clock(), batch);
-          return Status::OK();
-        },
-        position_);
-  }
-
-  // Seals everything (a boundary), writing a checkpoint when one is due.
-  void Seal(Micros now) { ASSERT_TRUE(archiver_->Flush(now).ok()); }
-
- private:
-  template <typename Body>
-  void Step(Body body, Lsn lsn) {
-    auto batch = store_->NewBatch();
-    std::vector<OutMessage> out;
-    Status s = body(batch.get(), &out);
-    ASSERT_TRUE(s.ok()) << s.ToString();
-    position_ = lsn;
-    batch->SetCheckpoint(Checkpoint{lsn, true, "system", "walguard"});
-    ASSERT_TRUE(store_->Commit(batch.get(), /*sync=*/true).ok());
-    emitted_.insert(emitted_.end(), out.begin(), out.end());
-  }
-
-  Thresholds thresholds_;
-  Engine engine_;
-  ArchiverOptions options_;
-  std::unique_ptr<StateStore> store_;
-  std::unique_ptr<Archiver> archiver_;
-  std::vector<OutMessage> emitted_;
-  Lsn position_ = 0;
-};
 
 class ReplayCheckpoint : public ::testing::Test {
  protected:
@@ -369,57 +214,6 @@ TEST_F(ReplayCheckpoint, DiffComparesWithTheRecordedThresholdsUnlessOverridden) 
   ASSERT_TRUE(ReplayDiff(ArchiveSource(archive_, notes.file()), defaults, std::nullopt, &differences, &summary).ok());
   ASSERT_EQ(differences.size(), 4u);
   for (const AlertDifference& d : differences) EXPECT_EQ(d.run, "baseline") << d.fingerprint;
-}
-
-// The settings issue 13 added, recorded: a live run with every one of them
-// away from its default (historical alerts suppressed past a 1 h lookback,
-// a 60 s repeat, another business zone and benign codes) is the --diff
-// baseline exactly, and a what-if run with the defaults differs from it.
-TEST(ReplayRecordedSettings, TheBaselineFollowsEveryRecordedRuleSetting) {
-  Thresholds live_thresholds;
-  live_thresholds.historical_alerts = HistoricalAlerts::kSuppress;
-  live_thresholds.payment_without_reservation_lookback = 60 * kMicrosPerMinute;
-  live_thresholds.repeat_interval = kMicrosPerMinute;
-  live_thresholds.business_timezone = "America/Sao_Paulo";
-  live_thresholds.benign_error_codes = {"do_not_honor"};
-  live_thresholds.cron_slow_after = 7 * kMicrosPerSecond;
-  TempDir dir;
-  LiveRun live(dir.path(), live_thresholds);
-  live.Snapshot(0x5000000);
-  const Micros at = kT0 + kMicrosPerMinute;
-  // payment_without_reservation: historical (suppressed), then recent (fires);
-  // stuck_payment, whose poll_payment_status repeats.
-  live.Apply(PaymentSince(0x5100000, at, 1, "succeeded", at - 120 * kMicrosPerMinute));
-  live.Apply(PaymentSince(0x5200000, at, 2, "succeeded", at - 10 * kMicrosPerMinute));
-  live.Apply(PaymentSince(0x5280000, at, 3, "processing", at - 120 * kMicrosPerMinute));
-  live.Apply(TierUpdate(0x5300000, at + 3 * kMicrosPerMinute, 5));  // the clock: repeats are due
-  live.Seal(at + 4 * kMicrosPerMinute);
-  int fired = 0, commands = 0;
-  std::string keys;
-  for (const OutMessage& m : live.emitted()) {
-    keys += " " + std::to_string(static_cast<int>(m.topic)) + ":" + m.key;
-    EXPECT_THAT(m.key, Not(HasSubstr("00000000001"))) << "suppressed: " << m.payload;
-    fired += m.topic == Topic::kAlerts && m.key.starts_with("payment_without_reservation:") ? 1 : 0;
-    commands += m.topic == Topic::kCommands ? 1 : 0;
-  }
-  ASSERT_EQ(fired, 1) << keys;
-  ASSERT_GE(commands, 3) << "both alerts' commands and at least one repeat:" << keys;
-
-  Notes notes;
-  ReplayOptions what_if;
-  what_if.thresholds = live_thresholds;
-  std::vector<AlertDifference> differences;
-  ReplaySummary summary;
-  ASSERT_TRUE(
-      ReplayDiff(ArchiveSource(live.archive(), notes.file()), what_if, std::nullopt, &differences, &summary).ok());
-  EXPECT_TRUE(differences.empty()) << differences.size() << " differences, first " << differences[0].fingerprint;
-
-  ReplayOptions defaults;
-  ASSERT_TRUE(
-      ReplayDiff(ArchiveSource(live.archive(), notes.file()), defaults, std::nullopt, &differences, &summary).ok());
-  std::vector<std::string> seen;
-  for (const AlertDifference& d : differences) seen.push_back(d.run + " " + d.state + " " + d.fingerprint);
-  EXPECT_THAT(seen, ::testing::Contains(::testing::StartsWith("what-if firing payment_without_reservation:")));
 }
 
 }  // namespace
