@@ -114,44 +114,6 @@ bool DecodeOutbox(std::string_view key, std::string_view value, OutboxEntry* e) 
 
 }  // namespace
 
-StateBatch::StateBatch(StateStore* store) : impl_(std::make_unique<Impl>()) {
-  impl_->store = store;
-}
-
-StateBatch::~StateBatch() = default;
-
-Status StateBatch::Get(std::string_view key, std::string* value) {
-  rocksdb::Status s = impl_->batch.GetFromBatchAndDB(impl_->store->db_.get(), rocksdb::ReadOptions(),
-                                                     rocksdb::Slice(key.data(), key.size()), value);
-  if (s.IsNotFound()) return Status::NotFound("");
-  return FromRocks(s, "state get");
-}
-
-void StateBatch::Put(std::string_view key, std::string_view value) {
-  assert(!impl_->store->read_only_ && "a write through a read-only state");
-  impl_->firing_changed |= !key.empty() && key[0] == keys::kFiring;
-  impl_->batch.Put(rocksdb::Slice(key.data(), key.size()), rocksdb::Slice(value.data(), value.size()));
-}
-
-void StateBatch::Delete(std::string_view key) {
-  assert(!impl_->store->read_only_ && "a write through a read-only state");
-  impl_->firing_changed |= !key.empty() && key[0] == keys::kFiring;
-  impl_->batch.Delete(rocksdb::Slice(key.data(), key.size()));
-}
-
-Status StateBatch::Scan(std::string_view begin, std::string_view end, const Visitor& visit) {
-  rocksdb::ReadOptions ro;
-  rocksdb::Slice upper(end.data(), end.size());
-  ro.iterate_upper_bound = &upper;
-  std::unique_ptr<rocksdb::Iterator> it(impl_->batch.NewIteratorWithBase(impl_->store->db_->NewIterator(ro)));
-  for (it->Seek(rocksdb::Slice(begin.data(), begin.size())); it->Valid(); it->Next()) {
-    std::string_view key(it->key().data(), it->key().size());
-    if (key >= end) break;
-    if (!visit(key, std::string_view(it->value().data(), it->value().size()))) break;
-  }
-  return FromRocks(it->status(), "state scan");
-}
-
 void StateBatch::AppendOutbox(const std::vector<OutMessage>& messages, std::vector<OutboxEntry>* appended) {
   for (const OutMessage& m : messages) {
     // Seqs are taken from the store when appended, so two batches never share
@@ -175,7 +137,15 @@ size_t StateBatch::ApproximateSize() const {
   return impl_->batch.GetWriteBatch()->GetDataSize();
 }
 
-StateStore::~StateStore() = default;
+StateStore::~StateStore() {
+  if (db_ == nullptr || read_only_) return;
+  // A clean stop leaves the memtable's contents only in RocksDB's log, which
+  // the next open replays and writes out (seconds at a large state). Flushed
+  // here, that log is empty. A failure (a full disk) only means the replay.
+  rocksdb::FlushOptions flush;
+  flush.wait = true;
+  db_->Flush(flush).PermitUncheckedError();
+}
 
 Status StateStore::Open(const std::string& dir, std::unique_ptr<StateStore>* out,
                         const StateOpenOptions& open_options) {

@@ -117,6 +117,8 @@ class StateBatch : public KvTxn {
 
 class StateStore {
  public:
+  // Flushes the memtables of a writable store first: a clean stop then
+  // leaves no RocksDB log for the next open to replay, and resumes at once.
   ~StateStore();
 
   // Opens (creating, mode 0700) the database in `dir`, and checks its format

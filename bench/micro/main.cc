@@ -15,6 +15,7 @@ int main(int argc, char** argv) {
       {"BM_EngineStateStore/1/0", "BM_EngineStateStore/0/0"},
       {"BM_EngineStateStore/0/1", "BM_EngineStateStore/0/0"},
       {"BM_EngineStateStore/1/1", "BM_EngineStateStore/1/0"},
+      {"BM_StateResume/1/iterations:3", "BM_StateResume/0/iterations:3"},
   });
   benchmark::RunSpecifiedBenchmarks(&reporter);
   benchmark::Shutdown();
