@@ -18,14 +18,23 @@ import time
 
 from selenium import webdriver
 from selenium.webdriver.chrome.service import Service
-from selenium.webdriver.common.by import By
+
+
+# Read in one script so both figures come from the same render: the page
+# re-renders its lists on every poll, and an element found by one WebDriver
+# call may be gone (stale) by the next.
+STATE_JS = """
+const score = document.querySelector(arguments[0]);
+return [score ? score.textContent : null, document.querySelectorAll(arguments[1]).length];
+"""
 
 
 def page_state(driver, event_id, alert_type):
-    scores = driver.find_elements(By.CSS_SELECTOR, f'.health-score[data-event="{event_id}"]')
-    score = int(scores[0].text) if scores and scores[0].text.strip().lstrip('-').isdigit() else None
-    alerts = driver.find_elements(By.CSS_SELECTOR, f'tr.alert[data-type="{alert_type}"]')
-    return score, len(alerts)
+    text, alerts = driver.execute_script(STATE_JS, f'.health-score[data-event="{event_id}"]',
+                                         f'tr.alert[data-type="{alert_type}"]')
+    text = (text or '').strip()
+    score = int(text) if text.lstrip('-').isdigit() else None
+    return score, alerts
 
 
 def wait_for(driver, what, predicate, event_id, alert_type, timeout_s):
