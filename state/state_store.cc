@@ -129,13 +129,13 @@ Status StateBatch::Get(std::string_view key, std::string* value) {
 
 void StateBatch::Put(std::string_view key, std::string_view value) {
   assert(!impl_->store->read_only_ && "a write through a read-only state");
-  impl_->firing_changed |= !key.empty() && key[0] == keys::kFiring;
+  impl_->firing_changed |= IsFiringSetKey(key);
   impl_->batch.Put(rocksdb::Slice(key.data(), key.size()), rocksdb::Slice(value.data(), value.size()));
 }
 
 void StateBatch::Delete(std::string_view key) {
   assert(!impl_->store->read_only_ && "a write through a read-only state");
-  impl_->firing_changed |= !key.empty() && key[0] == keys::kFiring;
+  impl_->firing_changed |= IsFiringSetKey(key);
   impl_->batch.Delete(rocksdb::Slice(key.data(), key.size()));
 }
 
@@ -414,7 +414,8 @@ Status StateStore::WriteHandover(const std::vector<FiringAlert>& firing) {
       FromRocks(batch.DeleteRange(db_->DefaultColumnFamily(), std::string(kHandoverPrefix), PrefixEnd(kHandoverPrefix)),
                 "handover"));
   for (const FiringAlert& a : firing) {
-    WG_RETURN_IF_ERROR(FromRocks(batch.Put(std::string(kHandoverPrefix) + a.fingerprint, a.alert_id), "handover"));
+    WG_RETURN_IF_ERROR(
+        FromRocks(batch.Put(std::string(kHandoverPrefix) + a.fingerprint, EncodeHandoverValue(a)), "handover"));
   }
   rocksdb::WriteOptions wo;
   wo.sync = true;
@@ -426,7 +427,10 @@ Status StateStore::ReadHandover(std::vector<FiringAlert>* firing) {
   for (it->Seek(std::string(kHandoverPrefix)); it->Valid(); it->Next()) {
     std::string_view key(it->key().data(), it->key().size());
     if (!key.starts_with(kHandoverPrefix)) break;
-    firing->push_back({std::string(key.substr(kHandoverPrefix.size())), it->value().ToString()});
+    FiringAlert& a = firing->emplace_back(FiringAlert{std::string(key.substr(kHandoverPrefix.size()))});
+    if (!DecodeHandoverValue(std::string_view(it->value().data(), it->value().size()), &a)) {
+      return Status::Corruption("the handover of " + a.fingerprint + " is damaged");
+    }
   }
   return FromRocks(it->status(), "handover read");
 }
