@@ -104,6 +104,12 @@ bool GetHandover(std::string_view* in, std::vector<FiringAlert>* handover) {
   for (FiringAlert& a : *handover) {
     if (!GetString(in, &a.fingerprint) || !GetString(in, &a.alert_id)) return false;
   }
+  // The alerts' facts came later, after the whole list (see the header): a
+  // record without them hands over alerts that are not historical and do not repeat.
+  if (in->empty()) return true;
+  for (FiringAlert& a : *handover) {
+    if (!GetFiringFacts(in, &a)) return false;
+  }
   return true;
 }
 
@@ -143,6 +149,7 @@ void EncodeSnapshotBeginRecord(Micros clock, Lsn consistent_point, const std::ve
     PutLengthPrefixed(out, a.fingerprint);
     PutLengthPrefixed(out, a.alert_id);
   }
+  for (const FiringAlert& a : handover) PutFiringFacts(a, out);
 }
 
 void EncodeSnapshotRowRecord(const Change& row, std::string* out) {

@@ -32,7 +32,8 @@ enum class ArchiveRecordKind : char {
   kTransaction = 'X',    // txn: a source transaction, applied at its commit
   kClockTick = 'K',      // clock, lsn: the WAL clock moved by a keepalive while idle
   kSnapshotBegin = 'B',  // clock, lsn (the slot's consistent point), handover: the
-                         // firing set of a replaced state (--resnapshot), may be empty
+                         // firing set of a replaced state (--resnapshot), may be empty,
+                         // then each alert's facts (PutFiringFacts), added later
   kSnapshotRow = 'R',    // row: one row read under the snapshot
   kSnapshotEnd = 'E',    // lsn: every table read; the snapshot is evaluated here
   // Added after version 1, so an older walguard reports them as malformed.

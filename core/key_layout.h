@@ -42,7 +42,7 @@ inline constexpr char kTimer = 'T';           // 'T' | be64(deadline) | TableId 
 // written in the same batch as the step's effects.
 inline constexpr std::string_view kArchiveBuffer = "~a";  // '~a' | be64(seq) -> be64(lsn), be64(time), record
 inline constexpr std::string_view kCheckpoint = "~c";     // -> position, slot, system id, next outbox seq
-inline constexpr std::string_view kHandover = "~h";       // '~h' | fingerprint -> alert_id (--resnapshot)
+inline constexpr std::string_view kHandover = "~h";       // '~h' | fingerprint -> alert_id '\0' facts (--resnapshot)
 inline constexpr std::string_view kOutbox = "~o";         // '~o' | be64(seq) -> topic, key, payload
 inline constexpr std::string_view kArchiveSeq = "~s";     // -> be64(the next archive seq)
 inline constexpr std::string_view kFormatVersion = "~v";  // -> kStateFormatVersion, decimal text

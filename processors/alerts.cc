@@ -95,15 +95,13 @@ Status FiringId(KvTxn* kv, std::string_view fingerprint, std::string* alert_id) 
 }
 
 Status ListFiring(KvTxn* kv, std::vector<FiringAlert>* out) {
-  const std::string prefix(1, kFiringTag);
-  return ScanPrefix(kv, prefix, [&](std::string_view key, std::string_view value) {
-    out->push_back({std::string(key.substr(prefix.size())), std::string(value)});
-    return true;
-  });
+  return ListFiringSet(
+      [kv](std::string_view prefix, const KvTxn::Visitor& visit) { return ScanPrefix(kv, prefix, visit); }, out);
 }
 
 void RestoreFiring(KvTxn* kv, const FiringAlert& alert) {
   kv->Put(FiringKey(alert.fingerprint), alert.alert_id);
+  if (alert.historical) kv->Put(HistoricalKey(alert.fingerprint), "");
 }
 
 Status ReconcileAlert(ApplyContext* ctx, const EntityRef& entity, const Evaluation& eval) {

@@ -74,12 +74,16 @@ Status FiringId(KvTxn* kv, std::string_view fingerprint, std::string* alert_id);
 std::string CommandMessage(const ApplyContext& ctx, const AlertType& type, std::string_view command_args,
                            std::string_view alert_id, int64_t repeat = 0);
 
-// The whole firing set, in fingerprint order.
+// The whole firing set, in fingerprint order, each alert with its historical
+// mark and its pending repeat (core/firing_alert.h).
 Status ListFiring(KvTxn* kv, std::vector<FiringAlert>* out);
 
 // Marks `alert.fingerprint` firing with its existing id, without a message:
 // for a state rebuilt by a fresh snapshot, which continues the alerts the
-// old state had published rather than firing them again with new ids.
+// old state had published rather than firing them again with new ids. The
+// historical mark comes along, so the alert resolves as what it fired as;
+// the repeat is restored apart (RestoreRepeat), once the alert is known to
+// still fire.
 void RestoreFiring(KvTxn* kv, const FiringAlert& alert);
 
 }  // namespace walguard

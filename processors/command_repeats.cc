@@ -1,35 +1,16 @@
 #include "processors/command_repeats.h"
 
+#include <algorithm>
 #include <cassert>
 #include <string>
 
+#include "core/firing_alert.h"
 #include "processors/rule_registry.h"
 #include "processors/timers.h"
-#include "util/coding.h"
 
 namespace walguard {
 
 namespace {
-
-// The timer's payload: what the repeat needs without the alert's facts.
-struct Repeat {
-  Micros base = 0;  // the WAL clock when the alert fired
-  std::string_view alert_id;
-  std::string_view command_args;
-};
-
-std::string Encode(const Repeat& r) {
-  std::string out;
-  PutVarsint64(&out, r.base);
-  PutLengthPrefixed(&out, r.alert_id);
-  PutLengthPrefixed(&out, r.command_args);
-  return out;
-}
-
-bool Decode(std::string_view in, Repeat* r) {
-  return GetVarsint64(&in, &r->base) && GetLengthPrefixed(&in, &r->alert_id) &&
-         GetLengthPrefixed(&in, &r->command_args);
-}
 
 // The rule of "<type>:<kind>:<id>".
 const Rule* RuleOfFingerprint(std::string_view fingerprint) {
@@ -42,15 +23,15 @@ void ScheduleRepeat(ApplyContext* ctx, const AlertType& type, std::string_view f
                     std::string_view command_args) {
   const Micros interval = ctx->thresholds != nullptr ? ctx->thresholds->repeat_interval : 0;
   if (!type.repeats || type.command == nullptr || interval <= 0) return;
-  const Repeat r{ctx->now, alert_id, command_args};
-  SetRepeatTimer(ctx->kv, r.base + interval, fingerprint, Encode(r));
+  const RepeatTimerValue r{ctx->now, alert_id, command_args};
+  SetRepeatTimer(ctx->kv, r.base + interval, fingerprint, EncodeRepeatTimerValue(r));
 }
 
 Status FireDueRepeats(ApplyContext* ctx, Micros after) {
   const Micros interval = ctx->thresholds != nullptr ? ctx->thresholds->repeat_interval : 0;
   return FireDueRepeatTimers(ctx->kv, after, ctx->now, [&](const std::string& fingerprint, const std::string& payload) {
-    Repeat r;
-    if (!Decode(payload, &r)) return Status::Corruption("repeat timer of " + fingerprint);
+    RepeatTimerValue r;
+    if (!DecodeRepeatTimerValue(payload, &r)) return Status::Corruption("repeat timer of " + fingerprint);
     const Rule* rule = RuleOfFingerprint(fingerprint);
     std::string firing_id;
     Status s = FiringId(ctx->kv, fingerprint, &firing_id);
@@ -69,6 +50,16 @@ Status FireDueRepeats(ApplyContext* ctx, Micros after) {
     SetRepeatTimer(ctx->kv, r.base + (n + 1) * interval, fingerprint, payload);
     return Status::OK();
   });
+}
+
+void RestoreRepeat(KvTxn* kv, Micros clock, const FiringAlert& alert) {
+  if (!alert.repeat) return;
+  // Due timers are looked for after the clock only (timers.h): one whose
+  // deadline passed while the old state was away is due at the next tick,
+  // which numbers it by the intervals elapsed since base, as a gap would.
+  const Micros deadline = std::max(alert.repeat->deadline, clock + 1);
+  SetRepeatTimer(kv, deadline, alert.fingerprint,
+                 EncodeRepeatTimerValue({alert.repeat->base, alert.alert_id, alert.repeat->command_args}));
 }
 
 }  // namespace walguard

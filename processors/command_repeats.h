@@ -17,6 +17,7 @@
 
 #include <string_view>
 
+#include "core/firing_alert.h"
 #include "processors/alerts.h"
 #include "processors/apply_context.h"
 #include "util/status.h"
@@ -31,5 +32,10 @@ void ScheduleRepeat(ApplyContext* ctx, const AlertType& type, std::string_view f
 // Issues the repeats due in (after, ctx->now] of alerts still firing, and
 // schedules their next ones.
 Status FireDueRepeats(ApplyContext* ctx, Micros after);
+
+// Sets the repeat timer a state rebuilt by --resnapshot takes over with
+// `alert` (core/firing_alert.h), if it had one: the same base, so the same
+// numbering and command ids; due no earlier than just after `clock`.
+void RestoreRepeat(KvTxn* kv, Micros clock, const FiringAlert& alert);
 
 }  // namespace walguard

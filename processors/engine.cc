@@ -69,6 +69,13 @@ Status Engine::ApplyTransaction(const Transaction& txn, KvTxn* kv, Micros detect
   WG_RETURN_IF_ERROR(FlushOccupancy(&ctx));
   if (touched != nullptr) touched->insert(ctx.touched.begin(), ctx.touched.end());
   WG_RETURN_IF_ERROR(walguard::EvaluateTouched(&ctx));
+  for (const FiringAlert& alert : carried_repeats_) {
+    std::string id;
+    Status s = FiringId(kv, alert.fingerprint, &id);
+    if (!s.ok() && !s.IsNotFound()) return s;
+    if (s.ok() && id == alert.alert_id) RestoreRepeat(kv, clock_, alert);
+  }
+  carried_repeats_.clear();
   StoreClock(kv);
   return Status::OK();
 }
@@ -115,6 +122,13 @@ Status Engine::AdvanceClock(Micros now, Lsn lsn, KvTxn* kv, Micros detected_at, 
   WG_RETURN_IF_ERROR(FireTimers(&ctx, previous));
   if (touched != nullptr) touched->insert(ctx.touched.begin(), ctx.touched.end());
   WG_RETURN_IF_ERROR(walguard::EvaluateTouched(&ctx));
+  for (const FiringAlert& alert : carried_repeats_) {
+    std::string id;
+    Status s = FiringId(kv, alert.fingerprint, &id);
+    if (!s.ok() && !s.IsNotFound()) return s;
+    if (s.ok() && id == alert.alert_id) RestoreRepeat(kv, clock_, alert);
+  }
+  carried_repeats_.clear();
   StoreClock(kv);
   return Status::OK();
 }
@@ -122,6 +136,7 @@ Status Engine::AdvanceClock(Micros now, Lsn lsn, KvTxn* kv, Micros detected_at, 
 void Engine::BeginSnapshot(Micros now) {
   clock_ = std::max(clock_, now);
   snapshot_touched_.clear();
+  carried_repeats_.clear();
 }
 
 Status Engine::ApplySnapshotRow(const Change& row, KvTxn* kv, std::vector<OutMessage>* out) {
@@ -138,6 +153,13 @@ Status Engine::FinishSnapshot(Lsn consistent_point, KvTxn* kv, Micros detected_a
   ctx.touched.swap(snapshot_touched_);
   if (touched != nullptr) touched->insert(ctx.touched.begin(), ctx.touched.end());
   WG_RETURN_IF_ERROR(walguard::EvaluateTouched(&ctx));
+  for (const FiringAlert& alert : carried_repeats_) {
+    std::string id;
+    Status s = FiringId(kv, alert.fingerprint, &id);
+    if (!s.ok() && !s.IsNotFound()) return s;
+    if (s.ok() && id == alert.alert_id) RestoreRepeat(kv, clock_, alert);
+  }
+  carried_repeats_.clear();
   StoreClock(kv);
   return Status::OK();
 }
@@ -153,6 +175,7 @@ Status Engine::CarryFiring(const std::vector<FiringAlert>& firing, Lsn consisten
     const std::string_view type = fp.substr(0, c1);
     const std::string_view id = fp.substr(c2 + 1);
     RestoreFiring(kv, alert);
+    if (alert.repeat) carried_repeats_.push_back(alert);
     if (std::optional<EntityKind> kind = EntityKindFromName(fp.substr(c1 + 1, c2 - c1 - 1))) {
       snapshot_touched_.emplace(*kind, std::string(id));
     } else if (type == kRuleDisabled.type) {

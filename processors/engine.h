@@ -18,6 +18,7 @@
 #include "config/config.h"
 #include "core/change.h"
 #include "core/entity_kind.h"
+#include "core/firing_alert.h"
 #include "core/kv.h"
 #include "core/output.h"
 #include "processors/apply_context.h"
@@ -77,7 +78,9 @@ class Engine {
   // (--resnapshot): the older state's firing set is restored with its ids
   // and its entities are evaluated with the snapshot's, so an alert still
   // true stays firing without a new message and one no longer true
-  // resolves with the id it fired with.
+  // resolves with the id it fired with. A historical alert stays
+  // historical (so resolves as P4); the repeat of one that still fires
+  // after FinishSnapshot's evaluation goes on with its numbering.
   Status CarryFiring(const std::vector<FiringAlert>& firing, Lsn consistent_point, KvTxn* kv, Micros detected_at,
                      std::vector<OutMessage>* out);
 
@@ -100,6 +103,8 @@ class Engine {
   Micros clock_ = 0;
   SchemaGuard guard_;
   std::set<std::pair<EntityKind, std::string>> snapshot_touched_;
+  // Carried alerts with a repeat, restored by FinishSnapshot if still firing.
+  std::vector<FiringAlert> carried_repeats_;
   std::optional<ApplyContext> parts_;  // of the transaction applied in parts
   uint32_t parts_xid_ = 0;
 };

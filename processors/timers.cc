@@ -3,6 +3,7 @@
 #include <utility>
 #include <vector>
 
+#include "core/firing_alert.h"
 #include "core/key_layout.h"
 #include "util/coding.h"
 
@@ -77,9 +78,7 @@ Status FireDueTimers(KvTxn* kv, Micros after, Micros now,
 }
 
 void SetRepeatTimer(KvTxn* kv, Micros deadline, std::string_view fingerprint, std::string_view payload) {
-  std::string key = DeadlineKey(kRepeatTag, deadline);
-  key.append(fingerprint);
-  kv->Put(key, payload);
+  kv->Put(RepeatTimerKey(deadline, fingerprint), payload);
 }
 
 Status FireDueRepeatTimers(

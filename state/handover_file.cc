@@ -14,7 +14,8 @@ namespace walguard {
 
 namespace {
 
-constexpr std::string_view kMagic = "WGH1";
+constexpr std::string_view kMagic = "WGH2";
+constexpr std::string_view kMagicWithoutFacts = "WGH1";
 constexpr size_t kTrailerBytes = 8;
 // A firing set is thousands of alerts at most; a bound so that a garbled
 // length cannot make the reader allocate without limit.
@@ -65,13 +66,17 @@ std::string EncodeHandoverFile(const HandoverFile& file) {
   for (const FiringAlert& a : file.firing) {
     PutLengthPrefixed(&out, a.fingerprint);
     PutLengthPrefixed(&out, a.alert_id);
+    PutFiringFacts(a, &out);
   }
   PutFixed64BE(&out, XXH64(out.data(), out.size(), 0));
   return out;
 }
 
 Status DecodeHandoverFile(std::string_view bytes, HandoverFile* out) {
-  if (bytes.size() < kMagic.size() + kTrailerBytes || !bytes.starts_with(kMagic)) return Damaged();
+  const bool with_facts = bytes.starts_with(kMagic);
+  if (bytes.size() < kMagic.size() + kTrailerBytes || !(with_facts || bytes.starts_with(kMagicWithoutFacts))) {
+    return Damaged();
+  }
   std::string_view trailer = bytes.substr(bytes.size() - kTrailerBytes);
   uint64_t stored = 0;
   std::string_view body = bytes.substr(0, bytes.size() - kTrailerBytes);
@@ -86,11 +91,29 @@ Status DecodeHandoverFile(std::string_view bytes, HandoverFile* out) {
   for (uint64_t i = 0; i < count; ++i) {
     std::string_view fingerprint, id;
     if (!GetLengthPrefixed(&body, &fingerprint) || !GetLengthPrefixed(&body, &id)) return Damaged();
-    file.firing.push_back({std::string(fingerprint), std::string(id)});
+    FiringAlert& a = file.firing.emplace_back(FiringAlert{std::string(fingerprint), std::string(id)});
+    if (with_facts && !GetFiringFacts(&body, &a)) return Damaged();
   }
   if (!body.empty()) return Damaged();
   *out = std::move(file);
   return Status::OK();
+}
+
+std::string EncodeHandoverValue(const FiringAlert& alert) {
+  std::string out = alert.alert_id;
+  out.push_back('\0');
+  PutFiringFacts(alert, &out);
+  return out;
+}
+
+bool DecodeHandoverValue(std::string_view value, FiringAlert* alert) {
+  const size_t end = value.find('\0');
+  alert->alert_id = std::string(value.substr(0, end));
+  alert->historical = false;
+  alert->repeat.reset();
+  if (end == std::string_view::npos) return true;
+  value.remove_prefix(end + 1);
+  return GetFiringFacts(&value, alert) && value.empty();
 }
 
 Status WriteHandoverFile(const std::string& path, const HandoverFile& file) {

@@ -12,9 +12,12 @@
 // fired in the lost step was never published. Open rewrites it from the
 // database, so it is current again before anything is published.
 //
-// Layout: "WGH1" | be64(checkpoint lsn) | varint(count) | count x
-// (length-prefixed fingerprint, length-prefixed alert id) | be64(XXH64 of all
-// before). Written whole: temp file, fsync, rename, fsync of the directory.
+// Layout: "WGH2" | be64(checkpoint lsn) | varint(count) | count x
+// (length-prefixed fingerprint, length-prefixed alert id, facts) | be64(XXH64
+// of all before), the facts being the historical mark and the pending repeat
+// (PutFiringFacts, core/firing_alert.h). "WGH1", the layout before those
+// facts, is still read: its alerts are not historical and have no repeat.
+// Written whole: temp file, fsync, rename, fsync of the directory.
 #pragma once
 
 #include <string>
@@ -39,6 +42,12 @@ std::string HandoverFilePath(const std::string& state_dir);
 std::string EncodeHandoverFile(const HandoverFile& file);
 // Corruption when `bytes` is truncated, garbled or not a handover file.
 Status DecodeHandoverFile(std::string_view bytes, HandoverFile* out);
+
+// The value of a '~h' key (StateStore::WriteHandover): alert id, '\0', facts.
+// A value without the '\0' is one written before the facts: the alert id alone.
+std::string EncodeHandoverValue(const FiringAlert& alert);
+// False when the facts are damaged.
+bool DecodeHandoverValue(std::string_view value, FiringAlert* alert);
 
 // Replaces the file at `path` atomically and durably. NoSpace when the disk
 // is full: the old file is left as it was.

@@ -7,6 +7,7 @@
 #include <cassert>
 #include <memory>
 
+#include "core/firing_alert.h"
 #include "core/key_layout.h"
 #include "state/state_batch_impl.h"
 #include "state/state_store.h"
@@ -28,13 +29,13 @@ Status StateBatch::Get(std::string_view key, std::string* value) {
 
 void StateBatch::Put(std::string_view key, std::string_view value) {
   assert(!impl_->store->read_only_ && "a write through a read-only state");
-  impl_->firing_changed |= !key.empty() && key[0] == keys::kFiring;
+  impl_->firing_changed |= IsFiringSetKey(key);
   impl_->batch.Put(rocksdb::Slice(key.data(), key.size()), rocksdb::Slice(value.data(), value.size()));
 }
 
 void StateBatch::Delete(std::string_view key) {
   assert(!impl_->store->read_only_ && "a write through a read-only state");
-  impl_->firing_changed |= !key.empty() && key[0] == keys::kFiring;
+  impl_->firing_changed |= IsFiringSetKey(key);
   impl_->batch.Delete(rocksdb::Slice(key.data(), key.size()));
 }
 

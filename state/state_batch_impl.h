@@ -20,7 +20,7 @@ struct StateBatch::Impl {
   rocksdb::WriteBatchWithIndex batch{rocksdb::BytewiseComparator(), 0, /*overwrite_key=*/true};
   uint64_t appended = 0;
   bool has_checkpoint = false;
-  bool firing_changed = false;  // a key of the firing set (keys::kFiring) was written
+  bool firing_changed = false;  // a key of the firing set (IsFiringSetKey) was written
   Checkpoint checkpoint;
   // Archive records appended: their seqs are [archive_first, archive_next).
   // Taken from the store's committed counter, so a batch discarded without a

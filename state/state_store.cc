@@ -384,7 +384,8 @@ Status StateStore::WriteHandover(const std::vector<FiringAlert>& firing) {
       FromRocks(batch.DeleteRange(db_->DefaultColumnFamily(), std::string(kHandoverPrefix), PrefixEnd(kHandoverPrefix)),
                 "handover"));
   for (const FiringAlert& a : firing) {
-    WG_RETURN_IF_ERROR(FromRocks(batch.Put(std::string(kHandoverPrefix) + a.fingerprint, a.alert_id), "handover"));
+    WG_RETURN_IF_ERROR(
+        FromRocks(batch.Put(std::string(kHandoverPrefix) + a.fingerprint, EncodeHandoverValue(a)), "handover"));
   }
   rocksdb::WriteOptions wo;
   wo.sync = true;
@@ -396,7 +397,10 @@ Status StateStore::ReadHandover(std::vector<FiringAlert>* firing) {
   for (it->Seek(std::string(kHandoverPrefix)); it->Valid(); it->Next()) {
     std::string_view key(it->key().data(), it->key().size());
     if (!key.starts_with(kHandoverPrefix)) break;
-    firing->push_back({std::string(key.substr(kHandoverPrefix.size())), it->value().ToString()});
+    FiringAlert& a = firing->emplace_back(FiringAlert{std::string(key.substr(kHandoverPrefix.size()))});
+    if (!DecodeHandoverValue(std::string_view(it->value().data(), it->value().size()), &a)) {
+      return Status::Corruption("the handover of " + a.fingerprint + " is damaged");
+    }
   }
   return FromRocks(it->status(), "handover read");
 }

@@ -12,6 +12,7 @@
 #include <fstream>
 #include <string>
 
+#include "core/firing_alert.h"
 #include "core/key_layout.h"
 #include "state/handover_file.h"
 #include "state/info_log.h"
@@ -70,6 +71,21 @@ rocksdb::Options ReadOnlyOptions() {
   options.paranoid_checks = true;
   options.info_log = std::make_shared<SilentLogger>();
   return options;
+}
+
+// ListFiringSet's scan over the database itself (outside any batch).
+PrefixScan PrefixScanOf(rocksdb::DB* db) {
+  return [db](std::string_view prefix, const KvTxn::Visitor& visit) {
+    std::unique_ptr<rocksdb::Iterator> it(db->NewIterator(rocksdb::ReadOptions()));
+    const rocksdb::Slice start(prefix.data(), prefix.size());
+    for (it->Seek(start); it->Valid() && it->key().starts_with(start); it->Next()) {
+      if (!visit(std::string_view(it->key().data(), it->key().size()),
+                 std::string_view(it->value().data(), it->value().size()))) {
+        break;
+      }
+    }
+    return FromRocks(it->status(), "scan");
+  };
 }
 
 }  // namespace
@@ -151,12 +167,7 @@ Status StateStore::SyncHandoverFile() {
 Status StateStore::WriteHandoverFileNow(Lsn lsn) {
   HandoverFile file;
   file.lsn = lsn;
-  const std::string prefix(1, keys::kFiring);
-  std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(rocksdb::ReadOptions()));
-  for (it->Seek(prefix); it->Valid() && it->key().starts_with(prefix); it->Next()) {
-    file.firing.push_back({it->key().ToString().substr(1), it->value().ToString()});
-  }
-  WG_RETURN_IF_ERROR(FromRocks(it->status(), "read the firing set"));
+  WG_RETURN_IF_ERROR(ListFiringSet(PrefixScanOf(db_.get()), &file.firing).WithContext("read the firing set"));
   WG_RETURN_IF_ERROR(WriteHandoverFile(HandoverFilePath(dir_), file));
   handover_file_stale_ = false;
   return Status::OK();
@@ -203,12 +214,7 @@ Status StateStore::ReadFiringReadOnly(const std::string& dir, std::vector<Firing
   rocksdb::DB* raw = nullptr;
   WG_RETURN_IF_ERROR(FromRocks(rocksdb::DB::OpenForReadOnly(ReadOnlyOptions(), dir, &raw), "open " + dir));
   std::unique_ptr<rocksdb::DB> db(raw);
-  const std::string prefix(1, keys::kFiring);
-  std::unique_ptr<rocksdb::Iterator> it(db->NewIterator(rocksdb::ReadOptions()));
-  for (it->Seek(prefix); it->Valid() && it->key().starts_with(prefix); it->Next()) {
-    firing->push_back({it->key().ToString().substr(1), it->value().ToString()});
-  }
-  return FromRocks(it->status(), "read the firing set of " + dir);
+  return ListFiringSet(PrefixScanOf(db.get()), firing).WithContext("read the firing set of " + dir);
 }
 
 Status StateStore::RecoverFromWriteError() {

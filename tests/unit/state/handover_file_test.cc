@@ -4,6 +4,7 @@
 
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
+#include <xxhash.h>
 
 #include <filesystem>
 #include <fstream>
@@ -12,9 +13,11 @@
 #include <utility>
 #include <vector>
 
+#include "core/firing_alert.h"
 #include "state/state_store.h"
 #include "tests/support/status_assert.h"
 #include "tests/support/temp_dir.h"
+#include "util/coding.h"
 
 namespace walguard {
 namespace {
@@ -120,6 +123,58 @@ TEST(HandoverFileIo, ATruncatedOrGarbledFileIsCorruption) {
   EXPECT_TRUE(ReadHandoverFile(path, &out).IsCorruption());
 }
 
+// The facts a --resnapshot continues an alert with (core/firing_alert.h).
+FiringAlert WithFacts(std::string fingerprint, std::string id, bool historical, bool repeats) {
+  FiringAlert a{std::move(fingerprint), std::move(id)};
+  a.historical = historical;
+  if (repeats) a.repeat = RepeatSchedule{1'700'000'600'000'000, 1'700'000'000'000'000, R"({"payment_id":"p3"})"};
+  return a;
+}
+
+TEST(HandoverFileCodec, CarriesTheHistoricalMarkAndTheRepeat) {
+  HandoverFile f;
+  f.lsn = 0x20;
+  f.firing = {WithFacts("a:payment:1", "id-a", true, false), WithFacts("b:payment:2", "id-b", false, true),
+              WithFacts("c:payment:3", "id-c", true, true), WithFacts("d:payment:4", "id-d", false, false)};
+  HandoverFile back;
+  ASSERT_OK(DecodeHandoverFile(EncodeHandoverFile(f), &back));
+  EXPECT_EQ(back.firing, f.firing);
+}
+
+TEST(HandoverFileCodec, AFileWrittenBeforeTheFactsIsStillRead) {
+  // "WGH1": fingerprint and alert id only.
+  std::string bytes = "WGH1";
+  PutFixed64BE(&bytes, 0x16B3);
+  PutVarint64(&bytes, 1);
+  PutLengthPrefixed(&bytes, "tier_sold_out:tier:7");
+  PutLengthPrefixed(&bytes, "id-7");
+  PutFixed64BE(&bytes, XXH64(bytes.data(), bytes.size(), 0));
+  HandoverFile out;
+  ASSERT_OK(DecodeHandoverFile(bytes, &out));
+  EXPECT_EQ(out.lsn, 0x16B3u);
+  EXPECT_EQ(out.firing, std::vector<FiringAlert>{WithFacts("tier_sold_out:tier:7", "id-7", false, false)});
+  // The same body under the new magic lacks its facts: damaged, not silently plain.
+  bytes.replace(0, 4, "WGH2");
+  bytes.resize(bytes.size() - 8);
+  PutFixed64BE(&bytes, XXH64(bytes.data(), bytes.size(), 0));
+  EXPECT_TRUE(DecodeHandoverFile(bytes, &out).IsCorruption());
+}
+
+TEST(HandoverValue, RoundTripsAndReadsAnOldBareId) {
+  for (const FiringAlert& a :
+       {WithFacts("f:payment:1", "id-1", false, false), WithFacts("f:payment:1", "id-1", true, true)}) {
+    FiringAlert back{a.fingerprint};
+    ASSERT_TRUE(DecodeHandoverValue(EncodeHandoverValue(a), &back));
+    EXPECT_EQ(back, a);
+  }
+  FiringAlert old{"f:payment:1"};
+  ASSERT_TRUE(DecodeHandoverValue("id-1", &old));
+  EXPECT_EQ(old, WithFacts("f:payment:1", "id-1", false, false));
+  std::string damaged = EncodeHandoverValue(WithFacts("f:payment:1", "id-1", true, true));
+  damaged.pop_back();
+  EXPECT_FALSE(DecodeHandoverValue(damaged, &old));
+}
+
 class HandoverFileStoreTest : public testing::Test {
  protected:
   void Open() {
@@ -198,6 +253,31 @@ TEST_F(HandoverFileStoreTest, AWipeKeepsTheOldSetUntilTheSnapshotCommits) {
   ASSERT_OK(CommitStep(0x30, {}));
   EXPECT_EQ(ReadFile().lsn, 0x30u);
   EXPECT_TRUE(ReadFile().firing.empty());
+}
+
+TEST_F(HandoverFileStoreTest, FollowsTheMarkAndTheRepeatTimerToo) {
+  Open();
+  const FiringAlert pix = WithFacts("pix:payment:3", "id3", true, false);
+  ASSERT_OK(CommitStep(0x10, {{"F" + pix.fingerprint, pix.alert_id}, {"G" + pix.fingerprint, "set"}}));
+  EXPECT_EQ(ReadFile().firing, std::vector<FiringAlert>{pix});
+  // A repeat fired: its timer moved on. The file follows, though 'F' did not change.
+  const FiringAlert repeating = WithFacts("pix:payment:3", "id3", true, true);
+  const RepeatSchedule& r = *repeating.repeat;
+  ASSERT_OK(CommitStep(0x20, {{RepeatTimerKey(r.deadline, pix.fingerprint),
+                               EncodeRepeatTimerValue({r.base, pix.alert_id, r.command_args})}}));
+  EXPECT_EQ(ReadFile().lsn, 0x20u);
+  EXPECT_EQ(ReadFile().firing, std::vector<FiringAlert>{repeating});
+}
+
+TEST_F(HandoverFileStoreTest, TheKeptHandoverCarriesTheFacts) {
+  Open();
+  const std::vector<FiringAlert> handover = {WithFacts("a:payment:1", "id-a", true, true),
+                                             WithFacts("b:payment:2", "id-b", false, false)};
+  ASSERT_OK(store_->WriteHandover(handover));
+  Open();
+  std::vector<FiringAlert> back;
+  ASSERT_OK(store_->ReadHandover(&back));
+  EXPECT_EQ(back, handover);
 }
 
 }  // namespace
