@@ -36,6 +36,19 @@ Status Engine::Load(KvTxn* kv) {
   return Status::OK();
 }
 
+// A repeat handed over by --resnapshot comes back only for an alert that
+// still fires under the same id once the new snapshot is evaluated.
+Status Engine::RestoreCarriedRepeats(KvTxn* kv) {
+  for (const FiringAlert& alert : carried_repeats_) {
+    std::string id;
+    Status s = FiringId(kv, alert.fingerprint, &id);
+    if (!s.ok() && !s.IsNotFound()) return s;
+    if (s.ok() && id == alert.alert_id) RestoreRepeat(kv, clock_, alert);
+  }
+  carried_repeats_.clear();
+  return Status::OK();
+}
+
 void Engine::StoreClock(KvTxn* kv) const {
   std::string value;
   PutVarsint64(&value, clock_);
@@ -69,13 +82,7 @@ Status Engine::ApplyTransaction(const Transaction& txn, KvTxn* kv, Micros detect
   WG_RETURN_IF_ERROR(FlushOccupancy(&ctx));
   if (touched != nullptr) touched->insert(ctx.touched.begin(), ctx.touched.end());
   WG_RETURN_IF_ERROR(walguard::EvaluateTouched(&ctx));
-  for (const FiringAlert& alert : carried_repeats_) {
-    std::string id;
-    Status s = FiringId(kv, alert.fingerprint, &id);
-    if (!s.ok() && !s.IsNotFound()) return s;
-    if (s.ok() && id == alert.alert_id) RestoreRepeat(kv, clock_, alert);
-  }
-  carried_repeats_.clear();
+  WG_RETURN_IF_ERROR(RestoreCarriedRepeats(kv));
   StoreClock(kv);
   return Status::OK();
 }
@@ -122,13 +129,7 @@ Status Engine::AdvanceClock(Micros now, Lsn lsn, KvTxn* kv, Micros detected_at, 
   WG_RETURN_IF_ERROR(FireTimers(&ctx, previous));
   if (touched != nullptr) touched->insert(ctx.touched.begin(), ctx.touched.end());
   WG_RETURN_IF_ERROR(walguard::EvaluateTouched(&ctx));
-  for (const FiringAlert& alert : carried_repeats_) {
-    std::string id;
-    Status s = FiringId(kv, alert.fingerprint, &id);
-    if (!s.ok() && !s.IsNotFound()) return s;
-    if (s.ok() && id == alert.alert_id) RestoreRepeat(kv, clock_, alert);
-  }
-  carried_repeats_.clear();
+  WG_RETURN_IF_ERROR(RestoreCarriedRepeats(kv));
   StoreClock(kv);
   return Status::OK();
 }
@@ -153,13 +154,7 @@ Status Engine::FinishSnapshot(Lsn consistent_point, KvTxn* kv, Micros detected_a
   ctx.touched.swap(snapshot_touched_);
   if (touched != nullptr) touched->insert(ctx.touched.begin(), ctx.touched.end());
   WG_RETURN_IF_ERROR(walguard::EvaluateTouched(&ctx));
-  for (const FiringAlert& alert : carried_repeats_) {
-    std::string id;
-    Status s = FiringId(kv, alert.fingerprint, &id);
-    if (!s.ok() && !s.IsNotFound()) return s;
-    if (s.ok() && id == alert.alert_id) RestoreRepeat(kv, clock_, alert);
-  }
-  carried_repeats_.clear();
+  WG_RETURN_IF_ERROR(RestoreCarriedRepeats(kv));
   StoreClock(kv);
   return Status::OK();
 }

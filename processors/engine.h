@@ -98,6 +98,7 @@ class Engine {
   Status RejectSchema(ApplyContext* ctx, const Change& change, uint32_t xid, const SchemaProblem& problem);
   Status FireTimers(ApplyContext* ctx, Micros previous_clock);
   void StoreClock(KvTxn* kv) const;
+  Status RestoreCarriedRepeats(KvTxn* kv);
 
   Thresholds thresholds_;
   Micros clock_ = 0;
