@@ -93,6 +93,9 @@ Status Engine::BeginParts(const Transaction& header, KvTxn* kv, Micros detected_
   clock_ = std::max(clock_, header.commit_time);
   parts_ = NewContext(kv, header.end_lsn, header.commit_time, detected_at, out);
   parts_xid_ = header.xid;
+  // As ApplyTransaction: a repeat due before this commit goes out now, or its
+  // deadline would fall behind the clock and never be drained.
+  WG_RETURN_IF_ERROR(FireDueRepeats(&*parts_, previous));
   WG_RETURN_IF_ERROR(FireTimers(&*parts_, previous));
   return KeepPart(&*parts_);
 }

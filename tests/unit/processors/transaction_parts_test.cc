@@ -162,6 +162,20 @@ PartsCase DeadLettersAndTruncate() {
           {Txn(At(0), {Insert("ticket_tiers", TierRow(T1, E1, 10, 0, 0))}), Txn(At(1), changes), Clock(At(20))}};
 }
 
+// A PIX payment left pending fires pix_pending, whose poll repeats every 5
+// minutes; the big transaction comes after a repeat fell due, so it must
+// send that repeat first, applied whole or in parts, and the next ones must
+// follow on the clock.
+PartsCase RepeatDueBeforeTheTransaction() {
+  std::vector<Change> holds;
+  for (int n = 1; n <= 8; ++n) holds.push_back(Insert("ticket_holds", HoldRow(HoldId(n), T1, 1, "active", At(60))));
+  return {"ARepeatDueBeforeTheTransaction",
+          {Txn(At(0), {Insert("ticket_tiers", TierRow(T1, E1, 100, 0, 0)),
+                       InsertIn("reserve", "payments",
+                                PaymentRow(PaymentId(1), IntentId(1), "openpix", "pix", "pending", "80.00", At(0)))}),
+           Clock(At(30, 1)), Txn(At(41), holds), Clock(At(52))}};
+}
+
 // Generated: inserts, updates and deletes over a few ids of every kind of
 // row, so that ids collide across parts; a fixed seed per case.
 PartsCase Generated(unsigned seed) {
@@ -217,7 +231,7 @@ PartsCase Generated(unsigned seed) {
 }
 
 std::vector<PartsCase> AllCases() {
-  std::vector<PartsCase> all = {BulkHolds(), Overbooking(), DeadLettersAndTruncate()};
+  std::vector<PartsCase> all = {BulkHolds(), Overbooking(), DeadLettersAndTruncate(), RepeatDueBeforeTheTransaction()};
   for (unsigned seed = 1; seed <= 12; ++seed) all.push_back(Generated(seed));
   return all;
 }
@@ -244,7 +258,7 @@ INSTANTIATE_TEST_SUITE_P(Cases, TransactionPartsTest, testing::ValuesIn(AllCases
 // The cases are worth comparing only if they emit something: alerts, dead
 // letters, both paths alike.
 TEST(TransactionParts, TheHandWrittenCasesFireAlertsAndDeadLetters) {
-  for (const PartsCase& c : {BulkHolds(), Overbooking(), DeadLettersAndTruncate()}) {
+  for (const PartsCase& c : {BulkHolds(), Overbooking(), DeadLettersAndTruncate(), RepeatDueBeforeTheTransaction()}) {
     PartsRunner whole(0);
     std::vector<std::string> all;
     for (const Step& step : c.steps) {
@@ -258,6 +272,18 @@ TEST(TransactionParts, TheHandWrittenCasesFireAlertsAndDeadLetters) {
     for (const std::string& m : bulk.Run(step)) drift += m;
   }
   EXPECT_NE(drift.find("tier_reserved_drift"), std::string::npos);
+  // The repeat case repeats at the big transaction and on the clock after it.
+  PartsRunner pix(0);
+  std::vector<std::string> polls;
+  for (const Step& step : RepeatDueBeforeTheTransaction().steps) {
+    std::string joined;
+    for (const std::string& m : pix.Run(step)) joined += m;
+    polls.push_back(joined);
+  }
+  ASSERT_EQ(polls.size(), 4u);
+  EXPECT_NE(polls[1].find("poll_payment_status"), std::string::npos) << polls[1];
+  EXPECT_NE(polls[2].find("poll_payment_status"), std::string::npos) << polls[2];
+  EXPECT_NE(polls[3].find("poll_payment_status"), std::string::npos) << polls[3];
 }
 
 }  // namespace
