@@ -24,17 +24,7 @@ using ::testing::IsEmpty;
 ArchiveRecord TierUpdate(Lsn lsn, Micros at, int reserved) {
   ArchiveRecord record;
   record.kind = ArchiveRecordKind::kTransaction;
-  Change c =
-      SnapshotRow("ticket_tiers", {Text("id", kTier), Text("event_id", kEvent), Text("quantity", "100"),
-                                   Text("reserved_quantity", std::to_string(reserved)), Text("issued_quantity", "0")});
-  c.action = Action::kUpdate;
-  c.identity = {Text("id", kTier)};
-  c.lsn = lsn - 0x80;
-  record.txn.xid = 950;
-  record.txn.begin_lsn = lsn - 0x100;
-  record.txn.end_lsn = lsn;
-  record.txn.commit_time = at;
-  record.txn.changes.push_back(c);
+  record.txn = TierUpdateTransaction(lsn, at, reserved, 950);
   record.lsn = lsn;
   return record;
 }

@@ -3,8 +3,10 @@
 // snapshot as the archive records one, and small helpers.
 #pragma once
 
+#include <cstdint>
 #include <cstdio>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "app/inspect_command.h"
@@ -98,6 +100,33 @@ inline Change SnapshotRow(std::string table, std::vector<Datum> columns) {
   return c;
 }
 
+// The tier's whole row, with `reserved`, as the snapshot reads it.
+inline Change TierRowChange(int reserved) {
+  return SnapshotRow("ticket_tiers",
+                     {Text("id", kTier), Text("event_id", kEvent), Text("quantity", "100"),
+                      Text("reserved_quantity", std::to_string(reserved)), Text("issued_quantity", "0")});
+}
+
+// `c` as the one change of source transaction `xid`, committed at `lsn`.
+inline Transaction OneChangeTransaction(Change c, Lsn lsn, Micros at, uint32_t xid) {
+  c.lsn = lsn - 0x80;
+  Transaction txn;
+  txn.xid = xid;
+  txn.begin_lsn = lsn - 0x100;
+  txn.end_lsn = lsn;
+  txn.commit_time = at;
+  txn.changes.push_back(std::move(c));
+  return txn;
+}
+
+// The tier's whole row with `reserved`, updated by source transaction `xid` at `lsn`.
+inline Transaction TierUpdateTransaction(Lsn lsn, Micros at, int reserved, uint32_t xid) {
+  Change c = TierRowChange(reserved);
+  c.action = Action::kUpdate;
+  c.identity = {Text("id", kTier)};
+  return OneChangeTransaction(std::move(c), lsn, at, xid);
+}
+
 // A snapshot at `lsn` of the tier (reserved `reserved`) and its 5-ticket
 // hold, replacing a state whose firing set was `handover`.
 inline std::vector<ArchiveRecord> SnapshotRecords(Lsn lsn, int reserved, std::vector<FiringAlert> handover) {
@@ -107,9 +136,7 @@ inline std::vector<ArchiveRecord> SnapshotRecords(Lsn lsn, int reserved, std::ve
   records[0].lsn = lsn;
   records[0].handover = std::move(handover);
   records[1].kind = ArchiveRecordKind::kSnapshotRow;
-  records[1].row =
-      SnapshotRow("ticket_tiers", {Text("id", kTier), Text("event_id", kEvent), Text("quantity", "100"),
-                                   Text("reserved_quantity", std::to_string(reserved)), Text("issued_quantity", "0")});
+  records[1].row = TierRowChange(reserved);
   records[2].kind = ArchiveRecordKind::kSnapshotRow;
   records[2].row =
       SnapshotRow("ticket_holds", {Text("id", kHold), Text("tier_id", kTier), Text("quantity", "5"),

@@ -23,19 +23,7 @@ namespace walguard {
 
 // The tier's whole row with `reserved`, as one source transaction at `lsn`.
 inline Transaction TierUpdate(Lsn lsn, Micros at, int reserved) {
-  Change c =
-      SnapshotRow("ticket_tiers", {Text("id", kTier), Text("event_id", kEvent), Text("quantity", "100"),
-                                   Text("reserved_quantity", std::to_string(reserved)), Text("issued_quantity", "0")});
-  c.action = Action::kUpdate;
-  c.identity = {Text("id", kTier)};
-  c.lsn = lsn - 0x80;
-  Transaction txn;
-  txn.xid = static_cast<uint32_t>(900 + reserved);
-  txn.begin_lsn = lsn - 0x100;
-  txn.end_lsn = lsn;
-  txn.commit_time = at;
-  txn.changes.push_back(c);
-  return txn;
+  return TierUpdateTransaction(lsn, at, reserved, static_cast<uint32_t>(900 + reserved));
 }
 
 // The live run's side: engine, state store and archiver as the pipeline

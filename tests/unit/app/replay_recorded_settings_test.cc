@@ -6,6 +6,7 @@
 
 #include <cstdint>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "app/record_source.h"
@@ -41,14 +42,7 @@ Transaction PaymentSince(Lsn lsn, Micros at, int n, const std::string& status, M
                Text("created_at", timestamp(since - kMicrosPerMinute))};
   c.columns.push_back(Text("succeeded_at", timestamp(since)));
   c.columns.back().is_null = status != "succeeded";
-  c.lsn = lsn - 0x80;
-  Transaction txn;
-  txn.xid = static_cast<uint32_t>(700 + n);
-  txn.begin_lsn = lsn - 0x100;
-  txn.end_lsn = lsn;
-  txn.commit_time = at;
-  txn.changes.push_back(c);
-  return txn;
+  return OneChangeTransaction(std::move(c), lsn, at, static_cast<uint32_t>(700 + n));
 }
 
 // The settings issue 13 added, recorded: a live run with every one of them
