@@ -38,9 +38,16 @@ Replayer::~Replayer() {
 Status Replayer::Apply(const ArchiveRecord& record, std::vector<OutMessage>* out, TouchedEntities* touched) {
   const bool in_parts = engine_.in_parts();
   WG_RETURN_IF_ERROR(ApplyStep(record, out, touched));
-  WG_RETURN_IF_ERROR(store_->Commit(batch_.get(), /*sync=*/false));
   // The transaction in parts is complete: what its parts kept goes.
-  return in_parts && !engine_.in_parts() ? store_->DropPartial() : Status::OK();
+  if (in_parts && !engine_.in_parts()) {
+    WG_RETURN_IF_ERROR(CommitPending());
+    return store_->DropPartial();
+  }
+  return batch_->ApproximateSize() >= kStepBytes ? CommitPending() : Status::OK();
+}
+
+Status Replayer::CommitPending() {
+  return store_->Commit(batch_.get(), /*sync=*/false);
 }
 
 // As the live pipeline (app/pipeline_parts.cc), each part committed as it
@@ -150,6 +157,7 @@ Status Replayer::UseThresholds(const Thresholds& thresholds) {
 }
 
 Status Replayer::Explain(EntityKind kind, const std::string& id, EntityVerdicts* out) {
+  WG_RETURN_IF_ERROR(CommitPending());
   std::unique_ptr<StateBatch> view = store_->NewBatch();  // reads what Apply committed; written never
   std::vector<OutMessage> none;
   ApplyContext ctx;

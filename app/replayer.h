@@ -11,8 +11,9 @@
 // baseline of --diff); the others keep the thresholds they were opened with.
 //
 // The scratch state is a StateStore in a fresh temporary directory, removed
-// when the Replayer goes away. Each record is one batch committed without
-// sync: a crash of a replay loses nothing worth keeping. A transaction the
+// when the Replayer goes away. Records are applied into one batch, committed
+// without sync once it holds kStepBytes of writes (and before anything reads
+// the store around it): a crash of a replay loses nothing worth keeping. A transaction the
 // live run applied in parts (kTransactionPart records, then its
 // kTransaction) is replayed in the same parts, in bounded memory too.
 #pragma once
@@ -52,6 +53,9 @@ class Replayer {
   // after the last Apply (rule_registry.h, ExplainEntity).
   Status Explain(EntityKind kind, const std::string& id, EntityVerdicts* out);
 
+  // Commits what the records applied so far wrote (Apply batches them), for
+  // a reader of the scratch state under dir().
+  Status CommitPending();
   const std::string& dir() const { return dir_; }
   const Thresholds& thresholds() const { return thresholds_; }
 
@@ -60,6 +64,11 @@ class Replayer {
       : thresholds_(thresholds), engine_(thresholds), follow_recorded_(follow_recorded) {}
   // The evaluation of a transaction in parts commits the scratch batch past this size.
   static constexpr uint64_t kPartBytes = uint64_t{32} << 20;
+  // Records are applied into one scratch batch until its writes reach this
+  // size: a key written by many records (a tier's counters, the clock)
+  // reaches RocksDB once per batch, and the scratch state needs no commit
+  // per record, since a replay's crash loses nothing worth keeping.
+  static constexpr uint64_t kStepBytes = uint64_t{8} << 20;
 
   Status ApplyStep(const ArchiveRecord& record, std::vector<OutMessage>* out, TouchedEntities* touched);
   // A part of a transaction applied in parts, or its commit (kTransaction).

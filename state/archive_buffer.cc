@@ -80,7 +80,7 @@ Status StateStore::StageArchiveCounter(StateBatch::Impl* batch) {
     return Status::Corruption("archive seqs " + std::to_string(batch->archive_first) +
                               "... were taken by another batch (two batches recorded steps at once)");
   }
-  batch->batch.Put(std::string(keys::kArchiveSeq), SeqValue(batch->archive_next));
+  batch->staged.Put(keys::kArchiveSeq, SeqValue(batch->archive_next));
   return Status::OK();
 }
 

@@ -1,4 +1,5 @@
 #include "state/partial_transaction.h"
+#include "state/resident_keys.h"
 
 #include <rocksdb/db.h>
 #include <rocksdb/write_batch.h>
@@ -102,6 +103,7 @@ Status StateStore::RestorePartialRound(size_t* restored) {
   }
   WG_RETURN_IF_ERROR(FromRocks(it->status(), "partial rollback scan"));
   if (*restored == 0) return Status::OK();
+  resident_->Invalidate();  // the restored values may be of its keys
   return FromRocks(db_->Write(rocksdb::WriteOptions(), &batch), "partial rollback");
 }
 

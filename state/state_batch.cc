@@ -1,14 +1,15 @@
-// StateBatch's reads and writes: the KV port (core/kv.h) over a RocksDB
-// WriteBatchWithIndex, whose reads see the batch's own writes over the
-// committed state.
+// StateBatch's reads and writes: the KV port (core/kv.h) over the batch's
+// staged writes (state/staged_writes.h) in front of the committed state, and
+// of the store's resident keys (state/resident_keys.h) for the small key
+// spaces the engine asks about most.
 #include <rocksdb/db.h>
-#include <rocksdb/utilities/write_batch_with_index.h>
 
 #include <cassert>
 #include <memory>
 
 #include "core/firing_alert.h"
 #include "core/key_layout.h"
+#include "state/resident_keys.h"
 #include "state/state_batch_impl.h"
 #include "state/state_store.h"
 
@@ -21,8 +22,17 @@ StateBatch::StateBatch(StateStore* store) : impl_(std::make_unique<Impl>()) {
 StateBatch::~StateBatch() = default;
 
 Status StateBatch::Get(std::string_view key, std::string* value) {
-  rocksdb::Status s = impl_->batch.GetFromBatchAndDB(impl_->store->db_.get(), rocksdb::ReadOptions(),
-                                                     rocksdb::Slice(key.data(), key.size()), value);
+  if (const StagedWrites::Entry* e = impl_->staged.Find(key)) {
+    if (e->deleted) return Status::NotFound("");
+    value->assign(e->value);
+    return Status::OK();
+  }
+  StateStore* store = impl_->store;
+  if (!store->read_only_ && ResidentKeys::Covers(key)) {
+    if (!store->resident_->loaded()) WG_RETURN_IF_ERROR(store->resident_->Load(store->db_.get()));
+    return store->resident_->Find(key, value) ? Status::OK() : Status::NotFound("");
+  }
+  rocksdb::Status s = store->db_->Get(rocksdb::ReadOptions(), rocksdb::Slice(key.data(), key.size()), value);
   if (s.IsNotFound()) return Status::NotFound("");
   return FromRocks(s, "state get");
 }
@@ -30,24 +40,43 @@ Status StateBatch::Get(std::string_view key, std::string* value) {
 void StateBatch::Put(std::string_view key, std::string_view value) {
   assert(!impl_->store->read_only_ && "a write through a read-only state");
   impl_->firing_changed |= IsFiringSetKey(key);
-  impl_->batch.Put(rocksdb::Slice(key.data(), key.size()), rocksdb::Slice(value.data(), value.size()));
+  impl_->resident_changed |= ResidentKeys::Covers(key);
+  impl_->staged.Put(key, value);
 }
 
 void StateBatch::Delete(std::string_view key) {
   assert(!impl_->store->read_only_ && "a write through a read-only state");
   impl_->firing_changed |= IsFiringSetKey(key);
-  impl_->batch.Delete(rocksdb::Slice(key.data(), key.size()));
+  impl_->resident_changed |= ResidentKeys::Covers(key);
+  impl_->staged.Delete(key);
 }
 
+// The committed keys in range merged with the staged writes, which win.
 Status StateBatch::Scan(std::string_view begin, std::string_view end, const Visitor& visit) {
   rocksdb::ReadOptions ro;
   rocksdb::Slice upper(end.data(), end.size());
   ro.iterate_upper_bound = &upper;
-  std::unique_ptr<rocksdb::Iterator> it(impl_->batch.NewIteratorWithBase(impl_->store->db_->NewIterator(ro)));
-  for (it->Seek(rocksdb::Slice(begin.data(), begin.size())); it->Valid(); it->Next()) {
-    std::string_view key(it->key().data(), it->key().size());
-    if (key >= end) break;
-    if (!visit(key, std::string_view(it->value().data(), it->value().size()))) break;
+  std::unique_ptr<rocksdb::Iterator> it(impl_->store->db_->NewIterator(ro));
+  it->Seek(rocksdb::Slice(begin.data(), begin.size()));
+  const StagedWrites& staged = impl_->staged;
+  auto next = staged.LowerBound(begin);
+  for (bool more = true; more;) {
+    const bool in_base = it->Valid();
+    const bool in_staged = next != staged.end() && std::string_view(next->first) < end;
+    if (!in_base && !in_staged) break;
+    const std::string_view base_key = in_base ? std::string_view(it->key().data(), it->key().size()) : "";
+    const int order = !in_base ? 1 : !in_staged ? -1 : base_key.compare(next->first);
+    if (order < 0) {
+      more = visit(base_key, std::string_view(it->value().data(), it->value().size()));
+      it->Next();
+      continue;
+    }
+    // The staged write of the key (order == 0: it hides the committed value).
+    const StagedWrites::Entry& e = next->second;
+    const std::string_view key(next->first);
+    ++next;
+    if (order == 0) it->Next();
+    if (!e.deleted) more = visit(key, e.value);
   }
   return FromRocks(it->status(), "state scan");
 }

@@ -4,12 +4,13 @@
 
 #include <rocksdb/options.h>
 #include <rocksdb/status.h>
-#include <rocksdb/utilities/write_batch_with_index.h>
+#include <rocksdb/write_batch.h>
 
 #include <cstdint>
 #include <string>
 #include <string_view>
 
+#include "state/staged_writes.h"
 #include "state/state_store.h"
 #include "util/status.h"
 
@@ -17,10 +18,12 @@ namespace walguard {
 
 struct StateBatch::Impl {
   StateStore* store = nullptr;
-  rocksdb::WriteBatchWithIndex batch{rocksdb::BytewiseComparator(), 0, /*overwrite_key=*/true};
+  StagedWrites staged;
+  rocksdb::WriteBatch write;  // the staged writes as the commit hands them to RocksDB; kept for its buffer
   uint64_t appended = 0;
   bool has_checkpoint = false;
-  bool firing_changed = false;  // a key of the firing set (IsFiringSetKey) was written
+  bool firing_changed = false;    // a key of the firing set (IsFiringSetKey) was written
+  bool resident_changed = false;  // a key held in memory by the store (ResidentKeys::Covers) was written
   Checkpoint checkpoint;
   // Archive records appended: their seqs are [archive_first, archive_next).
   // Taken from the store's committed counter, so a batch discarded without a

@@ -16,6 +16,7 @@
 #include "core/key_layout.h"
 #include "state/handover_file.h"
 #include "state/info_log.h"
+#include "state/resident_keys.h"
 #include "state/state_batch_impl.h"
 #include "state/state_dir.h"
 #include "util/coding.h"
@@ -134,8 +135,10 @@ void StateBatch::SetCheckpoint(const Checkpoint& checkpoint) {
 }
 
 size_t StateBatch::ApproximateSize() const {
-  return impl_->batch.GetWriteBatch()->GetDataSize();
+  return impl_->staged.bytes();
 }
+
+StateStore::StateStore() : resident_(std::make_unique<ResidentKeys>()) {}
 
 StateStore::~StateStore() {
   if (db_ == nullptr || read_only_) return;
@@ -268,11 +271,19 @@ Status StateStore::Commit(StateBatch* batch, bool sync) {
   StateBatch::Impl& b = *batch->impl_;
   WG_RETURN_IF_ERROR(RefuseIfReadOnly("commit"));
   WG_RETURN_IF_ERROR(RefuseIfClosed());
-  if (b.has_checkpoint) b.batch.Put(std::string(kCheckpointKey), EncodeCheckpoint(b.checkpoint, next_seq_));
+  if (b.has_checkpoint) b.staged.Put(kCheckpointKey, EncodeCheckpoint(b.checkpoint, next_seq_));
   WG_RETURN_IF_ERROR(StageArchiveCounter(&b));
   rocksdb::WriteOptions wo;
   wo.sync = sync;
-  WG_RETURN_IF_ERROR(FromRocks(db_->Write(wo, b.batch.GetWriteBatch()), "state commit"));
+  b.write.Clear();
+  b.staged.AppendTo(&b.write);
+  Status written = FromRocks(db_->Write(wo, &b.write), "state commit");
+  if (!written.ok()) {
+    // A failed write may still be in RocksDB's log, replayed by a reopen.
+    resident_->Invalidate();
+    return written;
+  }
+  if (b.resident_changed) resident_->Apply(b.staged);
   // A commit that completes a step changes what --resnapshot hands over;
   // rewritten before the caller publishes the step's messages.
   if (b.firing_changed) handover_file_stale_ = true;
@@ -283,10 +294,11 @@ Status StateStore::Commit(StateBatch* batch, bool sync) {
     next_archive_seq_ = b.archive_next;
     archive_buffer_bytes_ += b.archive_bytes;
   }
-  b.batch.Clear();
+  b.staged.Clear();
   b.appended = 0;
   b.has_checkpoint = false;
   b.firing_changed = false;
+  b.resident_changed = false;
   b.archive_first = b.archive_next = b.archive_bytes = 0;
   // Failed (a full disk), it stays stale: the caller's retry rewrites it.
   return rewrite ? WriteHandoverFileNow(committed_lsn) : Status::OK();
@@ -374,6 +386,7 @@ Status StateStore::Wipe() {
   // The firing set is gone from the database now, but the handover file
   // keeps the old one until the snapshot's final commit replaces it.
   handover_file_stale_ = true;
+  resident_->Invalidate();
   return FromRocks(db_->Write(wo, &batch), "wipe");
 }
 
@@ -406,7 +419,7 @@ Status StateStore::ReadHandover(std::vector<FiringAlert>* firing) {
 }
 
 void StateBatch::ClearHandover(const std::vector<FiringAlert>& handover) {
-  for (const FiringAlert& a : handover) impl_->batch.Delete(std::string(kHandoverPrefix) + a.fingerprint);
+  for (const FiringAlert& a : handover) Delete(std::string(kHandoverPrefix) + a.fingerprint);
 }
 
 }  // namespace walguard

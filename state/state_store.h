@@ -52,6 +52,7 @@ struct ArchiveBufferEntry {
 };
 
 class StateStore;
+class ResidentKeys;
 
 // One staged atomic write. Reads see the batch's own writes.
 // When Open reads every block of the state to check its checksums
@@ -232,7 +233,7 @@ class StateStore {
  private:
   friend class StateBatch;
   friend class StateSnapshot;  // state/state_snapshot.h
-  StateStore() = default;
+  StateStore();
   Status CheckFormat(const std::string& dir, const StateOpenOptions& open_options);
   Status VerifyIfDue(const StateOpenOptions& open_options);
   // Rewrites the handover file from the firing set when the checkpoint says
@@ -252,6 +253,9 @@ class StateStore {
   Status RefuseIfClosed() const;
 
   std::unique_ptr<rocksdb::DB> db_;
+  // The small key spaces read at every evaluation, in memory (writable
+  // stores only); forgotten by every write that bypasses Commit.
+  std::unique_ptr<ResidentKeys> resident_;
   std::string dir_;
   // The firing set changed (or was wiped) since the handover file was written.
   bool handover_file_stale_ = false;

@@ -16,6 +16,7 @@
 #include "core/key_layout.h"
 #include "state/handover_file.h"
 #include "state/info_log.h"
+#include "state/resident_keys.h"
 #include "state/state_batch_impl.h"
 #include "state/state_dir.h"
 #include "state/state_store.h"
@@ -219,6 +220,8 @@ Status StateStore::ReadFiringReadOnly(const std::string& dir, std::vector<Firing
 
 Status StateStore::RecoverFromWriteError() {
   WG_RETURN_IF_ERROR(RefuseIfReadOnly("recover"));
+  // Whatever the failed write left in RocksDB's log is in the state after this.
+  resident_->Invalidate();
   if (db_ != nullptr) {
     // Clears RocksDB's background error (flushing what the failed write left
     // in memory) once there is room again; OK at once when there is none.

@@ -46,6 +46,8 @@ class StateCommandTest : public ::testing::Test {
         },
         &report);
     ASSERT_TRUE(s.ok()) << s.ToString();
+    s = replayer_->CommitPending();  // the state as a live run would have committed it
+    ASSERT_TRUE(s.ok()) << s.ToString();
   }
 
   // Runs the command over the Replayer's state (held open by it).

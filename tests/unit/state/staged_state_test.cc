@@ -1,0 +1,178 @@
+// A StateBatch reads exactly what a plain ordered map would hold: its staged
+// writes (state/staged_writes.h) over the committed state, and the store's
+// resident keys (state/resident_keys.h) kept equal to the database across
+// commits, discarded batches, wipes, partial rollbacks and reopens.
+#include <gtest/gtest.h>
+
+#include <map>
+#include <memory>
+#include <random>
+#include <string>
+#include <vector>
+
+#include "core/key_layout.h"
+#include "state/partial_transaction.h"
+#include "state/state_store.h"
+#include "tests/support/temp_dir.h"
+
+namespace walguard {
+namespace {
+
+using Model = std::map<std::string, std::string>;
+
+class StagedStateTest : public testing::Test {
+ protected:
+  void SetUp() override {
+    dir_ = tmp_.path() + "/state";
+    Reopen();
+  }
+  void TearDown() override {
+    batch_.reset();
+    store_.reset();
+  }
+
+  void Reopen() {
+    batch_.reset();
+    store_.reset();
+    Status s = StateStore::Open(dir_, &store_);
+    ASSERT_TRUE(s.ok()) << s.ToString();
+    batch_ = store_->NewBatch();
+  }
+
+  void Commit() {
+    Status s = store_->Commit(batch_.get(), /*sync=*/false);
+    ASSERT_TRUE(s.ok()) << s.ToString();
+  }
+
+  // The processor keys the batch sees, by a scan of [begin, end).
+  Model ScanOf(std::string_view begin, std::string_view end) {
+    Model seen;
+    Status s = batch_->Scan(begin, end, [&](std::string_view k, std::string_view v) {
+      EXPECT_TRUE(seen.empty() || seen.rbegin()->first < k) << "scan out of order at " << k;
+      seen.emplace(k, v);
+      return true;
+    });
+    EXPECT_TRUE(s.ok()) << s.ToString();
+    return seen;
+  }
+
+  std::string GetOr(std::string_view key, std::string_view absent) {
+    std::string value;
+    Status s = batch_->Get(key, &value);
+    EXPECT_TRUE(s.ok() || s.IsNotFound()) << s.ToString();
+    return s.ok() ? value : std::string(absent);
+  }
+
+  TempDir tmp_;
+  std::string dir_;
+  std::unique_ptr<StateStore> store_;
+  std::unique_ptr<StateBatch> batch_;
+};
+
+// Random writes, reads, scans, commits, discarded batches and reopens over
+// keys of resident tags ('F', 'O') and of ordinary ones ('A', 'R').
+TEST_F(StagedStateTest, ReadsMatchAnOrderedMapThroughCommitsDiscardsAndReopens) {
+  std::mt19937 rng(20261203);
+  const std::vector<std::string> tags = {"A", "F", "O", "R"};
+  auto random_key = [&] { return tags[rng() % tags.size()] + std::to_string(rng() % 12); };
+  Model committed;
+  Model staged_view;  // what the open batch sees: committed plus its writes
+  int commits = 0;
+  for (int step = 0; step < 6000; ++step) {
+    const std::string key = random_key();
+    switch (rng() % 20) {
+      case 0:
+        Commit();
+        committed = staged_view;
+        ++commits;
+        break;
+      case 1:  // a batch dropped without a commit leaves nothing
+        batch_ = store_->NewBatch();
+        staged_view = committed;
+        break;
+      case 2:
+        if (rng() % 4 == 0) {
+          Commit();
+          committed = staged_view;
+          Reopen();
+        }
+        break;
+      case 3:
+      case 4: {
+        std::string begin = random_key();
+        std::string end = random_key();
+        if (end < begin) std::swap(begin, end);
+        Model expected(staged_view.lower_bound(begin), staged_view.lower_bound(end));
+        ASSERT_EQ(ScanOf(begin, end), expected) << "scan [" << begin << ", " << end << ") at step " << step;
+        break;
+      }
+      case 5:
+      case 6:
+      case 7:
+        batch_->Delete(key);
+        staged_view.erase(key);
+        break;
+      case 8:
+      case 9:
+      case 10:
+      case 11: {
+        const std::string value = "v" + std::to_string(step);
+        batch_->Put(key, value);
+        staged_view[key] = value;
+        break;
+      }
+      default: {
+        auto it = staged_view.find(key);
+        ASSERT_EQ(GetOr(key, "<absent>"), it == staged_view.end() ? "<absent>" : it->second)
+            << key << " at step " << step;
+      }
+    }
+  }
+  EXPECT_GT(commits, 100);
+  Commit();
+  Reopen();
+  EXPECT_EQ(ScanOf("A", "S"), staged_view);
+}
+
+TEST_F(StagedStateTest, AWipeForgetsTheFiringSetHeldInMemory) {
+  batch_->Put("Ffingerprint", "alert-1");
+  Commit();
+  ASSERT_EQ(GetOr("Ffingerprint", "<absent>"), "alert-1");  // now held in memory
+  ASSERT_TRUE(store_->Wipe().ok());
+  batch_ = store_->NewBatch();
+  EXPECT_EQ(GetOr("Ffingerprint", "<absent>"), "<absent>");
+}
+
+TEST_F(StagedStateTest, APartialRollbackRestoresTheFiringSetHeldInMemory) {
+  batch_->Put("Fkept", "alert-1");
+  batch_->SetCheckpoint(Checkpoint{.lsn = 10, .snapshot_done = true, .system_id = "s", .slot = "slot"});
+  Commit();
+  ASSERT_EQ(GetOr("Fkept", "<absent>"), "alert-1");
+  // Parts of a transaction that resolve it and fire another, never finished.
+  batch_->BeginPartial(77);
+  UndoLogKv undo(batch_.get());
+  undo.Delete("Fkept");
+  undo.Put("Fnew", "alert-2");
+  Commit();
+  ASSERT_TRUE(undo.status().ok()) << undo.status().ToString();
+  ASSERT_EQ(GetOr("Fkept", "<absent>"), "<absent>");
+  ASSERT_EQ(GetOr("Fnew", "<absent>"), "alert-2");
+
+  uint32_t xid = 0;
+  ASSERT_TRUE(store_->RollBackPartial(&xid).ok());
+  EXPECT_EQ(xid, 77U);
+  batch_ = store_->NewBatch();
+  EXPECT_EQ(GetOr("Fkept", "<absent>"), "alert-1");
+  EXPECT_EQ(GetOr("Fnew", "<absent>"), "<absent>");
+}
+
+TEST_F(StagedStateTest, ApproximateSizeCountsTheLastWriteOfEachKey) {
+  batch_->Put("Rrow", std::string(100, 'x'));
+  batch_->Put("Rrow", std::string(10, 'y'));
+  EXPECT_EQ(batch_->ApproximateSize(), std::string("Rrow").size() + 10);
+  batch_->Delete("Rrow");
+  EXPECT_EQ(batch_->ApproximateSize(), std::string("Rrow").size());
+}
+
+}  // namespace
+}  // namespace walguard
