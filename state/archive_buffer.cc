@@ -160,6 +160,7 @@ Status StateStore::SkipArchiveSeqs(uint64_t next) {
   if (next <= next_archive_seq_) return Status::OK();
   rocksdb::WriteOptions wo;
   wo.sync = true;
+  BaseRewritten();
   WG_RETURN_IF_ERROR(FromRocks(db_->Put(wo, std::string(keys::kArchiveSeq), SeqValue(next)), "write archive seq"));
   next_archive_seq_ = next;
   return Status::OK();

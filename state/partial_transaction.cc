@@ -103,7 +103,7 @@ Status StateStore::RestorePartialRound(size_t* restored) {
   }
   WG_RETURN_IF_ERROR(FromRocks(it->status(), "partial rollback scan"));
   if (*restored == 0) return Status::OK();
-  resident_->Invalidate();  // the restored values may be of its keys
+  BaseRewritten();  // the restored values may be of its keys
   return FromRocks(db_->Write(rocksdb::WriteOptions(), &batch), "partial rollback");
 }
 

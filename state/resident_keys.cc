@@ -57,10 +57,10 @@ void ResidentKeys::Apply(const StagedWrites& staged) {
     for (auto it = staged.LowerBound(std::string_view(prefix, 1)); it != staged.end() && it->first.starts_with(tag);
          ++it) {
       if (it->second.deleted) {
-        auto found = values_.find(std::string_view(it->first));
+        auto found = values_.find(it->first);
         if (found != values_.end()) values_.erase(found);
       } else {
-        values_.insert_or_assign(it->first, it->second.value);
+        values_.insert_or_assign(std::string(it->first), std::string(it->second.value()));
       }
     }
   }

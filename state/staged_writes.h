@@ -8,14 +8,21 @@
 // WriteBatchWithIndex, which this replaces, decodes every entry from the
 // batch's byte string at each comparison of its skiplist: the most expensive
 // part of the state path in the profile of bench/micro.)
+//
+// Keys, values and the nodes of both indexes live in one arena, released
+// at once by Clear: no allocation of its own per write but the arena's
+// occasional block. A value overwritten by one of no greater size reuses
+// its bytes (a counter updated by every change of a step).
 #pragma once
 
 #include <rocksdb/write_batch.h>
 
 #include <cstddef>
+#include <cstdint>
 #include <functional>
 #include <map>
-#include <string>
+#include <memory_resource>
+#include <optional>
 #include <string_view>
 #include <unordered_map>
 
@@ -24,39 +31,58 @@ namespace walguard {
 class StagedWrites {
  public:
   struct Entry {
-    std::string value;
+    std::string_view value() const { return {data, size}; }
+    char* data = nullptr;  // in the arena, `capacity` bytes; `size` of them the value (0 when deleted)
+    size_t size = 0;
+    size_t capacity = 0;
     bool deleted = false;
+    // The committed state had no such key when the batch first wrote it: a
+    // delete then needs no tombstone (a row inserted and deleted in one step).
+    bool absent_in_base = false;
   };
-  using Ordered = std::map<std::string, Entry, std::less<>>;
+  using Ordered = std::pmr::map<std::string_view, Entry>;
+
+  StagedWrites();
 
   // nullptr when the key was not written.
   const Entry* Find(std::string_view key) const;
-  void Put(std::string_view key, std::string_view value);
+  // `absent_in_base`: the caller knows the committed state has no such key
+  // (a read of it just missed); counts when the key is new to the batch.
+  void Put(std::string_view key, std::string_view value, bool absent_in_base = false);
   void Delete(std::string_view key);
 
-  // The written keys in [begin, ...), in order.
-  Ordered::const_iterator LowerBound(std::string_view begin) const { return ordered_.lower_bound(begin); }
-  Ordered::const_iterator end() const { return ordered_.end(); }
+  // The written keys in [begin, ...), in order. Valid until the next Clear.
+  Ordered::const_iterator LowerBound(std::string_view begin) const { return maps_->ordered.lower_bound(begin); }
+  Ordered::const_iterator end() const { return maps_->ordered.end(); }
 
-  // Appends every write to `batch`, in key order.
-  void AppendTo(rocksdb::WriteBatch* batch) const;
+  // Appends every write to `batch`, in key order; with `skip_absent_deletes`,
+  // not the deletes of keys absent from the committed state.
+  void AppendTo(rocksdb::WriteBatch* batch, bool skip_absent_deletes) const;
   void Clear();
 
-  bool empty() const { return ordered_.empty(); }
-  size_t count() const { return ordered_.size(); }
-  // The bytes of the keys and values held: what this batch costs in memory.
+  bool empty() const { return maps_->ordered.empty(); }
+  size_t count() const { return maps_->ordered.size(); }
+  // The bytes of keys and values taken from the arena since the last Clear
+  // (overwritten values included): what the batch holds in memory, bar the
+  // indexes' nodes.
   size_t bytes() const { return bytes_; }
 
  private:
   struct Hash {
-    using is_transparent = void;
     size_t operator()(std::string_view s) const { return std::hash<std::string_view>()(s); }
   };
-  Entry* Upsert(std::string_view key);
+  using Index = std::pmr::unordered_map<std::string_view, Entry*, Hash>;
+  struct Maps {
+    explicit Maps(std::pmr::memory_resource* arena) : ordered(arena), index(arena) {}
+    Ordered ordered;
+    Index index;  // views of ordered's keys, which never move
+  };
 
-  Ordered ordered_;
-  // Views of ordered_'s keys: a std::map node never moves.
-  std::unordered_map<std::string_view, Entry*, Hash> index_;
+  Entry* Upsert(std::string_view key, bool absent_in_base);
+  char* Copy(std::string_view bytes);
+
+  std::pmr::monotonic_buffer_resource arena_;
+  std::optional<Maps> maps_;  // rebuilt by Clear, after the arena's release
   size_t bytes_ = 0;
 };
 

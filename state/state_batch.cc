@@ -21,19 +21,29 @@ StateBatch::StateBatch(StateStore* store) : impl_(std::make_unique<Impl>()) {
 
 StateBatch::~StateBatch() = default;
 
+void StateBatch::NoteMiss(std::string_view key) {
+  impl_->last_miss.assign(key);
+  impl_->last_miss_version = impl_->store->base_version_;
+}
+
 Status StateBatch::Get(std::string_view key, std::string* value) {
   if (const StagedWrites::Entry* e = impl_->staged.Find(key)) {
     if (e->deleted) return Status::NotFound("");
-    value->assign(e->value);
+    value->assign(e->value());
     return Status::OK();
   }
   StateStore* store = impl_->store;
   if (!store->read_only_ && ResidentKeys::Covers(key)) {
     if (!store->resident_->loaded()) WG_RETURN_IF_ERROR(store->resident_->Load(store->db_.get()));
-    return store->resident_->Find(key, value) ? Status::OK() : Status::NotFound("");
+    if (store->resident_->Find(key, value)) return Status::OK();
+    NoteMiss(key);
+    return Status::NotFound("");
   }
   rocksdb::Status s = store->db_->Get(rocksdb::ReadOptions(), rocksdb::Slice(key.data(), key.size()), value);
-  if (s.IsNotFound()) return Status::NotFound("");
+  if (s.IsNotFound()) {
+    NoteMiss(key);
+    return Status::NotFound("");
+  }
   return FromRocks(s, "state get");
 }
 
@@ -41,7 +51,9 @@ void StateBatch::Put(std::string_view key, std::string_view value) {
   assert(!impl_->store->read_only_ && "a write through a read-only state");
   impl_->firing_changed |= IsFiringSetKey(key);
   impl_->resident_changed |= ResidentKeys::Covers(key);
-  impl_->staged.Put(key, value);
+  const bool absent = key == impl_->last_miss && impl_->last_miss_version == impl_->store->base_version_;
+  if (absent && impl_->absent_since == kNoAbsentMark) impl_->absent_since = impl_->store->base_version_;
+  impl_->staged.Put(key, value, absent);
 }
 
 void StateBatch::Delete(std::string_view key) {
@@ -62,7 +74,7 @@ Status StateBatch::Scan(std::string_view begin, std::string_view end, const Visi
   auto next = staged.LowerBound(begin);
   for (bool more = true; more;) {
     const bool in_base = it->Valid();
-    const bool in_staged = next != staged.end() && std::string_view(next->first) < end;
+    const bool in_staged = next != staged.end() && next->first < end;
     if (!in_base && !in_staged) break;
     const std::string_view base_key = in_base ? std::string_view(it->key().data(), it->key().size()) : "";
     const int order = !in_base ? 1 : !in_staged ? -1 : base_key.compare(next->first);
@@ -73,10 +85,10 @@ Status StateBatch::Scan(std::string_view begin, std::string_view end, const Visi
     }
     // The staged write of the key (order == 0: it hides the committed value).
     const StagedWrites::Entry& e = next->second;
-    const std::string_view key(next->first);
+    const std::string_view key = next->first;
     ++next;
     if (order == 0) it->Next();
-    if (!e.deleted) more = visit(key, e.value);
+    if (!e.deleted) more = visit(key, e.value());
   }
   return FromRocks(it->status(), "state scan");
 }

@@ -16,9 +16,20 @@
 
 namespace walguard {
 
+inline constexpr uint64_t kNoAbsentMark = ~uint64_t{0};
+
 struct StateBatch::Impl {
   StateStore* store = nullptr;
   StagedWrites staged;
+  // The last key a Get of this batch found in neither the batch nor the
+  // committed state; cleared by each commit (state/staged_writes.h,
+  // absent_in_base).
+  std::string last_miss;
+  uint64_t last_miss_version = 0;  // the store's base_version_ at that miss
+  // The store's base_version_ when the batch first wrote a key it knew absent
+  // (kNoAbsentMark: none since the last commit). The commit leaves out the
+  // deletes of such keys only if nothing else wrote the database since.
+  uint64_t absent_since = kNoAbsentMark;
   rocksdb::WriteBatch write;  // the staged writes as the commit hands them to RocksDB; kept for its buffer
   uint64_t appended = 0;
   bool has_checkpoint = false;

@@ -140,6 +140,11 @@ size_t StateBatch::ApproximateSize() const {
 
 StateStore::StateStore() : resident_(std::make_unique<ResidentKeys>()) {}
 
+void StateStore::BaseRewritten() {
+  resident_->Invalidate();
+  ++base_version_;
+}
+
 StateStore::~StateStore() {
   if (db_ == nullptr || read_only_) return;
   // A clean stop leaves the memtable's contents only in RocksDB's log, which
@@ -276,13 +281,14 @@ Status StateStore::Commit(StateBatch* batch, bool sync) {
   rocksdb::WriteOptions wo;
   wo.sync = sync;
   b.write.Clear();
-  b.staged.AppendTo(&b.write);
+  b.staged.AppendTo(&b.write, /*skip_absent_deletes=*/b.absent_since == base_version_);
   Status written = FromRocks(db_->Write(wo, &b.write), "state commit");
   if (!written.ok()) {
     // A failed write may still be in RocksDB's log, replayed by a reopen.
-    resident_->Invalidate();
+    BaseRewritten();
     return written;
   }
+  ++base_version_;
   if (b.resident_changed) resident_->Apply(b.staged);
   // A commit that completes a step changes what --resnapshot hands over;
   // rewritten before the caller publishes the step's messages.
@@ -295,6 +301,8 @@ Status StateStore::Commit(StateBatch* batch, bool sync) {
     archive_buffer_bytes_ += b.archive_bytes;
   }
   b.staged.Clear();
+  b.last_miss.clear();
+  b.absent_since = kNoAbsentMark;
   b.appended = 0;
   b.has_checkpoint = false;
   b.firing_changed = false;
@@ -386,7 +394,7 @@ Status StateStore::Wipe() {
   // The firing set is gone from the database now, but the handover file
   // keeps the old one until the snapshot's final commit replaces it.
   handover_file_stale_ = true;
-  resident_->Invalidate();
+  BaseRewritten();
   return FromRocks(db_->Write(wo, &batch), "wipe");
 }
 
@@ -402,6 +410,7 @@ Status StateStore::WriteHandover(const std::vector<FiringAlert>& firing) {
   }
   rocksdb::WriteOptions wo;
   wo.sync = true;
+  BaseRewritten();
   return FromRocks(db_->Write(wo, &batch), "handover");
 }
 

@@ -113,6 +113,8 @@ class StateBatch : public KvTxn {
   friend class StateStore;
   struct Impl;
   explicit StateBatch(StateStore* store);
+  // A Get found `key` in neither the batch nor the database.
+  void NoteMiss(std::string_view key);
   std::unique_ptr<Impl> impl_;
 };
 
@@ -247,6 +249,11 @@ class StateStore {
   void StageArchiveTruncate(uint64_t first_seq, rocksdb::WriteBatch* batch);
   Status RestorePartialRound(size_t* restored);
   Status LoadCounters();
+  // Something other than a batch's commit wrote (or may have written) the
+  // database: what is held about it in memory is no longer known to hold.
+  // Every such write calls it but those that only delete (a delete cannot
+  // make a key a batch found absent present).
+  void BaseRewritten();
   // InvalidArgument naming `what` on a read-only store.
   Status RefuseIfReadOnly(std::string_view what) const;
   // NoSpace while closed by RecoverFromWriteError, waiting to reopen.
@@ -256,6 +263,9 @@ class StateStore {
   // The small key spaces read at every evaluation, in memory (writable
   // stores only); forgotten by every write that bypasses Commit.
   std::unique_ptr<ResidentKeys> resident_;
+  // Counts the writes of the database: a batch's knowledge that a key is
+  // absent from it (state/staged_writes.h) holds while this has not moved.
+  uint64_t base_version_ = 0;
   std::string dir_;
   // The firing set changed (or was wiped) since the handover file was written.
   bool handover_file_stale_ = false;

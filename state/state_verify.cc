@@ -221,7 +221,7 @@ Status StateStore::ReadFiringReadOnly(const std::string& dir, std::vector<Firing
 Status StateStore::RecoverFromWriteError() {
   WG_RETURN_IF_ERROR(RefuseIfReadOnly("recover"));
   // Whatever the failed write left in RocksDB's log is in the state after this.
-  resident_->Invalidate();
+  BaseRewritten();
   if (db_ != nullptr) {
     // Clears RocksDB's background error (flushing what the failed write left
     // in memory) once there is room again; OK at once when there is none.

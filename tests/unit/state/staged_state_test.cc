@@ -166,12 +166,46 @@ TEST_F(StagedStateTest, APartialRollbackRestoresTheFiringSetHeldInMemory) {
   EXPECT_EQ(GetOr("Fnew", "<absent>"), "<absent>");
 }
 
-TEST_F(StagedStateTest, ApproximateSizeCountsTheLastWriteOfEachKey) {
-  batch_->Put("Rrow", std::string(100, 'x'));
-  batch_->Put("Rrow", std::string(10, 'y'));
-  EXPECT_EQ(batch_->ApproximateSize(), std::string("Rrow").size() + 10);
+TEST_F(StagedStateTest, ApproximateSizeCountsWhatTheBatchHoldsUntilItsCommit) {
+  batch_->Put("Rrow", std::string(10, 'x'));
+  EXPECT_EQ(batch_->ApproximateSize(), 4U + 10);
+  batch_->Put("Rrow", std::string(8, 'y'));  // fits in the bytes of the value it replaces
   batch_->Delete("Rrow");
-  EXPECT_EQ(batch_->ApproximateSize(), std::string("Rrow").size());
+  batch_->Put("Rrow", std::string(10, 'z'));
+  EXPECT_EQ(batch_->ApproximateSize(), 4U + 10);
+  batch_->Put("Rrow", std::string(100, 'w'));  // does not: new bytes
+  EXPECT_EQ(batch_->ApproximateSize(), 4U + 10 + 100);
+  EXPECT_EQ(GetOr("Rrow", "<absent>"), std::string(100, 'w'));
+  Commit();
+  EXPECT_EQ(batch_->ApproximateSize(), 0U);
+  EXPECT_EQ(GetOr("Rrow", "<absent>"), std::string(100, 'w'));
+}
+
+TEST_F(StagedStateTest, AKeyFoundAbsentThenWrittenByAnotherBatchIsStillDeleted) {
+  ASSERT_EQ(GetOr("Rrow", "<absent>"), "<absent>");  // the batch knows it absent...
+  batch_->Put("Rrow", "mine");
+  auto other = store_->NewBatch();
+  other->Put("Rrow", "written meanwhile");  // ...until another batch commits it
+  ASSERT_TRUE(store_->Commit(other.get(), /*sync=*/false).ok());
+  batch_->Delete("Rrow");
+  Commit();
+  EXPECT_EQ(GetOr("Rrow", "<absent>"), "<absent>");
+  Reopen();
+  EXPECT_EQ(GetOr("Rrow", "<absent>"), "<absent>");
+}
+
+TEST_F(StagedStateTest, AKeyInsertedAndDeletedInOneBatchLeavesNothing) {
+  batch_->Put("Rkept", "present");
+  Commit();
+  ASSERT_EQ(GetOr("Rnew", "<absent>"), "<absent>");
+  batch_->Put("Rnew", "inserted");
+  batch_->Delete("Rnew");
+  ASSERT_EQ(GetOr("Rkept", "present"), "present");
+  batch_->Put("Rkept", "updated");
+  batch_->Delete("Rkept");
+  Commit();
+  Reopen();
+  EXPECT_EQ(ScanOf("R", "S"), Model{});
 }
 
 }  // namespace
