@@ -15,9 +15,13 @@ std::string AggregateKey(EntityKind kind, std::string_view id) {
 }
 
 Status LoadCounters(KvTxn* kv, EntityKind kind, std::string_view id, int64_t* counters, int n) {
+  return LoadCountersAt(kv, AggregateKey(kind, id), counters, n);
+}
+
+Status LoadCountersAt(KvTxn* kv, std::string_view key, int64_t* counters, int n) {
   for (int i = 0; i < n; ++i) counters[i] = 0;
   std::string value;
-  Status s = kv->Get(AggregateKey(kind, id), &value);
+  Status s = kv->Get(key, &value);
   if (s.IsNotFound()) return Status::OK();
   WG_RETURN_IF_ERROR(s);
   std::string_view in(value);
@@ -26,13 +30,17 @@ Status LoadCounters(KvTxn* kv, EntityKind kind, std::string_view id, int64_t* co
     // (aggregates.h): a state keeps its format when a rule adds a counter.
     if (in.empty()) break;
     if (!GetVarsint64(&in, &counters[i])) {
-      return Status::Corruption("aggregate " + AggregateKey(kind, id) + " is malformed");
+      return Status::Corruption("aggregate " + std::string(key) + " is malformed");
     }
   }
   return Status::OK();
 }
 
 void StoreCounters(KvTxn* kv, EntityKind kind, std::string_view id, const int64_t* counters, int n) {
+  StoreCountersAt(kv, AggregateKey(kind, id), counters, n);
+}
+
+void StoreCountersAt(KvTxn* kv, std::string_view key, const int64_t* counters, int n) {
   bool all_zero = true;
   std::string value;
   for (int i = 0; i < n; ++i) {
@@ -40,9 +48,9 @@ void StoreCounters(KvTxn* kv, EntityKind kind, std::string_view id, const int64_
     PutVarsint64(&value, counters[i]);
   }
   if (all_zero) {
-    kv->Delete(AggregateKey(kind, id));
+    kv->Delete(key);
   } else {
-    kv->Put(AggregateKey(kind, id), value);
+    kv->Put(key, value);
   }
 }
 

@@ -39,6 +39,9 @@ std::string AggregateKey(EntityKind kind, std::string_view id);
 Status LoadCounters(KvTxn* kv, EntityKind kind, std::string_view id, int64_t* counters, int n);
 // All-zero aggregates are deleted rather than stored.
 void StoreCounters(KvTxn* kv, EntityKind kind, std::string_view id, const int64_t* counters, int n);
+// The same, under a key built by AggregateKey.
+Status LoadCountersAt(KvTxn* kv, std::string_view key, int64_t* counters, int n);
+void StoreCountersAt(KvTxn* kv, std::string_view key, const int64_t* counters, int n);
 
 template <typename Agg>
 Status Load(KvTxn* kv, EntityKind kind, std::string_view id, Agg* agg) {
@@ -54,10 +57,11 @@ void Store(KvTxn* kv, EntityKind kind, std::string_view id, const Agg& agg) {
 template <typename Agg>
 Status AddTo(KvTxn* kv, EntityKind kind, std::string_view id, const Agg& deltas) {
   if (id.empty()) return Status::OK();
+  const std::string key = AggregateKey(kind, id);
   Agg agg;
-  WG_RETURN_IF_ERROR(Load(kv, kind, id, &agg));
+  WG_RETURN_IF_ERROR(LoadCountersAt(kv, key, agg.v.data(), static_cast<int>(agg.v.size())));
   for (size_t i = 0; i < agg.v.size(); ++i) agg.v[i] += deltas.v[i];
-  Store(kv, kind, id, agg);
+  StoreCountersAt(kv, key, agg.v.data(), static_cast<int>(agg.v.size()));
   return Status::OK();
 }
 

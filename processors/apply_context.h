@@ -29,6 +29,17 @@ struct OccupancyDelta {
   int delta = 0;
 };
 
+// Orders (kind, id) as std::pair does, and finds an entity by a string_view id too.
+struct EntityLess {
+  using is_transparent = void;
+  template <typename A, typename B>
+  bool operator()(const A& a, const B& b) const {
+    if (a.first != b.first) return a.first < b.first;
+    return std::string_view(a.second) < std::string_view(b.second);
+  }
+};
+using EntitySet = std::set<std::pair<EntityKind, std::string>, EntityLess>;
+
 struct ApplyContext {
   KvTxn* kv = nullptr;
   const Thresholds* thresholds = nullptr;
@@ -36,7 +47,7 @@ struct ApplyContext {
   Lsn lsn = 0;             // position of the step (the source transaction's end LSN)
   Micros commit_time = 0;  // commit time of the source transaction (or the tick time)
   Micros detected_at = 0;  // local wall clock, for the messages only
-  std::set<std::pair<EntityKind, std::string>> touched;
+  EntitySet touched;
   std::vector<OutMessage>* out = nullptr;
   std::vector<OccupancyDelta> occupancy;
   // Alert types the schema guard disabled (schema_guard.h): ReconcileAlert
@@ -48,7 +59,12 @@ struct ApplyContext {
   }
 
   void Touch(EntityKind kind, std::string_view id) {
-    if (!id.empty()) touched.emplace(kind, std::string(id));
+    if (id.empty()) return;
+    // Most touches repeat one made earlier in the step: no key is built for those.
+    const std::pair<EntityKind, std::string_view> entity(kind, id);
+    auto it = touched.lower_bound(entity);
+    if (it != touched.end() && !touched.key_comp()(entity, *it)) return;
+    touched.emplace_hint(it, kind, std::string(id));
   }
 };
 

@@ -250,9 +250,9 @@ Status Engine::ApplyRow(ApplyContext* ctx, const Change& change, uint32_t xid) {
   const bool has_old = s.ok();
   if (has_old && CheckUpdate(table, change, old_image, &problem)) return RejectSchema(ctx, change, xid, problem);
 
-  RowImage new_image = EmptyImage(*spec);
+  // An update merges into the stored image, never replaces it.
+  RowImage new_image = change.action == Action::kUpdate && has_old ? old_image : EmptyImage(*spec);
   if (has_new) {
-    if (change.action == Action::kUpdate && has_old) new_image = old_image;  // merge, never replace
     MergeData(*spec, change.columns, &new_image);
     if (const std::string* missing = FirstMissingColumn(*spec, new_image)) {
       return dead_letter("column " + *missing + " missing" +

@@ -103,7 +103,7 @@ class Engine {
   Thresholds thresholds_;
   Micros clock_ = 0;
   SchemaGuard guard_;
-  std::set<std::pair<EntityKind, std::string>> snapshot_touched_;
+  EntitySet snapshot_touched_;
   // Carried alerts with a repeat, restored by FinishSnapshot if still firing.
   std::vector<FiringAlert> carried_repeats_;
   std::optional<ApplyContext> parts_;  // of the transaction applied in parts

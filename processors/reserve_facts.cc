@@ -109,6 +109,8 @@ Status LoadFacts(ApplyContext* ctx, const std::string& id, UnitDateFacts* d) {
     return Status::Corruption("unit_date id " + id);
   }
   d->unit = id.substr(0, slash);
+  // ParseDate accepts only the YYYY-MM-DD that FormatDate writes: the text is FormatDate(d->date).
+  d->day = id.substr(slash + 1);
   d->today = BusinessToday(*ctx->thresholds, ctx->now);
   RowImage cal;
   Status s = LoadImage(ctx->kv, TableId::kAvailabilityCalendar, id, &cal);

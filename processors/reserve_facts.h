@@ -81,6 +81,7 @@ struct UnitDateFacts {
   std::string event_id;
   std::string unit;
   int32_t date = 0;
+  std::string day;    // the date as FormatDate writes it, for the messages
   int32_t today = 0;  // the business day (business_day.h)
   bool has_calendar = false;
   int64_t bookings_count = 0;  // the calendar row's

@@ -107,7 +107,7 @@ Verdict Overbooking(const UnitFacts& f, const Thresholds&) {
 
 Verdict CalendarDrift(const UnitDateFacts& f, const Thresholds&) {
   const bool drift = f.has_calendar && f.bookings_count != f.active;
-  Verdict v{drift && f.date >= f.today, "", Texts({{"unit_id", f.unit}, {"date", FormatDate(f.date)}})};
+  Verdict v{drift && f.date >= f.today, "", Texts({{"unit_id", f.unit}, {"date", f.day}})};
   JsonWriter w(&v.details);
   w.BeginObject();
   w.Field("bookings_count", f.bookings_count);
@@ -119,7 +119,7 @@ Verdict CalendarDrift(const UnitDateFacts& f, const Thresholds&) {
 
 Verdict CalendarOvercommitted(const UnitDateFacts& f, const Thresholds&) {
   const bool over = f.has_calendar && f.bookings_count + f.temp_holds.value_or(0) > f.allotment;
-  Verdict v{over && f.date >= f.today, "", Texts({{"unit_id", f.unit}, {"from_date", FormatDate(f.date)}})};
+  Verdict v{over && f.date >= f.today, "", Texts({{"unit_id", f.unit}, {"from_date", f.day}})};
   JsonWriter w(&v.details);
   w.BeginObject();
   w.Field("allotment", f.allotment);

@@ -217,9 +217,10 @@ Status EvaluateRules(ApplyContext* ctx, const std::string& id) {
       WG_RETURN_IF_ERROR(LoadContext(ctx, &facts));
       context = ContextOf(facts);
     }
+    // Unchanged, ReconcileAlert reads no more than the verdict: no context is built for it.
     WG_RETURN_IF_ERROR(ReconcileAlert(ctx, ref,
                                       {&rule.alert, v.firing, std::move(v.details), std::move(v.command_args),
-                                       MergeObjects(context, v.context), v.historical}));
+                                       changes ? MergeObjects(context, v.context) : std::string(), v.historical}));
   }
   return Status::OK();
 }

@@ -48,7 +48,7 @@ Status LoadFacts(ApplyContext* ctx, const std::string& id, OrderFacts* o) {
     o->since = !paid_null ? paid_at : created_at;
     o->exists = true;
     o->user_id = KnownText(img, order_col::kUserId);
-    if (!paid_null) o->paid_at = FormatTimestamp(paid_at);
+    o->has_paid_at = !paid_null;
   }
   return Load(ctx->kv, EntityKind::kOrder, id, &o->agg);
 }
@@ -68,6 +68,7 @@ Status LoadContext(ApplyContext* ctx, TierFacts* t) {
 }
 
 Status LoadContext(ApplyContext* ctx, OrderFacts* o) {
+  if (o->has_paid_at) o->paid_at = FormatTimestamp(o->since);
   return EventTitle(ctx->kv, o->event_id, &o->event_title);
 }
 

@@ -46,8 +46,10 @@ struct OrderFacts {
   Micros now = 0;  // the WAL clock
   OrderAgg agg;
   // Context (CONTRACT 3.1); nullopt: unknown, shown as null.
-  bool exists = false;  // the order row is stored
-  std::optional<std::string> user_id, paid_at;
+  bool exists = false;       // the order row is stored
+  bool has_paid_at = false;  // paid_at is known: it is `since`
+  std::optional<std::string> user_id;
+  std::optional<std::string> paid_at;      // LoadContext
   std::optional<std::string> event_title;  // LoadContext
 };
 
