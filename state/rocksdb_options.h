@@ -1,13 +1,17 @@
-// TunedOptions: the RocksDB options of walguard's state (state_store.h),
-// chosen for its access pattern, in one place so they can be measured
-// (bench/micro: BM_EngineStateStore) and changed without touching the store.
+// StateDbOptions: the RocksDB options of walguard's state (state_store.h),
+// chosen for its access pattern, in one place.
 //
 // The pattern: small values, keys that share long prefixes (a one-byte tag,
-// a table id, a uuid: core/key_layout.h); per row change about six point
-// lookups, most of them for keys that do not exist yet (a new row's image, a
-// fingerprint that is not firing), three writes and a third of a range scan
-// over one tag; the working set is the recent rows and the aggregates of
-// the entities they touch.
+// a table id, a uuid: core/key_layout.h); per row change a few point
+// lookups, most of them for keys that do not exist yet (a new row's image),
+// two or three writes and a third of a range scan over one tag; the working
+// set is the recent rows and the aggregates of the entities they touch. The
+// firing set and its kin never reach RocksDB's read path
+// (state/resident_keys.h).
+//
+// Memory is bounded whatever the state's size or a transaction's: at most
+// three 32 MiB memtables (writes wait for a flush past that), and one 32 MiB
+// block cache that holds data, index and filter blocks alike.
 //
 // Deliberately not set:
 //  - optimize_filters_for_hits: it drops the bloom filters of the last
@@ -22,6 +26,8 @@
 
 namespace walguard {
 
-rocksdb::Options TunedOptions();
+// The options of every read-write open of the state (StateStore::Open and
+// the reopen after a write error).
+rocksdb::Options StateDbOptions();
 
 }  // namespace walguard

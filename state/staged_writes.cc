@@ -36,6 +36,7 @@ StagedWrites::Entry* StagedWrites::Upsert(std::string_view key, bool absent_in_b
       maps_->ordered.emplace(std::string_view(Copy(key), key.size()), Entry{.absent_in_base = absent_in_base});
   assert(inserted && "the index and the ordered map hold the same keys");
   maps_->index.emplace(it->first, &it->second);
+  bytes_ += kEntryOverhead;
   return &it->second;
 }
 

@@ -62,10 +62,11 @@ class StagedWrites {
 
   bool empty() const { return maps_->ordered.empty(); }
   size_t count() const { return maps_->ordered.size(); }
-  // The bytes of keys and values taken from the arena since the last Clear
-  // (overwritten values included): what the batch holds in memory, bar the
-  // indexes' nodes.
+  // What the batch holds in memory: the bytes of keys and values taken from
+  // the arena since the last Clear (overwritten values included), and
+  // kEntryOverhead per key for the two indexes' nodes.
   size_t bytes() const { return bytes_; }
+  static constexpr size_t kEntryOverhead = 128;
 
  private:
   struct Hash {

@@ -2,14 +2,17 @@
 // implement StateBatch and StateStore (state_store.cc, archive_buffer.cc).
 #pragma once
 
+#include <rocksdb/iterator.h>
 #include <rocksdb/options.h>
 #include <rocksdb/status.h>
 #include <rocksdb/write_batch.h>
 
 #include <cstdint>
+#include <memory>
 #include <string>
 #include <string_view>
 
+#include "state/rocksdb_options.h"
 #include "state/staged_writes.h"
 #include "state/state_store.h"
 #include "util/status.h"
@@ -24,13 +27,21 @@ struct StateBatch::Impl {
   // The last key a Get of this batch found in neither the batch nor the
   // committed state; cleared by each commit (state/staged_writes.h,
   // absent_in_base).
+  // One iterator over the committed state serves every scan of the batch
+  // until the database changes (base_iter_version != the store's
+  // base_version_): creating one costs more than most scans. Its upper bound
+  // is re-pointed before each Seek, which RocksDB re-reads there.
+  std::unique_ptr<rocksdb::Iterator> base_iter;
+  uint64_t base_iter_version = 0;
+  std::string scan_end;
+  rocksdb::Slice scan_upper;
+  bool base_iter_busy = false;  // a visitor scanning again gets its own
   std::string last_miss;
   uint64_t last_miss_version = 0;  // the store's base_version_ at that miss
   // The store's base_version_ when the batch first wrote a key it knew absent
   // (kNoAbsentMark: none since the last commit). The commit leaves out the
   // deletes of such keys only if nothing else wrote the database since.
   uint64_t absent_since = kNoAbsentMark;
-  rocksdb::WriteBatch write;  // the staged writes as the commit hands them to RocksDB; kept for its buffer
   uint64_t appended = 0;
   bool has_checkpoint = false;
   bool firing_changed = false;    // a key of the firing set (IsFiringSetKey) was written
@@ -64,10 +75,6 @@ inline Status FromRocks(const rocksdb::Status& s, std::string_view what) {
   if (IsOutOfSpace(s)) return Status::NoSpace(std::string(what) + ": " + s.ToString());
   return Status::IOError(std::string(what) + ": " + s.ToString());
 }
-
-// The options every read-write open of the state uses (StateStore::Open and
-// the reopen after a write error).
-rocksdb::Options StateDbOptions();
 
 // Fatal: the state in `dir` is damaged (`what`), with the way out.
 Status DamagedState(const std::string& dir, std::string_view what);

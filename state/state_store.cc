@@ -280,9 +280,10 @@ Status StateStore::Commit(StateBatch* batch, bool sync) {
   WG_RETURN_IF_ERROR(StageArchiveCounter(&b));
   rocksdb::WriteOptions wo;
   wo.sync = sync;
-  b.write.Clear();
-  b.staged.AppendTo(&b.write, /*skip_absent_deletes=*/b.absent_since == base_version_);
-  Status written = FromRocks(db_->Write(wo, &b.write), "state commit");
+  // A fresh buffer each time: one kept would hold the largest batch's size for good.
+  rocksdb::WriteBatch write(b.staged.bytes());
+  b.staged.AppendTo(&write, /*skip_absent_deletes=*/b.absent_since == base_version_);
+  Status written = FromRocks(db_->Write(wo, &write), "state commit");
   if (!written.ok()) {
     // A failed write may still be in RocksDB's log, replayed by a reopen.
     BaseRewritten();
@@ -301,6 +302,7 @@ Status StateStore::Commit(StateBatch* batch, bool sync) {
     archive_buffer_bytes_ += b.archive_bytes;
   }
   b.staged.Clear();
+  b.base_iter.reset();
   b.last_miss.clear();
   b.absent_since = kNoAbsentMark;
   b.appended = 0;

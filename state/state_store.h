@@ -23,6 +23,7 @@
 
 namespace rocksdb {
 class DB;
+class Iterator;
 class WriteBatch;
 }  // namespace rocksdb
 
@@ -115,6 +116,7 @@ class StateBatch : public KvTxn {
   explicit StateBatch(StateStore* store);
   // A Get found `key` in neither the batch nor the database.
   void NoteMiss(std::string_view key);
+  rocksdb::Iterator* BaseIterator(std::string_view end);
   std::unique_ptr<Impl> impl_;
 };
 

@@ -14,7 +14,6 @@
 #include "bench/replay/timed_kv.h"
 #include "bench/support/checkout_workload.h"
 #include "config/config.h"
-#include "core/cached_kv.h"
 #include "processors/engine.h"
 #include "state/state_store.h"
 #include "tests/support/memory_kv.h"
@@ -88,13 +87,10 @@ void BM_EngineMemoryKv(benchmark::State& state) {
 }
 BENCHMARK(BM_EngineMemoryKv);
 
-// Arg 0: 1 commits each transaction synced, as the live pipeline's group
-// commit does (one group per transaction: the worst case); 0 unsynced, as
-// a replay does. Arg 1: 1 puts a CachedKv (core/cached_kv.h) in front of
-// the batch, flushed before each commit.
+// Arg: 1 commits each transaction synced, as the live pipeline's group
+// commit does (one group per transaction: the worst case); 0 unsynced.
 void BM_EngineStateStore(benchmark::State& state) {
   const bool sync = state.range(0) != 0;
-  const bool cached = state.range(1) != 0;
   const char* tmp = std::getenv("TMPDIR");
   std::string dir = std::string(tmp != nullptr && *tmp != '\0' ? tmp : "/tmp") + "/walguard-bench-XXXXXX";
   if (mkdtemp(dir.data()) == nullptr) {
@@ -111,10 +107,9 @@ void BM_EngineStateStore(benchmark::State& state) {
       return;
     }
     std::unique_ptr<StateBatch> batch = store->NewBatch();
-    CachedKv cache(batch.get());
-    TimedKv kv(cached ? static_cast<KvTxn*>(&cache) : batch.get());
+    TimedKv kv(batch.get());
     if (!engine.Load(&kv).ok() || !engine.ApplyTransaction(feed.Catalog(), &kv, 0, &out).ok() ||
-        (cache.Flush(), !store->Commit(batch.get(), sync).ok())) {
+        !store->Commit(batch.get(), sync).ok()) {
       state.SkipWithError("setup failed");
       return;
     }
@@ -122,9 +117,7 @@ void BM_EngineStateStore(benchmark::State& state) {
       const Transaction& txn = feed.Next(state);
       out.clear();
       if (!engine.ApplyTransaction(txn, &kv, txn.commit_time, &out).ok()) state.SkipWithError("apply failed");
-      cache.Flush();
       if (!store->Commit(batch.get(), sync).ok()) state.SkipWithError("commit failed");
-      cache.Trim();
     }
     state.SetItemsProcessed(state.iterations() * feed.changes_per_transaction());
     CountCalls(state, kv, state.iterations() * feed.changes_per_transaction());
@@ -132,7 +125,7 @@ void BM_EngineStateStore(benchmark::State& state) {
   std::error_code ignored;
   std::filesystem::remove_all(dir, ignored);
 }
-BENCHMARK(BM_EngineStateStore)->ArgsProduct({{0, 1}, {0, 1}});
+BENCHMARK(BM_EngineStateStore)->Arg(0)->Arg(1);
 
 }  // namespace
 }  // namespace walguard::bench

@@ -12,6 +12,7 @@
 
 #include "core/key_layout.h"
 #include "state/partial_transaction.h"
+#include "state/staged_writes.h"
 #include "state/state_store.h"
 #include "tests/support/temp_dir.h"
 
@@ -167,14 +168,15 @@ TEST_F(StagedStateTest, APartialRollbackRestoresTheFiringSetHeldInMemory) {
 }
 
 TEST_F(StagedStateTest, ApproximateSizeCountsWhatTheBatchHoldsUntilItsCommit) {
+  constexpr size_t kKey = 4 + StagedWrites::kEntryOverhead;  // "Rrow" and its index nodes
   batch_->Put("Rrow", std::string(10, 'x'));
-  EXPECT_EQ(batch_->ApproximateSize(), 4U + 10);
+  EXPECT_EQ(batch_->ApproximateSize(), kKey + 10);
   batch_->Put("Rrow", std::string(8, 'y'));  // fits in the bytes of the value it replaces
   batch_->Delete("Rrow");
   batch_->Put("Rrow", std::string(10, 'z'));
-  EXPECT_EQ(batch_->ApproximateSize(), 4U + 10);
+  EXPECT_EQ(batch_->ApproximateSize(), kKey + 10);
   batch_->Put("Rrow", std::string(100, 'w'));  // does not: new bytes
-  EXPECT_EQ(batch_->ApproximateSize(), 4U + 10 + 100);
+  EXPECT_EQ(batch_->ApproximateSize(), kKey + 10 + 100);
   EXPECT_EQ(GetOr("Rrow", "<absent>"), std::string(100, 'w'));
   Commit();
   EXPECT_EQ(batch_->ApproximateSize(), 0U);
@@ -206,6 +208,35 @@ TEST_F(StagedStateTest, AKeyInsertedAndDeletedInOneBatchLeavesNothing) {
   Commit();
   Reopen();
   EXPECT_EQ(ScanOf("R", "S"), Model{});
+}
+
+TEST_F(StagedStateTest, AScanSeesWhatAnotherBatchCommittedSinceTheLastScan) {
+  batch_->Put("Pintent/1", "a");
+  Commit();
+  ASSERT_EQ(ScanOf("Pintent/", "Pintent0"), (Model{{"Pintent/1", "a"}}));
+  auto other = store_->NewBatch();
+  other->Put("Pintent/2", "b");
+  ASSERT_TRUE(store_->Commit(other.get(), /*sync=*/false).ok());
+  EXPECT_EQ(ScanOf("Pintent/", "Pintent0"), (Model{{"Pintent/1", "a"}, {"Pintent/2", "b"}}));
+  EXPECT_EQ(ScanOf("Pintent/2", "Pintent0"), (Model{{"Pintent/2", "b"}}));  // the bound moves with each scan
+  EXPECT_EQ(ScanOf("Pintent/", "Pintent/2"), (Model{{"Pintent/1", "a"}}));
+}
+
+TEST_F(StagedStateTest, AScanInsideAScanVisitsBothRanges) {
+  for (const char* key : {"La/1", "La/2", "Lb/1"}) batch_->Put(key, "x");
+  Commit();
+  std::vector<std::string> seen;
+  Status s = batch_->Scan("La/", "La0", [&](std::string_view outer, std::string_view) {
+    seen.emplace_back(outer);
+    Status inner = batch_->Scan("Lb/", "Lb0", [&](std::string_view k, std::string_view) {
+      seen.push_back("  " + std::string(k));
+      return true;
+    });
+    EXPECT_TRUE(inner.ok()) << inner.ToString();
+    return true;
+  });
+  ASSERT_TRUE(s.ok()) << s.ToString();
+  EXPECT_EQ(seen, (std::vector<std::string>{"La/1", "  Lb/1", "La/2", "  Lb/1"}));
 }
 
 }  // namespace
