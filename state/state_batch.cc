@@ -63,35 +63,14 @@ void StateBatch::Delete(std::string_view key) {
   impl_->staged.Delete(key);
 }
 
-// The batch's iterator over the committed state, bounded above by `end`;
-// nullptr when it is in use by an enclosing scan (the caller makes its own).
-rocksdb::Iterator* StateBatch::BaseIterator(std::string_view end) {
-  Impl& b = *impl_;
-  if (b.base_iter_busy) return nullptr;
-  b.scan_end.assign(end);
-  b.scan_upper = rocksdb::Slice(b.scan_end);
-  if (b.base_iter == nullptr || b.base_iter_version != b.store->base_version_) {
-    b.base_iter.reset();  // its pinned memtables and files go first
-    rocksdb::ReadOptions ro;
-    ro.iterate_upper_bound = &b.scan_upper;
-    b.base_iter.reset(b.store->db_->NewIterator(ro));
-    b.base_iter_version = b.store->base_version_;
-  }
-  return b.base_iter.get();
-}
-
 // The committed keys in range merged with the staged writes, which win.
 Status StateBatch::Scan(std::string_view begin, std::string_view end, const Visitor& visit) {
-  rocksdb::Slice own_upper(end.data(), end.size());
-  std::unique_ptr<rocksdb::Iterator> own;
-  rocksdb::Iterator* it = BaseIterator(end);
-  if (it == nullptr) {
-    rocksdb::ReadOptions ro;
-    ro.iterate_upper_bound = &own_upper;
-    own.reset(impl_->store->db_->NewIterator(ro));
-    it = own.get();
-  }
-  impl_->base_iter_busy = true;
+  // An iterator per scan: one kept across scans would pin the database's
+  // files and memtables past a close (RecoverFromWriteError's reopen).
+  rocksdb::ReadOptions ro;
+  rocksdb::Slice upper(end.data(), end.size());
+  ro.iterate_upper_bound = &upper;
+  std::unique_ptr<rocksdb::Iterator> it(impl_->store->db_->NewIterator(ro));
   it->Seek(rocksdb::Slice(begin.data(), begin.size()));
   const StagedWrites& staged = impl_->staged;
   auto next = staged.LowerBound(begin);
@@ -113,7 +92,6 @@ Status StateBatch::Scan(std::string_view begin, std::string_view end, const Visi
     if (order == 0) it->Next();
     if (!e.deleted) more = visit(key, e.value());
   }
-  if (own == nullptr) impl_->base_iter_busy = false;
   return FromRocks(it->status(), "state scan");
 }
 

@@ -2,7 +2,6 @@
 // implement StateBatch and StateStore (state_store.cc, archive_buffer.cc).
 #pragma once
 
-#include <rocksdb/iterator.h>
 #include <rocksdb/options.h>
 #include <rocksdb/status.h>
 #include <rocksdb/write_batch.h>
@@ -27,15 +26,6 @@ struct StateBatch::Impl {
   // The last key a Get of this batch found in neither the batch nor the
   // committed state; cleared by each commit (state/staged_writes.h,
   // absent_in_base).
-  // One iterator over the committed state serves every scan of the batch
-  // until the database changes (base_iter_version != the store's
-  // base_version_): creating one costs more than most scans. Its upper bound
-  // is re-pointed before each Seek, which RocksDB re-reads there.
-  std::unique_ptr<rocksdb::Iterator> base_iter;
-  uint64_t base_iter_version = 0;
-  std::string scan_end;
-  rocksdb::Slice scan_upper;
-  bool base_iter_busy = false;  // a visitor scanning again gets its own
   std::string last_miss;
   uint64_t last_miss_version = 0;  // the store's base_version_ at that miss
   // The store's base_version_ when the batch first wrote a key it knew absent

@@ -302,7 +302,6 @@ Status StateStore::Commit(StateBatch* batch, bool sync) {
     archive_buffer_bytes_ += b.archive_bytes;
   }
   b.staged.Clear();
-  b.base_iter.reset();
   b.last_miss.clear();
   b.absent_since = kNoAbsentMark;
   b.appended = 0;

@@ -23,7 +23,6 @@
 
 namespace rocksdb {
 class DB;
-class Iterator;
 class WriteBatch;
 }  // namespace rocksdb
 
@@ -116,7 +115,6 @@ class StateBatch : public KvTxn {
   explicit StateBatch(StateStore* store);
   // A Get found `key` in neither the batch nor the database.
   void NoteMiss(std::string_view key);
-  rocksdb::Iterator* BaseIterator(std::string_view end);
   std::unique_ptr<Impl> impl_;
 };
 

@@ -44,7 +44,7 @@ Status StateStore::CatchUp() {
   if (!read_only_) return Status::OK();  // a primary sees its own commits
   outbox_count_ = 0;
   archive_buffer_bytes_ = 0;
-  ++base_version_;  // a batch's iterator and what it found absent predate the catch-up
+  ++base_version_;  // what a batch found absent predates the catch-up
   WG_RETURN_IF_ERROR(FromRocks(db_->TryCatchUpWithPrimary(), "state catch-up"));
   return LoadCounters();
 }
