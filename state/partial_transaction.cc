@@ -1,5 +1,4 @@
 #include "state/partial_transaction.h"
-#include "state/resident_keys.h"
 
 #include <rocksdb/db.h>
 #include <rocksdb/write_batch.h>

@@ -42,8 +42,6 @@ class ResidentKeys {
   // After `staged` was committed: its writes of the tags, applied.
   void Apply(const StagedWrites& staged);
 
-  size_t size() const { return values_.size(); }
-
  private:
   struct Hash {
     using is_transparent = void;

@@ -60,8 +60,6 @@ class StagedWrites {
   void AppendTo(rocksdb::WriteBatch* batch, bool skip_absent_deletes) const;
   void Clear();
 
-  bool empty() const { return maps_->ordered.empty(); }
-  size_t count() const { return maps_->ordered.size(); }
   // What the batch holds in memory: the bytes of keys and values taken from
   // the arena since the last Clear (overwritten values included), and
   // kEntryOverhead per key for the two indexes' nodes.
@@ -69,10 +67,7 @@ class StagedWrites {
   static constexpr size_t kEntryOverhead = 128;
 
  private:
-  struct Hash {
-    size_t operator()(std::string_view s) const { return std::hash<std::string_view>()(s); }
-  };
-  using Index = std::pmr::unordered_map<std::string_view, Entry*, Hash>;
+  using Index = std::pmr::unordered_map<std::string_view, Entry*>;
   struct Maps {
     explicit Maps(std::pmr::memory_resource* arena) : ordered(arena), index(arena) {}
     Ordered ordered;

@@ -50,7 +50,6 @@ Status StateBatch::Get(std::string_view key, std::string* value) {
 void StateBatch::Put(std::string_view key, std::string_view value) {
   assert(!impl_->store->read_only_ && "a write through a read-only state");
   impl_->firing_changed |= IsFiringSetKey(key);
-  impl_->resident_changed |= ResidentKeys::Covers(key);
   const bool absent = key == impl_->last_miss && impl_->last_miss_version == impl_->store->base_version_;
   if (absent && impl_->absent_since == kNoAbsentMark) impl_->absent_since = impl_->store->base_version_;
   impl_->staged.Put(key, value, absent);
@@ -59,7 +58,6 @@ void StateBatch::Put(std::string_view key, std::string_view value) {
 void StateBatch::Delete(std::string_view key) {
   assert(!impl_->store->read_only_ && "a write through a read-only state");
   impl_->firing_changed |= IsFiringSetKey(key);
-  impl_->resident_changed |= ResidentKeys::Covers(key);
   impl_->staged.Delete(key);
 }
 

@@ -7,7 +7,6 @@
 #include <rocksdb/write_batch.h>
 
 #include <cstdint>
-#include <memory>
 #include <string>
 #include <string_view>
 
@@ -34,8 +33,7 @@ struct StateBatch::Impl {
   uint64_t absent_since = kNoAbsentMark;
   uint64_t appended = 0;
   bool has_checkpoint = false;
-  bool firing_changed = false;    // a key of the firing set (IsFiringSetKey) was written
-  bool resident_changed = false;  // a key held in memory by the store (ResidentKeys::Covers) was written
+  bool firing_changed = false;  // a key of the firing set (IsFiringSetKey) was written
   Checkpoint checkpoint;
   // Archive records appended: their seqs are [archive_first, archive_next).
   // Taken from the store's committed counter, so a batch discarded without a

@@ -290,7 +290,7 @@ Status StateStore::Commit(StateBatch* batch, bool sync) {
     return written;
   }
   ++base_version_;
-  if (b.resident_changed) resident_->Apply(b.staged);
+  resident_->Apply(b.staged);
   // A commit that completes a step changes what --resnapshot hands over;
   // rewritten before the caller publishes the step's messages.
   if (b.firing_changed) handover_file_stale_ = true;
@@ -307,7 +307,6 @@ Status StateStore::Commit(StateBatch* batch, bool sync) {
   b.appended = 0;
   b.has_checkpoint = false;
   b.firing_changed = false;
-  b.resident_changed = false;
   b.archive_first = b.archive_next = b.archive_bytes = 0;
   // Failed (a full disk), it stays stale: the caller's retry rewrites it.
   return rewrite ? WriteHandoverFileNow(committed_lsn) : Status::OK();

@@ -16,7 +16,6 @@
 #include "core/key_layout.h"
 #include "state/handover_file.h"
 #include "state/info_log.h"
-#include "state/resident_keys.h"
 #include "state/state_batch_impl.h"
 #include "state/state_dir.h"
 #include "state/state_store.h"
