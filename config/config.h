@@ -95,7 +95,7 @@ struct StateConfig {
   // memory is applied in parts of about this size as it streams in, and
   // judged whole at its commit (state/partial_transaction.h): the bound on
   // memory through a transaction of any size. 0: never in parts.
-  int64_t transaction_spill_bytes = int64_t{32} << 20;
+  int64_t transaction_spill_bytes = int64_t{8} << 20;
 };
 
 // Alertmanager push (README, Alertmanager; sinks/alertmanager.h): firing

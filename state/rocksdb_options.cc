@@ -14,6 +14,15 @@ rocksdb::Options StateDbOptions() {
   // lookups and resident memory down.
   options.OptimizeLevelStyleCompaction(kStateWriteBufferBytes);
   options.write_buffer_size = kStateWriteBufferBytes;
+  // Memory bound: all memtables together stay within kStateMemtableBudgetBytes
+  // (RocksDB flushes the largest one as they near it), and each is flushed as
+  // soon as it is full rather than merged with the next. Left to
+  // OptimizeLevelStyleCompaction, up to six full memtables piled up while the
+  // flushes fell behind a bulk load: 381 MiB peak RSS through a 10 M-row
+  // transaction (bench/RESULTS.md, eighth session).
+  options.db_write_buffer_size = kStateMemtableBudgetBytes;
+  options.min_write_buffer_number_to_merge = 1;
+  options.max_write_buffer_number = 4;
   // Most lookups are for keys that do not exist yet (a new row's image): a
   // memtable bloom filter answers those without walking the skiplist, and
   // table bloom filters do it on disk.

@@ -63,12 +63,35 @@ void StateBatch::Delete(std::string_view key) {
 
 // The committed keys in range merged with the staged writes, which win.
 Status StateBatch::Scan(std::string_view begin, std::string_view end, const Visitor& visit) {
-  // An iterator per scan: one kept across scans would pin the database's
-  // files and memtables past a close (RecoverFromWriteError's reopen).
-  rocksdb::ReadOptions ro;
-  rocksdb::Slice upper(end.data(), end.size());
-  ro.iterate_upper_bound = &upper;
-  std::unique_ptr<rocksdb::Iterator> it(impl_->store->db_->NewIterator(ro));
+  StateStore* store = impl_->store;
+  std::unique_ptr<StateStore::ScanIterator>& reused = store->scan_iterator_;
+  const rocksdb::SequenceNumber seq = store->db_->GetLatestSequenceNumber();
+  if (reused != nullptr && !reused->busy && reused->seq != seq) reused.reset();  // a write it cannot see
+  if (reused == nullptr) {
+    reused = std::make_unique<StateStore::ScanIterator>();
+    rocksdb::ReadOptions ro;
+    ro.iterate_upper_bound = &reused->upper_bound;
+    reused->it.reset(store->db_->NewIterator(ro));
+    reused->seq = seq;
+  }
+  // A scan from inside another's visitor gets an iterator of its own.
+  StateStore::ScanIterator nested;
+  StateStore::ScanIterator& cursor = reused->busy ? nested : *reused;
+  cursor.upper_bound = rocksdb::Slice(end.data(), end.size());
+  if (&cursor == &nested) {
+    rocksdb::ReadOptions ro;
+    ro.iterate_upper_bound = &nested.upper_bound;
+    nested.it.reset(store->db_->NewIterator(ro));
+  }
+  cursor.busy = true;
+  Status s = MergeScan(cursor.it.get(), begin, end, visit);
+  cursor.busy = false;
+  if (!s.ok() && &cursor == reused.get()) reused.reset();
+  return s;
+}
+
+Status StateBatch::MergeScan(rocksdb::Iterator* it, std::string_view begin, std::string_view end,
+                             const Visitor& visit) {
   it->Seek(rocksdb::Slice(begin.data(), begin.size()));
   const StagedWrites& staged = impl_->staged;
   auto next = staged.LowerBound(begin);

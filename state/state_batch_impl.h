@@ -2,6 +2,7 @@
 // implement StateBatch and StateStore (state_store.cc, archive_buffer.cc).
 #pragma once
 
+#include <rocksdb/db.h>
 #include <rocksdb/options.h>
 #include <rocksdb/status.h>
 #include <rocksdb/write_batch.h>
@@ -16,6 +17,18 @@
 #include "util/status.h"
 
 namespace walguard {
+
+// The iterator StateBatch::Scan reuses while the database is unchanged:
+// RocksDB's NewIterator costs about as much as a short scan itself. The
+// store drops it at every commit and in BaseRewritten, so it never pins a
+// memtable past the group that read it, nor outlives the database's close
+// (RecoverFromWriteError closes only after BaseRewritten).
+struct StateStore::ScanIterator {
+  std::unique_ptr<rocksdb::Iterator> it;
+  rocksdb::SequenceNumber seq = 0;  // the database's last sequence number when it was made
+  rocksdb::Slice upper_bound;       // re-pointed per scan; its ReadOptions point here
+  bool busy = false;                // a scan runs on it: a nested scan takes its own
+};
 
 inline constexpr uint64_t kNoAbsentMark = ~uint64_t{0};
 

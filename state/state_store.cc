@@ -141,8 +141,15 @@ size_t StateBatch::ApproximateSize() const {
 StateStore::StateStore() : resident_(std::make_unique<ResidentKeys>()) {}
 
 void StateStore::BaseRewritten() {
+  DropScanIterator();
   resident_->Invalidate();
   ++base_version_;
+}
+
+void StateStore::DropScanIterator() {
+  // A nested scan's caller still walks it: it must not go under its feet.
+  assert(scan_iterator_ == nullptr || !scan_iterator_->busy);
+  scan_iterator_.reset();
 }
 
 StateStore::~StateStore() {
@@ -290,6 +297,7 @@ Status StateStore::Commit(StateBatch* batch, bool sync) {
     return written;
   }
   ++base_version_;
+  DropScanIterator();  // it would pin the memtable it read until the next scan
   resident_->Apply(b.staged);
   // A commit that completes a step changes what --resnapshot hands over;
   // rewritten before the caller publishes the step's messages.

@@ -23,6 +23,7 @@
 
 namespace rocksdb {
 class DB;
+class Iterator;
 class WriteBatch;
 }  // namespace rocksdb
 
@@ -73,8 +74,9 @@ struct StateOpenOptions {
   VerifyOnOpen verify = VerifyOnOpen::kAlways;
 };
 
-// The memtable size.
+// The memtable size, and what all memtables together may hold.
 inline constexpr uint64_t kStateWriteBufferBytes = uint64_t{32} << 20;
+inline constexpr uint64_t kStateMemtableBudgetBytes = uint64_t{64} << 20;
 
 // What a read-only look at a state directory found (StateStore::Probe).
 struct StateProbe {
@@ -115,6 +117,8 @@ class StateBatch : public KvTxn {
   explicit StateBatch(StateStore* store);
   // A Get found `key` in neither the batch nor the database.
   void NoteMiss(std::string_view key);
+  // Scan's merge of the committed keys (`it`) with the staged writes.
+  Status MergeScan(rocksdb::Iterator* it, std::string_view begin, std::string_view end, const Visitor& visit);
   std::unique_ptr<Impl> impl_;
 };
 
@@ -259,7 +263,14 @@ class StateStore {
   // NoSpace while closed by RecoverFromWriteError, waiting to reopen.
   Status RefuseIfClosed() const;
 
+  // StateBatch::Scan's reused iterator (state/state_batch_impl.h); dropped
+  // by every commit and by BaseRewritten.
+  struct ScanIterator;
+  void DropScanIterator();
+
   std::unique_ptr<rocksdb::DB> db_;
+  // After db_: destroyed before it.
+  std::unique_ptr<ScanIterator> scan_iterator_;
   // The small key spaces read at every evaluation, in memory (writable
   // stores only); forgotten by every write that bypasses Commit.
   std::unique_ptr<ResidentKeys> resident_;

@@ -42,8 +42,8 @@ TEST(StateConfig, RefusesWhatItCannotMean) {
   }
 }
 
-TEST(StateConfig, TransactionSpillBytesDefaultsTo32MiBAndZeroMeansNever) {
-  EXPECT_EQ(Config().state.transaction_spill_bytes, int64_t{32} << 20);
+TEST(StateConfig, TransactionSpillBytesDefaultsTo8MiBAndZeroMeansNever) {
+  EXPECT_EQ(Config().state.transaction_spill_bytes, int64_t{8} << 20);
   TempDir tmp;
   for (const auto& [text, want] : {std::pair{"[state]\ntransaction_spill_bytes = 4194304\n", int64_t{4194304}},
                                    std::pair{"[state]\ntransaction_spill_bytes = 0\n", int64_t{0}}}) {

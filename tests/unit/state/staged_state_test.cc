@@ -239,5 +239,22 @@ TEST_F(StagedStateTest, AScanInsideAScanVisitsBothRanges) {
   EXPECT_EQ(seen, (std::vector<std::string>{"La/1", "  Lb/1", "La/2", "  Lb/1"}));
 }
 
+// Scans reuse one RocksDB iterator while the database is unchanged: a write
+// that bypasses the batches (the outbox's deletes on delivery) must still be
+// seen by the next scan.
+TEST_F(StagedStateTest, AScanSeesADeleteThatBypassedTheBatches) {
+  std::vector<OutboxEntry> appended;
+  batch_->AppendOutbox({OutMessage{Topic::kAlerts, "k1", "{}"}, OutMessage{Topic::kAlerts, "k2", "{}"}}, &appended);
+  Commit();
+  ASSERT_EQ(appended.size(), 2u);
+  const std::string begin(keys::kOutbox);
+  const std::string end = begin + '\xff';
+  ASSERT_EQ(ScanOf(begin, end).size(), 2u);
+  ASSERT_TRUE(store_->DeleteOutbox({appended[0].seq}).ok());
+  EXPECT_EQ(ScanOf(begin, end).size(), 1u);
+  ASSERT_TRUE(store_->DeleteOutbox({appended[1].seq}).ok());
+  EXPECT_EQ(ScanOf(begin, end), Model{});
+}
+
 }  // namespace
 }  // namespace walguard
