@@ -45,7 +45,7 @@ bool DecodeEntry(std::string_view key, std::string_view value, ArchiveBufferEntr
 // order, while it returns true.
 template <typename Visit>
 Status VisitBuffer(rocksdb::DB* db, uint64_t first_seq, Visit&& visit) {
-  std::unique_ptr<rocksdb::Iterator> it(db->NewIterator(rocksdb::ReadOptions()));
+  std::unique_ptr<rocksdb::Iterator> it(db->NewIterator(TotalOrderRead()));
   for (it->Seek(BufferKey(first_seq)); it->Valid(); it->Next()) {
     std::string_view key(it->key().data(), it->key().size());
     if (!key.starts_with(kBufferPrefix)) break;
@@ -107,7 +107,7 @@ Status StateStore::LoadArchiveBuffer() {
   // read that seals it, which reports it.
   archive_buffer_bytes_ = 0;
   uint64_t last_seq = 0;
-  std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(rocksdb::ReadOptions()));
+  std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(TotalOrderRead()));
   for (it->Seek(std::string(kBufferPrefix)); it->Valid() && it->key().starts_with(std::string(kBufferPrefix));
        it->Next()) {
     std::string_view key(it->key().data() + kBufferPrefix.size(), it->key().size() - kBufferPrefix.size());

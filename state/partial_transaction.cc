@@ -86,7 +86,7 @@ Status StateStore::DropPartial() {
 Status StateStore::RestorePartialRound(size_t* restored) {
   *restored = 0;
   rocksdb::WriteBatch batch;
-  std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(rocksdb::ReadOptions()));
+  std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(TotalOrderRead()));
   const std::string prefix(keys::kPartialUndo);
   for (it->Seek(prefix); it->Valid() && it->key().starts_with(prefix) && *restored < kRestoreRound; it->Next()) {
     const rocksdb::Slice key(it->key().data() + prefix.size(), it->key().size() - prefix.size());
@@ -114,7 +114,7 @@ Status StateStore::RollBackPartial(uint32_t* xid) {
   rocksdb::Status got = db_->Get(rocksdb::ReadOptions(), std::string(keys::kPartialHeader), &header);
   if (got.IsNotFound()) {
     // Committed, or never begun: whatever is left under kPartial is garbage.
-    std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(rocksdb::ReadOptions()));
+    std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(TotalOrderRead()));
     it->Seek(std::string(keys::kPartial));
     WG_RETURN_IF_ERROR(FromRocks(it->status(), "partial scan"));
     if (!it->Valid() || !it->key().starts_with(std::string(keys::kPartial))) return Status::OK();

@@ -25,7 +25,7 @@ bool ResidentKeys::Covers(std::string_view key) {
 Status ResidentKeys::Load(rocksdb::DB* db) {
   values_.clear();
   loaded_ = false;
-  std::unique_ptr<rocksdb::Iterator> it(db->NewIterator(rocksdb::ReadOptions()));
+  std::unique_ptr<rocksdb::Iterator> it(db->NewIterator(TotalOrderRead()));
   for (char tag : kResidentTags) {
     const char prefix[1] = {tag};
     for (it->Seek(rocksdb::Slice(prefix, 1)); it->Valid() && it->key().starts_with(rocksdb::Slice(prefix, 1));

@@ -3,9 +3,55 @@
 #include <rocksdb/filter_policy.h>
 #include <rocksdb/table.h>
 
+#include <memory>
+#include <string>
+
+#include "core/key_layout.h"
 #include "state/state_store.h"
 
 namespace walguard {
+
+namespace {
+
+bool IsPrefixScannedTag(char tag) {
+  return tag == keys::kBookedIndex || tag == keys::kStuckHoldIndex || tag == keys::kLedgerIndex ||
+         tag == keys::kPaymentIndex;
+}
+
+// The length of `key`'s IndexPrefix, 0 when outside its domain.
+size_t IndexPrefixLength(std::string_view key) {
+  if (key.size() < 2 || !IsPrefixScannedTag(key[0])) return 0;
+  const size_t slash = key.find('/', 1);
+  return slash == std::string_view::npos ? 0 : slash + 1;
+}
+
+class IndexPrefixTransform : public rocksdb::SliceTransform {
+ public:
+  const char* Name() const override { return "walguard.IndexPrefix.1"; }
+  rocksdb::Slice Transform(const rocksdb::Slice& key) const override {
+    return rocksdb::Slice(key.data(), IndexPrefixLength(std::string_view(key.data(), key.size())));
+  }
+  bool InDomain(const rocksdb::Slice& key) const override {
+    return IndexPrefixLength(std::string_view(key.data(), key.size())) != 0;
+  }
+};
+
+}  // namespace
+
+const rocksdb::SliceTransform* IndexPrefix() {
+  static const IndexPrefixTransform transform;
+  return &transform;
+}
+
+bool WithinOneIndexPrefix(std::string_view begin, std::string_view end) {
+  const size_t length = IndexPrefixLength(begin);
+  if (length == 0) return false;
+  // Every key in [prefix, prefix with its last byte ('/') + 1) starts with
+  // the prefix, and so has it for its own IndexPrefix: it holds no other '/'.
+  std::string bound(begin.substr(0, length));
+  bound.back() = static_cast<char>(bound.back() + 1);
+  return end <= bound;
+}
 
 rocksdb::Options StateDbOptions() {
   rocksdb::Options options;
@@ -27,6 +73,8 @@ rocksdb::Options StateDbOptions() {
   // memtable bloom filter answers those without walking the skiplist, and
   // table bloom filters do it on disk.
   options.memtable_prefix_bloom_size_ratio = 0.05;
+  // A shared_ptr that does not own the static transform.
+  options.prefix_extractor = std::shared_ptr<const rocksdb::SliceTransform>(IndexPrefix(), [](auto*) {});
   options.memtable_whole_key_filtering = true;
   rocksdb::BlockBasedTableOptions table;
   table.filter_policy.reset(rocksdb::NewBloomFilterPolicy(10));

@@ -10,6 +10,7 @@
 #include "core/firing_alert.h"
 #include "core/key_layout.h"
 #include "state/resident_keys.h"
+#include "state/rocksdb_options.h"
 #include "state/state_batch_impl.h"
 #include "state/state_store.h"
 
@@ -64,25 +65,31 @@ void StateBatch::Delete(std::string_view key) {
 // The committed keys in range merged with the staged writes, which win.
 Status StateBatch::Scan(std::string_view begin, std::string_view end, const Visitor& visit) {
   StateStore* store = impl_->store;
-  std::unique_ptr<StateStore::ScanIterator>& reused = store->scan_iterator_;
+  // One index prefix's keys (a payment intent's, a ledger transaction's):
+  // the bloom filters skip every file without that prefix.
+  const bool one_prefix = WithinOneIndexPrefix(begin, end);
+  auto new_iterator = [&](StateStore::ScanIterator* cursor) {
+    rocksdb::ReadOptions ro = TotalOrderRead();
+    if (one_prefix) {
+      ro.total_order_seek = false;
+      ro.prefix_same_as_start = true;
+    }
+    ro.iterate_upper_bound = &cursor->upper_bound;
+    cursor->it.reset(store->db_->NewIterator(ro));
+  };
+  std::unique_ptr<StateStore::ScanIterator>& reused = store->scan_iterators_[one_prefix ? 1 : 0];
   const rocksdb::SequenceNumber seq = store->db_->GetLatestSequenceNumber();
   if (reused != nullptr && !reused->busy && reused->seq != seq) reused.reset();  // a write it cannot see
   if (reused == nullptr) {
     reused = std::make_unique<StateStore::ScanIterator>();
-    rocksdb::ReadOptions ro;
-    ro.iterate_upper_bound = &reused->upper_bound;
-    reused->it.reset(store->db_->NewIterator(ro));
+    new_iterator(reused.get());
     reused->seq = seq;
   }
   // A scan from inside another's visitor gets an iterator of its own.
   StateStore::ScanIterator nested;
   StateStore::ScanIterator& cursor = reused->busy ? nested : *reused;
+  if (&cursor == &nested) new_iterator(&nested);
   cursor.upper_bound = rocksdb::Slice(end.data(), end.size());
-  if (&cursor == &nested) {
-    rocksdb::ReadOptions ro;
-    ro.iterate_upper_bound = &nested.upper_bound;
-    nested.it.reset(store->db_->NewIterator(ro));
-  }
   cursor.busy = true;
   Status s = MergeScan(cursor.it.get(), begin, end, visit);
   cursor.busy = false;

@@ -18,7 +18,7 @@
 
 namespace walguard {
 
-// The iterator StateBatch::Scan reuses while the database is unchanged:
+// An iterator StateBatch::Scan reuses while the database is unchanged:
 // RocksDB's NewIterator costs about as much as a short scan itself. The
 // store drops it at every commit and in BaseRewritten, so it never pins a
 // memtable past the group that read it, nor outlives the database's close
@@ -29,6 +29,15 @@ struct StateStore::ScanIterator {
   rocksdb::Slice upper_bound;       // re-pointed per scan; its ReadOptions point here
   bool busy = false;                // a scan runs on it: a nested scan takes its own
 };
+
+// Reads in key order across the whole state. Every iterator but those of the
+// scans within one index prefix (rocksdb_options.h, IndexPrefix) must: the
+// prefix extractor would let RocksDB skip files by a seek key's prefix.
+inline rocksdb::ReadOptions TotalOrderRead() {
+  rocksdb::ReadOptions options;
+  options.total_order_seek = true;
+  return options;
+}
 
 inline constexpr uint64_t kNoAbsentMark = ~uint64_t{0};
 

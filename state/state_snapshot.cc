@@ -29,7 +29,7 @@ Status StateSnapshot::Get(std::string_view key, std::string* value) const {
 }
 
 Status StateSnapshot::Scan(std::string_view begin, std::string_view end, const Visitor& visit) const {
-  rocksdb::ReadOptions options;
+  rocksdb::ReadOptions options = TotalOrderRead();
   options.snapshot = snapshot_;
   // Reads every key once: not worth keeping in the block cache.
   options.fill_cache = false;

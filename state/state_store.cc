@@ -141,15 +141,17 @@ size_t StateBatch::ApproximateSize() const {
 StateStore::StateStore() : resident_(std::make_unique<ResidentKeys>()) {}
 
 void StateStore::BaseRewritten() {
-  DropScanIterator();
+  DropScanIterators();
   resident_->Invalidate();
   ++base_version_;
 }
 
-void StateStore::DropScanIterator() {
-  // A nested scan's caller still walks it: it must not go under its feet.
-  assert(scan_iterator_ == nullptr || !scan_iterator_->busy);
-  scan_iterator_.reset();
+void StateStore::DropScanIterators() {
+  for (std::unique_ptr<ScanIterator>& reused : scan_iterators_) {
+    // A nested scan's caller still walks it: it must not go under its feet.
+    assert(reused == nullptr || !reused->busy);
+    reused.reset();
+  }
 }
 
 StateStore::~StateStore() {
@@ -211,7 +213,7 @@ Status StateStore::LoadCounters() {
   if (!read.ok() && !read.IsNotFound()) return read;
   // Count the outbox and continue after its last seq: a commit without a
   // checkpoint may have appended past the checkpoint's counter.
-  std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(rocksdb::ReadOptions()));
+  std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(TotalOrderRead()));
   for (it->Seek(std::string(kOutboxPrefix)); it->Valid() && it->key().starts_with(std::string(kOutboxPrefix));
        it->Next()) {
     std::string_view key(it->key().data() + kOutboxPrefix.size(), it->key().size() - kOutboxPrefix.size());
@@ -230,7 +232,7 @@ Status StateStore::CheckFormat(const std::string& dir, const StateOpenOptions& o
   int version = 0;
   bool readable = true;
   if (s.IsNotFound()) {
-    std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(rocksdb::ReadOptions()));
+    std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(TotalOrderRead()));
     it->SeekToFirst();
     WG_RETURN_IF_ERROR(FromRocks(it->status(), "state format check"));
     // A fresh directory is marked before its first write; a non-empty one
@@ -297,7 +299,7 @@ Status StateStore::Commit(StateBatch* batch, bool sync) {
     return written;
   }
   ++base_version_;
-  DropScanIterator();  // it would pin the memtable it read until the next scan
+  DropScanIterators();  // they would pin the memtable they read until the next scan
   resident_->Apply(b.staged);
   // A commit that completes a step changes what --resnapshot hands over;
   // rewritten before the caller publishes the step's messages.
@@ -328,7 +330,7 @@ Status StateStore::SyncWal() {
 
 Status StateStore::ReadOutbox(uint64_t after_seq, size_t limit, std::vector<OutboxEntry>* out) {
   WG_RETURN_IF_ERROR(RefuseIfClosed());
-  std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(rocksdb::ReadOptions()));
+  std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(TotalOrderRead()));
   for (it->Seek(OutboxKey(after_seq + 1)); it->Valid() && out->size() < limit; it->Next()) {
     std::string_view key(it->key().data(), it->key().size());
     if (!key.starts_with(kOutboxPrefix)) break;
@@ -385,7 +387,7 @@ Status StateStore::Wipe() {
     }
     // A range end is exclusive, and no key sorts after every key: the last
     // range ends at the last key, deleted on its own.
-    std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(rocksdb::ReadOptions()));
+    std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(TotalOrderRead()));
     it->SeekToLast();
     WG_RETURN_IF_ERROR(FromRocks(it->status(), "wipe"));
     if (!it->Valid() || it->key().compare(range.begin) < 0) continue;
@@ -423,7 +425,7 @@ Status StateStore::WriteHandover(const std::vector<FiringAlert>& firing) {
 }
 
 Status StateStore::ReadHandover(std::vector<FiringAlert>* firing) {
-  std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(rocksdb::ReadOptions()));
+  std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(TotalOrderRead()));
   for (it->Seek(std::string(kHandoverPrefix)); it->Valid(); it->Next()) {
     std::string_view key(it->key().data(), it->key().size());
     if (!key.starts_with(kHandoverPrefix)) break;

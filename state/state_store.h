@@ -263,14 +263,15 @@ class StateStore {
   // NoSpace while closed by RecoverFromWriteError, waiting to reopen.
   Status RefuseIfClosed() const;
 
-  // StateBatch::Scan's reused iterator (state/state_batch_impl.h); dropped
-  // by every commit and by BaseRewritten.
+  // StateBatch::Scan's reused iterators (state/state_batch_impl.h): one in
+  // total order, one for scans within one index prefix; dropped by every
+  // commit and by BaseRewritten.
   struct ScanIterator;
-  void DropScanIterator();
+  void DropScanIterators();
 
   std::unique_ptr<rocksdb::DB> db_;
-  // After db_: destroyed before it.
-  std::unique_ptr<ScanIterator> scan_iterator_;
+  // After db_: destroyed before it. Indexed by the scan's kind (kTotalOrder, kPrefix).
+  std::unique_ptr<ScanIterator> scan_iterators_[2];
   // The small key spaces read at every evaluation, in memory (writable
   // stores only); forgotten by every write that bypasses Commit.
   std::unique_ptr<ResidentKeys> resident_;

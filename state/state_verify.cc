@@ -76,7 +76,7 @@ rocksdb::Options ReadOnlyOptions() {
 // ListFiringSet's scan over the database itself (outside any batch).
 PrefixScan PrefixScanOf(rocksdb::DB* db) {
   return [db](std::string_view prefix, const KvTxn::Visitor& visit) {
-    std::unique_ptr<rocksdb::Iterator> it(db->NewIterator(rocksdb::ReadOptions()));
+    std::unique_ptr<rocksdb::Iterator> it(db->NewIterator(TotalOrderRead()));
     const rocksdb::Slice start(prefix.data(), prefix.size());
     for (it->Seek(start); it->Valid() && it->key().starts_with(start); it->Next()) {
       if (!visit(std::string_view(it->key().data(), it->key().size()),
@@ -174,7 +174,7 @@ Status StateStore::Probe(const std::string& dir, StateProbe* out) {
   std::string ignored;
   const bool has_version = db->Get(rocksdb::ReadOptions(), std::string(keys::kFormatVersion), &ignored).ok();
   const bool has_checkpoint = db->Get(rocksdb::ReadOptions(), std::string(keys::kCheckpoint), &ignored).ok();
-  std::unique_ptr<rocksdb::Iterator> it(db->NewIterator(rocksdb::ReadOptions()));
+  std::unique_ptr<rocksdb::Iterator> it(db->NewIterator(TotalOrderRead()));
   it->SeekToFirst();
   if (!it->status().ok()) {
     out->damage = DescribeDamage(it->status());

@@ -12,6 +12,7 @@
 
 #include "core/key_layout.h"
 #include "state/partial_transaction.h"
+#include "state/rocksdb_options.h"
 #include "state/staged_writes.h"
 #include "state/state_store.h"
 #include "tests/support/temp_dir.h"
@@ -70,12 +71,21 @@ class StagedStateTest : public testing::Test {
   std::unique_ptr<StateBatch> batch_;
 };
 
-// Random writes, reads, scans, commits, discarded batches and reopens over
-// keys of resident tags ('F', 'O') and of ordinary ones ('A', 'R').
+// Random writes, reads, scans, commits, discarded batches, flushes and
+// reopens over keys of resident tags ('F', 'O'), of ordinary ones ('A', 'R')
+// and of the index keys scanned by prefix ('L', 'P': prefix mode, whose
+// bloom filters skip the table files without the prefix).
 TEST_F(StagedStateTest, ReadsMatchAnOrderedMapThroughCommitsDiscardsAndReopens) {
   std::mt19937 rng(20261203);
-  const std::vector<std::string> tags = {"A", "F", "O", "R"};
-  auto random_key = [&] { return tags[rng() % tags.size()] + std::to_string(rng() % 12); };
+  const std::vector<std::string> tags = {"A", "F", "O", "R", "L", "P"};
+  // "i1/" and "i12/" share their first bytes: a scan of one must not see the other's.
+  const std::vector<std::string> ids = {"i1", "i12", "i2", "j"};
+  auto random_prefix = [&] { return std::string(rng() % 2 == 0 ? "L" : "P") + ids[rng() % ids.size()] + "/"; };
+  auto random_key = [&] {
+    const std::string& tag = tags[rng() % tags.size()];
+    if (tag == "L" || tag == "P") return random_prefix() + std::to_string(rng() % 5);
+    return tag + std::to_string(rng() % 12);
+  };
   Model committed;
   Model staged_view;  // what the open batch sees: committed plus its writes
   int commits = 0;
@@ -96,15 +106,25 @@ TEST_F(StagedStateTest, ReadsMatchAnOrderedMapThroughCommitsDiscardsAndReopens) 
           Commit();
           committed = staged_view;
           Reopen();
+        } else if (rng() % 3 == 0) {
+          ASSERT_TRUE(store_->FlushMemtables().ok());  // into table files, with their filters
         }
         break;
-      case 3:
-      case 4: {
+      case 3: {
         std::string begin = random_key();
         std::string end = random_key();
         if (end < begin) std::swap(begin, end);
         Model expected(staged_view.lower_bound(begin), staged_view.lower_bound(end));
         ASSERT_EQ(ScanOf(begin, end), expected) << "scan [" << begin << ", " << end << ") at step " << step;
+        break;
+      }
+      case 4: {  // an entity's index entries, as ScanPrefix asks for them
+        const std::string begin = random_prefix();
+        std::string end = begin;
+        end.back() = '0';
+        ASSERT_TRUE(WithinOneIndexPrefix(begin, end));
+        Model expected(staged_view.lower_bound(begin), staged_view.lower_bound(end));
+        ASSERT_EQ(ScanOf(begin, end), expected) << "prefix scan [" << begin << ", " << end << ") at step " << step;
         break;
       }
       case 5:
@@ -237,6 +257,24 @@ TEST_F(StagedStateTest, AScanInsideAScanVisitsBothRanges) {
   });
   ASSERT_TRUE(s.ok()) << s.ToString();
   EXPECT_EQ(seen, (std::vector<std::string>{"La/1", "  Lb/1", "La/2", "  Lb/1"}));
+}
+
+TEST(IndexPrefixTest, OnlyARangeInsideOneEntitysIndexPrefixReadsInPrefixMode) {
+  using std::string_literals::operator""s;
+  EXPECT_TRUE(WithinOneIndexPrefix("Pintent/", "Pintent0"));
+  EXPECT_TRUE(WithinOneIndexPrefix("Ltxn/", "Ltxn/e9"));
+  EXPECT_TRUE(WithinOneIndexPrefix("Bunit/\0\0\0\5"s, "Bunit/\0\0\0\x09"s));  // a unit's nights up to a date
+  EXPECT_TRUE(WithinOneIndexPrefix("Htier/", "Htier0"));
+  EXPECT_FALSE(WithinOneIndexPrefix("Pintent/", "Pintent1"));  // past the prefix
+  EXPECT_FALSE(WithinOneIndexPrefix("Pa/", "Pb/"));
+  EXPECT_FALSE(WithinOneIndexPrefix("P", "Q"));                // no prefix: the whole tag
+  EXPECT_FALSE(WithinOneIndexPrefix("Pintent", "Pintenu"));    // no '/'
+  EXPECT_FALSE(WithinOneIndexPrefix("Rorders/", "Rorders0"));  // not an index tag
+  EXPECT_FALSE(WithinOneIndexPrefix("T\x80", "T\x81"));
+  // What the extractor computes: the key up to its first '/' after the tag.
+  EXPECT_EQ(IndexPrefix()->Transform("Pintent/pay/1").ToString(), "Pintent/");
+  EXPECT_FALSE(IndexPrefix()->InDomain("Rorders/1"));
+  EXPECT_FALSE(IndexPrefix()->InDomain("Pintent"));
 }
 
 // Scans reuse one RocksDB iterator while the database is unchanged: a write
