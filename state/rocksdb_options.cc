@@ -38,9 +38,9 @@ class IndexPrefixTransform : public rocksdb::SliceTransform {
 
 }  // namespace
 
-const rocksdb::SliceTransform* IndexPrefix() {
-  static const IndexPrefixTransform transform;
-  return &transform;
+std::shared_ptr<const rocksdb::SliceTransform> IndexPrefix() {
+  static const auto transform = std::make_shared<const IndexPrefixTransform>();
+  return transform;
 }
 
 bool WithinOneIndexPrefix(std::string_view begin, std::string_view end) {
@@ -73,8 +73,7 @@ rocksdb::Options StateDbOptions() {
   // memtable bloom filter answers those without walking the skiplist, and
   // table bloom filters do it on disk.
   options.memtable_prefix_bloom_size_ratio = 0.05;
-  // A shared_ptr that does not own the static transform.
-  options.prefix_extractor = std::shared_ptr<const rocksdb::SliceTransform>(IndexPrefix(), [](auto*) {});
+  options.prefix_extractor = IndexPrefix();
   options.memtable_whole_key_filtering = true;
   rocksdb::BlockBasedTableOptions table;
   table.filter_policy.reset(rocksdb::NewBloomFilterPolicy(10));

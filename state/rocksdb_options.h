@@ -26,6 +26,7 @@
 #include <rocksdb/options.h>
 #include <rocksdb/slice_transform.h>
 
+#include <memory>
 #include <string_view>
 
 namespace walguard {
@@ -42,7 +43,9 @@ rocksdb::Options StateDbOptions();
 // those scans cost a data block read per level of the state (bench/RESULTS.md,
 // eighth session). Other keys are outside its domain. Its name is stored
 // in every table file: a change of what it computes needs a new name.
-const rocksdb::SliceTransform* IndexPrefix();
+// Every open of the state sets it (the secondary instance of `walguard
+// state` too), so a scan in prefix mode always has it.
+std::shared_ptr<const rocksdb::SliceTransform> IndexPrefix();
 
 // True when every key in [begin, end) has begin's IndexPrefix: such a scan
 // may read in prefix mode (prefix_same_as_start). Every other iterator must

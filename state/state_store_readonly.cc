@@ -10,6 +10,7 @@
 #include <filesystem>
 #include <system_error>
 
+#include "state/rocksdb_options.h"
 #include "state/state_batch_impl.h"
 #include "state/state_store.h"
 
@@ -28,6 +29,7 @@ Status StateStore::OpenReadOnly(const std::string& dir, const std::string& scrat
   // A secondary must keep every table file open: the primary may delete a
   // file (a compaction) that the secondary's view still reads.
   options.max_open_files = -1;
+  options.prefix_extractor = IndexPrefix();  // StateBatch::Scan reads index prefixes in prefix mode
   rocksdb::DB* db = nullptr;
   rocksdb::Status s = rocksdb::DB::OpenAsSecondary(options, dir, scratch_dir, &db);
   if (!s.ok()) return FromRocks(s, "cannot read the state in " + dir);

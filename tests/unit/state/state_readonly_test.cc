@@ -8,6 +8,7 @@
 #include <memory>
 #include <string>
 #include <system_error>
+#include <vector>
 
 #include "core/key_layout.h"
 #include "state/state_store.h"
@@ -93,6 +94,22 @@ TEST_F(StateReadOnlyTest, ReadsAStateNoWalguardHolds) {
   EXPECT_EQ(Read("Fone"), "alert-1");
   // Nothing was written: a writer opens it afterwards as before.
   OpenWriter();
+}
+
+// An entity's index entries, scanned in prefix mode: from table files too.
+TEST_F(StateReadOnlyTest, ScansAnIndexPrefixAfterAFlush) {
+  OpenWriter();
+  Write("Pintent/pay-1", "a");
+  Write("Pintent/pay-2", "b");
+  Write("Pintent2/pay-3", "c");
+  ASSERT_TRUE(writer_->FlushMemtables().ok());
+  ASSERT_TRUE(OpenReader().ok());
+  std::vector<std::string> seen;
+  ASSERT_TRUE(ScanPrefix(reader_->NewBatch().get(), "Pintent/", [&](std::string_view key, std::string_view) {
+                seen.emplace_back(key);
+                return true;
+              }).ok());
+  EXPECT_EQ(seen, (std::vector<std::string>{"Pintent/pay-1", "Pintent/pay-2"}));
 }
 
 TEST_F(StateReadOnlyTest, RefusesEveryWrite) {
