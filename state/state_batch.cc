@@ -62,6 +62,14 @@ void StateBatch::Delete(std::string_view key) {
   impl_->staged.Delete(key);
 }
 
+void StateStore::DropScanIterators() {
+  for (std::unique_ptr<ScanIterator>& reused : scan_iterators_) {
+    // A nested scan's caller still walks it: it must not go under its feet.
+    assert(reused == nullptr || !reused->busy);
+    reused.reset();
+  }
+}
+
 // The committed keys in range merged with the staged writes, which win.
 Status StateBatch::Scan(std::string_view begin, std::string_view end, const Visitor& visit) {
   StateStore* store = impl_->store;

@@ -146,14 +146,6 @@ void StateStore::BaseRewritten() {
   ++base_version_;
 }
 
-void StateStore::DropScanIterators() {
-  for (std::unique_ptr<ScanIterator>& reused : scan_iterators_) {
-    // A nested scan's caller still walks it: it must not go under its feet.
-    assert(reused == nullptr || !reused->busy);
-    reused.reset();
-  }
-}
-
 StateStore::~StateStore() {
   if (db_ == nullptr || read_only_) return;
   // A clean stop leaves the memtable's contents only in RocksDB's log, which
