@@ -4,7 +4,6 @@
 #include <rocksdb/table.h>
 
 #include <memory>
-#include <string>
 
 #include "core/key_layout.h"
 #include "state/state_store.h"
@@ -46,11 +45,13 @@ std::shared_ptr<const rocksdb::SliceTransform> IndexPrefix() {
 bool WithinOneIndexPrefix(std::string_view begin, std::string_view end) {
   const size_t length = IndexPrefixLength(begin);
   if (length == 0) return false;
-  // Every key in [prefix, prefix with its last byte ('/') + 1) starts with
-  // the prefix, and so has it for its own IndexPrefix: it holds no other '/'.
-  std::string bound(begin.substr(0, length));
-  bound.back() = static_cast<char>(bound.back() + 1);
-  return end <= bound;
+  // Every key in [prefix, head + '0'), head being the prefix without its
+  // '/', starts with the prefix, and so has it for its own IndexPrefix: it
+  // holds no other '/'. Compared without building head + '0' (a scan is hot).
+  const std::string_view head = begin.substr(0, length - 1);
+  const int order = end.compare(0, head.size(), head);
+  if (order != 0) return order < 0;
+  return end.substr(head.size()).compare("0") <= 0;
 }
 
 rocksdb::Options StateDbOptions() {

@@ -270,7 +270,7 @@ class StateStore {
   void DropScanIterators();
 
   std::unique_ptr<rocksdb::DB> db_;
-  // After db_: destroyed before it. Indexed by the scan's kind (kTotalOrder, kPrefix).
+  // After db_: destroyed before it. [0]: total order; [1]: within one index prefix.
   std::unique_ptr<ScanIterator> scan_iterators_[2];
   // The small key spaces read at every evaluation, in memory (writable
   // stores only); forgotten by every write that bypasses Commit.

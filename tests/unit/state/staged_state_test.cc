@@ -265,7 +265,11 @@ TEST(IndexPrefixTest, OnlyARangeInsideOneEntitysIndexPrefixReadsInPrefixMode) {
   EXPECT_TRUE(WithinOneIndexPrefix("Ltxn/", "Ltxn/e9"));
   EXPECT_TRUE(WithinOneIndexPrefix("Bunit/\0\0\0\5"s, "Bunit/\0\0\0\x09"s));  // a unit's nights up to a date
   EXPECT_TRUE(WithinOneIndexPrefix("Htier/", "Htier0"));
+  EXPECT_TRUE(WithinOneIndexPrefix("Pintent/", "Pintent/"));   // empty
+  EXPECT_TRUE(WithinOneIndexPrefix("Pintent/", "Pinte"));      // empty: the end sorts first
   EXPECT_FALSE(WithinOneIndexPrefix("Pintent/", "Pintent1"));  // past the prefix
+  EXPECT_FALSE(WithinOneIndexPrefix("Pintent/", "Pintent0a"));
+  EXPECT_FALSE(WithinOneIndexPrefix("Pintent/", "Pintenu"));
   EXPECT_FALSE(WithinOneIndexPrefix("Pa/", "Pb/"));
   EXPECT_FALSE(WithinOneIndexPrefix("P", "Q"));                // no prefix: the whole tag
   EXPECT_FALSE(WithinOneIndexPrefix("Pintent", "Pintenu"));    // no '/'
