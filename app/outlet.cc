@@ -18,6 +18,7 @@ Status Outlet::Open() {
     KafkaSinkOptions options;
     options.brokers = config_.kafka.brokers;
     options.properties = config_.kafka.properties;
+    options.topics = {config_.kafka.alerts_topic, config_.kafka.commands_topic};
     WG_RETURN_IF_ERROR(kafka_->Open(options));
   }
   WG_RETURN_IF_ERROR(alert_push_.Open(config_, store_));

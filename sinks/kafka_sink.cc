@@ -39,6 +39,9 @@ Status SetProperty(rd_kafka_conf_t* conf, const std::string& name, const std::st
 
 struct KafkaSink::Impl {
   rd_kafka_t* rk = nullptr;
+  // Handles of KafkaSinkOptions::topics, held for the producer's life: a
+  // new handle makes librdkafka look the topic's leader up at once.
+  std::vector<rd_kafka_topic_t*> warm_topics;
 
   // Filled by the callbacks below. librdkafka only invokes them from
   // rd_kafka_poll/rd_kafka_flush on the caller's thread, so no lock is needed.
@@ -53,6 +56,7 @@ struct KafkaSink::Impl {
     // that may never come back (message.timeout.ms=0 means forever).
     rd_kafka_purge(rk, RD_KAFKA_PURGE_F_QUEUE | RD_KAFKA_PURGE_F_INFLIGHT);
     rd_kafka_poll(rk, 0);  // serve the purge reports so nothing is left queued
+    for (rd_kafka_topic_t* rkt : warm_topics) rd_kafka_topic_destroy(rkt);
     rd_kafka_destroy(rk);
   }
 
@@ -136,6 +140,12 @@ Status KafkaSink::Open(const KafkaSinkOptions& options) {
   if (impl_->rk == nullptr) {
     rd_kafka_conf_destroy(conf);
     return Status::InvalidArgument(std::string("kafka producer: ") + errstr);
+  }
+  for (const std::string& topic : options.topics) {
+    rd_kafka_topic_t* rkt = rd_kafka_topic_new(impl_->rk, topic.c_str(), nullptr);
+    // Only a warm-up: a topic that cannot be looked up now is looked up
+    // again by its first message, as without it.
+    if (rkt != nullptr) impl_->warm_topics.push_back(rkt);
   }
   return Status::OK();
 }

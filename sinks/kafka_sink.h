@@ -24,6 +24,12 @@ struct KafkaSinkOptions {
   // Extra librdkafka properties passed through verbatim (security.protocol,
   // sasl.*, ssl.*, linger.ms, ...). Applied after the defaults above.
   std::map<std::string, std::string> properties;
+  // Topics the sink will produce to. Their metadata is requested at Open,
+  // in the background, so the first message to each does not wait for the
+  // leader lookup (and, on a broker that auto-creates topics, the creation):
+  // that took ~0.9 s on the embedded broker, all of it added to the first
+  // alerts' latency.
+  std::vector<std::string> topics;
 };
 
 class KafkaSink {
