@@ -246,6 +246,7 @@ class StateStore {
   // the state is complete (not in the middle of a bootstrap).
   Status SyncHandoverFile();
   Status WriteHandoverFileNow(Lsn lsn);
+  Status LoadOutbox();
   Status LoadArchiveBuffer();
   Status StageArchiveCounter(StateBatch::Impl* batch);
   // Stages the removal of the archive records from `first_seq` on, and the
