@@ -20,7 +20,9 @@ case ${1:-} in
     files=$(git ls-files '*.cc' | grep -E '^(util|core|ops|config|ingest|processors|state|sinks|worker|app|workload)/')
     log=$(mktemp)
     rc=0
-    run-clang-tidy-14 -p "$build" -j "$(nproc)" -quiet $files >"$log" 2>&1 || rc=$?
+    # The compile commands are GCC's: clang does not know every GCC warning
+    # flag (-Wno-restrict, CMakeLists.txt) and must not count that as a finding.
+    run-clang-tidy-14 -p "$build" -j "$(nproc)" -quiet -extra-arg=-Wno-unknown-warning-option $files >"$log" 2>&1 || rc=$?
     if [ "$rc" -ne 0 ] || grep -qE '(warning|error): ' "$log"; then
       grep -E -A4 '(warning|error): ' "$log" | head -200
       echo "clang-tidy: findings above (full log: $log)"

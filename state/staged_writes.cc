@@ -2,6 +2,8 @@
 
 #include <cassert>
 #include <cstring>
+#include <new>
+#include <type_traits>
 
 namespace walguard {
 
@@ -12,8 +14,11 @@ constexpr size_t kFirstBlockBytes = size_t{64} << 10;
 
 }  // namespace
 
-StagedWrites::StagedWrites() : arena_(kFirstBlockBytes) {
-  maps_.emplace(&arena_);
+StagedWrites::StagedWrites() : arena_(kFirstBlockBytes), maps_(NewMaps()) {}
+
+StagedWrites::Maps* StagedWrites::NewMaps() {
+  static_assert(std::is_trivially_destructible_v<Entry> && std::is_trivially_destructible_v<std::string_view>);
+  return new (arena_.allocate(sizeof(Maps), alignof(Maps))) Maps(&arena_);
 }
 
 const StagedWrites::Entry* StagedWrites::Find(std::string_view key) const {
@@ -71,9 +76,8 @@ void StagedWrites::AppendTo(rocksdb::WriteBatch* batch, bool skip_absent_deletes
 }
 
 void StagedWrites::Clear() {
-  maps_.reset();  // before the release: the maps' memory is the arena's
-  arena_.release();
-  maps_.emplace(&arena_);
+  arena_.release();  // the maps' nodes and buckets with it (NewMaps)
+  maps_ = NewMaps();
   bytes_ = 0;
 }
 
