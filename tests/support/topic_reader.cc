@@ -55,6 +55,24 @@ Status Set(rd_kafka_conf_t* conf, const char* name, const std::string& value) {
 
 }  // namespace
 
+Status TopicPartitionCount(const std::string& brokers, const std::string& topic, int* count) {
+  rd_kafka_conf_t* conf = rd_kafka_conf_new();
+  Status s = Set(conf, "bootstrap.servers", brokers);
+  if (!s.ok()) {
+    rd_kafka_conf_destroy(conf);
+    return s;
+  }
+  char errstr[512];
+  rd_kafka_t* rk = rd_kafka_new(RD_KAFKA_PRODUCER, conf, errstr, sizeof(errstr));
+  if (rk == nullptr) {
+    rd_kafka_conf_destroy(conf);
+    return Status::InvalidArgument(std::string("topic metadata: ") + errstr);
+  }
+  s = PartitionCount(rk, topic, count);
+  rd_kafka_destroy(rk);
+  return s;
+}
+
 struct TopicReader::Impl {
   rd_kafka_t* rk = nullptr;
 

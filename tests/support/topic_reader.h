@@ -20,6 +20,11 @@ struct ConsumedMessage {
   std::string payload;
 };
 
+// The partition count of `topic` on `brokers`, or 0 while they do not know
+// it, from a metadata request for all topics: one naming the topic could
+// make the broker create it.
+Status TopicPartitionCount(const std::string& brokers, const std::string& topic, int* count);
+
 class TopicReader {
  public:
   TopicReader();
