@@ -202,25 +202,37 @@ Status Archiver::SealWhile(Micros now, bool all) {
   return Status::OK();
 }
 
+// Two passes over the buffer, with nothing committed between them: the
+// first finds the segment's records and the size of their content, which
+// the segment's frame states before them; the second streams them into the
+// segment, which holds them compressed, never a second copy.
 Status Archiver::SealOne(Micros now) {
   // Records committed unsynced (snapshot chunks) become durable first: a
   // segment never holds a step the state could still lose.
   WG_RETURN_IF_ERROR(store_->SyncWal());
-  std::vector<ArchiveBufferEntry> entries;
-  WG_RETURN_IF_ERROR(store_->ReadArchiveBuffer(0, options_.segment_bytes, &entries));
-  if (entries.empty()) return Status::Corruption("archive buffer counted bytes but holds no record");
-  std::vector<SegmentRecord> records;
-  records.reserve(entries.size());
-  uint64_t bytes = 0;
-  for (const ArchiveBufferEntry& e : entries) {
-    records.push_back({e.seq, e.lsn, e.time, e.bytes});
+  uint64_t count = 0, last_seq = 0, bytes = 0, content_bytes = 0;
+  WG_RETURN_IF_ERROR(store_->VisitArchiveBuffer(0, [&](const ArchiveBufferView& e) {
+    if (count > 0 && bytes + e.bytes.size() > options_.segment_bytes) return false;
+    ++count;
+    last_seq = e.seq;
     bytes += e.bytes.size();
-  }
+    content_bytes += SegmentContentBytes(e.bytes.size());
+    return bytes < options_.segment_bytes;
+  }));
+  if (count == 0) return Status::Corruption("archive buffer counted bytes but holds no record");
+  SegmentWriter writer(content_bytes);
+  Status added;
+  WG_RETURN_IF_ERROR(store_->VisitArchiveBuffer(0, [&](const ArchiveBufferView& e) {
+    if (e.seq > last_seq) return false;
+    added = writer.Add({e.seq, e.lsn, e.time, e.bytes});
+    return added.ok();
+  }));
   SegmentInfo info;
-  WG_RETURN_IF_ERROR(WriteSegment(options_.dir, records, &info).WithContext("archive " + options_.dir));
-  WG_RETURN_IF_ERROR(store_->DeleteArchiveBuffer(entries.back().seq));
-  spdlog::info("archive: sealed {} record(s), {} bytes, seq {}..{}, LSN {}..{} into {}", entries.size(), bytes,
-               info.first_seq, info.last_seq, FormatLsn(info.first_lsn), FormatLsn(info.last_lsn), info.path);
+  if (added.ok()) added = writer.Finish(options_.dir, &info);
+  WG_RETURN_IF_ERROR(added.WithContext("archive " + options_.dir));
+  WG_RETURN_IF_ERROR(store_->DeleteArchiveBuffer(last_seq));
+  spdlog::info("archive: sealed {} record(s), {} bytes, seq {}..{}, LSN {}..{} into {}", count, bytes, info.first_seq,
+               info.last_seq, FormatLsn(info.first_lsn), FormatLsn(info.last_lsn), info.path);
   return Retain(now);
 }
 

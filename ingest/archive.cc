@@ -17,6 +17,7 @@
 #include "core/archive_record.h"
 #include "ingest/archive_files.h"
 #include "ingest/durable_file.h"
+#include "ingest/zstd_stream.h"
 #include "util/coding.h"
 
 namespace walguard {
@@ -38,34 +39,6 @@ constexpr uint64_t kMaxContentBytes = uint64_t{1} << 30;
 constexpr uint64_t kMaxFileBytes = ZSTD_COMPRESSBOUND(kMaxContentBytes) + kHeaderBytes + kTrailerBytes;
 constexpr size_t kNameBytes = 6 * kHexDigits + 5 + kSegmentSuffix.size();
 
-// The range of `records` (the fields a name carries); InvalidArgument when
-// they break WriteSegment's contract.
-Status DescribeRecords(const std::vector<SegmentRecord>& records, SegmentInfo* info) {
-  if (records.empty()) return Status::InvalidArgument("archive: a segment holds at least one record");
-  *info = SegmentInfo();
-  info->first_seq = records.front().seq;
-  info->last_seq = records.back().seq;
-  bool have_lsn = false, have_time = false;
-  for (size_t i = 0; i < records.size(); ++i) {
-    const SegmentRecord& r = records[i];
-    if (r.seq != info->first_seq + i) {
-      return Status::InvalidArgument("archive: segment records are not consecutive: seq " + std::to_string(r.seq) +
-                                     " after " + std::to_string(info->first_seq + i - 1));
-    }
-    if (r.lsn != 0) {
-      info->first_lsn = have_lsn ? std::min(info->first_lsn, r.lsn) : r.lsn;
-      info->last_lsn = have_lsn ? std::max(info->last_lsn, r.lsn) : r.lsn;
-      have_lsn = true;
-    }
-    if (r.time != 0) {
-      info->first_time = have_time ? std::min(info->first_time, r.time) : r.time;
-      info->last_time = have_time ? std::max(info->last_time, r.time) : r.time;
-      have_time = true;
-    }
-  }
-  return Status::OK();
-}
-
 void PutRange(const SegmentInfo& info, std::string* out) {
   PutFixed64BE(out, info.first_seq);
   PutFixed64BE(out, info.last_seq);
@@ -73,41 +46,6 @@ void PutRange(const SegmentInfo& info, std::string* out) {
   PutFixed64BE(out, info.last_lsn);
   PutFixed64BE(out, SortableTime(info.first_time));
   PutFixed64BE(out, SortableTime(info.last_time));
-}
-
-// header + frame + trailer, the frame compressed in place after the header.
-Status EncodeSegment(const SegmentInfo& info, const std::vector<SegmentRecord>& records, std::string* file) {
-  std::string content;
-  for (const SegmentRecord& r : records) PutLengthPrefixed(&content, r.bytes);
-  if (content.size() > kMaxContentBytes) {
-    return Status::InvalidArgument("archive: a segment of " + std::to_string(content.size()) +
-                                   " bytes is over the limit; write smaller segments");
-  }
-  std::unique_ptr<ZSTD_CCtx, decltype(&ZSTD_freeCCtx)> cctx(ZSTD_createCCtx(), &ZSTD_freeCCtx);
-  if (cctx == nullptr) return Status::IOError("archive: zstd: out of memory");
-  size_t rc = ZSTD_CCtx_setParameter(cctx.get(), ZSTD_c_compressionLevel, kZstdLevel);
-  if (!ZSTD_isError(rc)) rc = ZSTD_CCtx_setParameter(cctx.get(), ZSTD_c_checksumFlag, 1);
-  if (ZSTD_isError(rc)) return Status::IOError(std::string("archive: zstd: ") + ZSTD_getErrorName(rc));
-
-  file->clear();
-  file->append(kMagic);
-  PutFixed64BE(file, kArchiveFormatVersion);
-  PutFixed64BE(file, records.size());
-  PutRange(info, file);
-  PutFixed64BE(file, 0);  // the frame's length, set below
-  assert(file->size() == kHeaderBytes);
-  file->resize(kHeaderBytes + ZSTD_compressBound(content.size()));
-  const size_t frame_bytes = ZSTD_compress2(cctx.get(), file->data() + kHeaderBytes, file->size() - kHeaderBytes,
-                                            content.data(), content.size());
-  if (ZSTD_isError(frame_bytes)) {
-    return Status::IOError(std::string("archive: zstd: ") + ZSTD_getErrorName(frame_bytes));
-  }
-  file->resize(kHeaderBytes + frame_bytes);
-  std::string length;
-  PutFixed64BE(&length, frame_bytes);
-  file->replace(kHeaderBytes - 8, 8, length);
-  PutFixed64BE(file, XXH64(file->data(), file->size(), 0));
-  return Status::OK();
 }
 
 std::string DescribeRange(const SegmentInfo& s) {
@@ -233,19 +171,106 @@ bool ParseSegmentFileName(std::string_view name, SegmentInfo* segment) {
   return true;
 }
 
-Status WriteSegment(const std::string& dir, const std::vector<SegmentRecord>& records, SegmentInfo* info) {
-  SegmentInfo segment;
-  WG_RETURN_IF_ERROR(DescribeRecords(records, &segment));
-  std::string file;
-  WG_RETURN_IF_ERROR(EncodeSegment(segment, records, &file));
-  const std::string name = SegmentFileName(segment);
-  Status status = EnsureDirectory(dir);
-  if (status.ok()) status = WriteNewFileDurably(dir, name, file);
-  if (!status.ok()) return status.WithContext("archive: write segment");
-  segment.path = (std::filesystem::path(dir) / name).string();
-  segment.file_bytes = file.size();
-  *info = std::move(segment);
+uint64_t SegmentContentBytes(size_t record_bytes) {
+  std::string prefix;
+  PutVarint64(&prefix, record_bytes);
+  return prefix.size() + record_bytes;
+}
+
+SegmentWriter::SegmentWriter(uint64_t content_bytes)
+    : cctx_(NewChecksummedCompressor(kZstdLevel)), content_bytes_(content_bytes) {
+  if (content_bytes > kMaxContentBytes) {
+    status_ = Status::InvalidArgument("archive: a segment of " + std::to_string(content_bytes) +
+                                      " bytes is over the limit; write smaller segments");
+    return;
+  }
+  if (cctx_ == nullptr) {
+    status_ = Status::IOError("archive: zstd: out of memory");
+    return;
+  }
+  // The frame says its content size, which the reader sizes its buffer by.
+  const size_t rc = ZSTD_CCtx_setPledgedSrcSize(cctx_, content_bytes);
+  if (ZSTD_isError(rc)) {
+    status_ = Status::IOError(std::string("archive: zstd: ") + ZSTD_getErrorName(rc));
+    return;
+  }
+  file_.resize(kHeaderBytes);  // filled in by Finish
+}
+
+SegmentWriter::~SegmentWriter() {
+  FreeCompressor(cctx_);
+}
+
+Status SegmentWriter::Add(const SegmentRecord& record) {
+  WG_RETURN_IF_ERROR(status_);
+  if (count_ > 0 && record.seq != info_.first_seq + count_) {
+    status_ =
+        Status::InvalidArgument("archive: segment records are not consecutive: seq " + std::to_string(record.seq) +
+                                " after " + std::to_string(info_.first_seq + count_ - 1));
+    return status_;
+  }
+  if (count_ == 0) info_.first_seq = record.seq;
+  info_.last_seq = record.seq;
+  ++count_;
+  if (record.lsn != 0) {
+    info_.first_lsn = info_.first_lsn == 0 ? record.lsn : std::min(info_.first_lsn, record.lsn);
+    info_.last_lsn = std::max(info_.last_lsn, record.lsn);
+  }
+  if (record.time != 0) {
+    info_.first_time = have_time_ ? std::min(info_.first_time, record.time) : record.time;
+    info_.last_time = have_time_ ? std::max(info_.last_time, record.time) : record.time;
+    have_time_ = true;
+  }
+  PutLengthPrefixed(&pending_, record.bytes);
+  if (pending_.size() >= kChunkBytes) status_ = Compress(/*end=*/false);
+  return status_;
+}
+
+// Hands the pending bytes to zstd, appending what it outputs to the file.
+Status SegmentWriter::Compress(bool end) {
+  consumed_ += pending_.size();
+  if (consumed_ > content_bytes_) {
+    return Status::InvalidArgument("archive: the segment's records make more than the " +
+                                   std::to_string(content_bytes_) + " bytes said");
+  }
+  WG_RETURN_IF_ERROR(CompressOnto(cctx_, pending_, end, &file_, "archive"));
+  pending_.clear();
   return Status::OK();
+}
+
+Status SegmentWriter::Finish(const std::string& dir, SegmentInfo* info) {
+  WG_RETURN_IF_ERROR(status_);
+  if (count_ == 0) return Status::InvalidArgument("archive: a segment holds at least one record");
+  if (consumed_ + pending_.size() != content_bytes_) {
+    return Status::InvalidArgument("archive: the segment's records make " +
+                                   std::to_string(consumed_ + pending_.size()) + " bytes, not the " +
+                                   std::to_string(content_bytes_) + " said");
+  }
+  WG_RETURN_IF_ERROR(Compress(/*end=*/true));
+  std::string header(kMagic);
+  PutFixed64BE(&header, kArchiveFormatVersion);
+  PutFixed64BE(&header, count_);
+  PutRange(info_, &header);
+  PutFixed64BE(&header, file_.size() - kHeaderBytes);  // the frame's length
+  assert(header.size() == kHeaderBytes);
+  file_.replace(0, kHeaderBytes, header);
+  PutFixed64BE(&file_, XXH64(file_.data(), file_.size(), 0));
+  const std::string name = SegmentFileName(info_);
+  Status status = EnsureDirectory(dir);
+  if (status.ok()) status = WriteNewFileDurably(dir, name, file_);
+  if (!status.ok()) return status.WithContext("archive: write segment");
+  *info = info_;
+  info->path = (std::filesystem::path(dir) / name).string();
+  info->file_bytes = file_.size();
+  return Status::OK();
+}
+
+Status WriteSegment(const std::string& dir, const std::vector<SegmentRecord>& records, SegmentInfo* info) {
+  uint64_t content_bytes = 0;
+  for (const SegmentRecord& r : records) content_bytes += SegmentContentBytes(r.bytes.size());
+  SegmentWriter writer(content_bytes);
+  for (const SegmentRecord& r : records) WG_RETURN_IF_ERROR(writer.Add(r));
+  return writer.Finish(dir, info);
 }
 
 Status ListSegments(const std::string& dir, std::vector<SegmentInfo>* segments) {

@@ -30,6 +30,8 @@
 #include "util/status.h"
 #include "util/time.h"
 
+struct ZSTD_CCtx_s;
+
 namespace walguard {
 
 // What one segment holds, as its file name says.
@@ -59,6 +61,41 @@ std::string SegmentFileName(const SegmentInfo& segment);
 // The inverse, for a bare file name (no directory): fills every field but
 // path and file_bytes. False for a name that is not a segment's.
 bool ParseSegmentFileName(std::string_view name, SegmentInfo* segment);
+
+// Writes one segment from records handed over one at a time, compressing as
+// they come: a seal streams them out of the state's buffer and holds only
+// the compressed frame, never the records together. The frame's header
+// states its content size, so the caller says it first: the sum of
+// SegmentContentBytes over the records.
+class SegmentWriter {
+ public:
+  explicit SegmentWriter(uint64_t content_bytes);
+  ~SegmentWriter();
+  SegmentWriter(const SegmentWriter&) = delete;
+  SegmentWriter& operator=(const SegmentWriter&) = delete;
+
+  // The next record; its seq follows the previous one's. An error sticks.
+  Status Add(const SegmentRecord& record);
+  // Writes the segment (at least one record) as WriteSegment does.
+  Status Finish(const std::string& dir, SegmentInfo* info);
+
+ private:
+  static constexpr size_t kChunkBytes = size_t{128} << 10;  // handed to zstd at a time
+  Status Compress(bool end);
+
+  ZSTD_CCtx_s* cctx_;
+  const uint64_t content_bytes_;
+  uint64_t consumed_ = 0;  // content handed to zstd
+  uint64_t count_ = 0;
+  SegmentInfo info_;
+  bool have_time_ = false;
+  std::string pending_;  // length-prefixed records not yet handed to zstd
+  std::string file_;     // the header's room, then the frame as it grows
+  Status status_;
+};
+
+// What a record of `record_bytes` adds to a segment's content.
+uint64_t SegmentContentBytes(size_t record_bytes);
 
 // Writes `records` (consecutive seqs, at least one) as one new segment in
 // `dir` (created 0700 if missing), durably. *info describes it. The segment's

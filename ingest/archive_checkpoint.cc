@@ -14,6 +14,7 @@
 
 #include "ingest/archive_files.h"
 #include "ingest/durable_file.h"
+#include "ingest/zstd_stream.h"
 #include "util/coding.h"
 
 namespace walguard {
@@ -36,36 +37,13 @@ constexpr uint64_t kMaxFileBytes = ZSTD_COMPRESSBOUND(kMaxStateBytes) + (uint64_
 constexpr size_t kChunkBytes = size_t{1} << 20;
 constexpr size_t kNameBytes = 3 * kHexDigits + 2 + kSuffix.size();
 
-using CompressContext = std::unique_ptr<ZSTD_CCtx, decltype(&ZSTD_freeCCtx)>;
+using Compressor = std::unique_ptr<ZSTD_CCtx_s, decltype(&FreeCompressor)>;
 
-Status ZstdError(size_t rc) {
-  return Status::IOError(std::string("state checkpoint: zstd: ") + ZSTD_getErrorName(rc));
-}
-
-// Compresses `in` onto *frame; with ZSTD_e_end, also closes the frame.
-Status Compress(ZSTD_CCtx* cctx, std::string_view in, ZSTD_EndDirective mode, std::string* frame) {
-  ZSTD_inBuffer input{in.data(), in.size(), 0};
-  // Every turn either consumes input or flushes a full output buffer.
-  const size_t max_turns = in.size() / 64 + 1024;
-  for (size_t turn = 0; turn < max_turns; ++turn) {
-    const size_t at = frame->size();
-    frame->resize(at + ZSTD_CStreamOutSize());
-    ZSTD_outBuffer output{frame->data() + at, ZSTD_CStreamOutSize(), 0};
-    const size_t remaining = ZSTD_compressStream2(cctx, &output, &input, mode);
-    frame->resize(at + output.pos);
-    if (ZSTD_isError(remaining)) return ZstdError(remaining);
-    if (mode == ZSTD_e_end ? remaining == 0 : input.pos == input.size) return Status::OK();
-  }
-  return Status::IOError("state checkpoint: zstd made no progress");
-}
-
-// The state's entries as one zstd frame; *count: how many.
-Status CompressEntries(const StateEntrySource& source, std::string* frame, uint64_t* count) {
-  CompressContext cctx(ZSTD_createCCtx(), &ZSTD_freeCCtx);
+// The state's entries as one zstd frame, onto the end of *file; *count: how many.
+Status CompressEntries(const StateEntrySource& source, std::string* file, uint64_t* count) {
+  constexpr std::string_view kWhat = "state checkpoint";
+  Compressor cctx(NewChecksummedCompressor(kZstdLevel), &FreeCompressor);
   if (cctx == nullptr) return Status::IOError("state checkpoint: zstd: out of memory");
-  size_t rc = ZSTD_CCtx_setParameter(cctx.get(), ZSTD_c_compressionLevel, kZstdLevel);
-  if (!ZSTD_isError(rc)) rc = ZSTD_CCtx_setParameter(cctx.get(), ZSTD_c_checksumFlag, 1);
-  if (ZSTD_isError(rc)) return ZstdError(rc);
   std::string chunk;
   std::string last_key;
   *count = 0;
@@ -76,11 +54,11 @@ Status CompressEntries(const StateEntrySource& source, std::string* frame, uint6
     PutLengthPrefixed(&chunk, key);
     PutLengthPrefixed(&chunk, value);
     if (chunk.size() < kChunkBytes) return Status::OK();
-    WG_RETURN_IF_ERROR(Compress(cctx.get(), chunk, ZSTD_e_continue, frame));
+    WG_RETURN_IF_ERROR(CompressOnto(cctx.get(), chunk, /*end=*/false, file, kWhat));
     chunk.clear();
     return Status::OK();
   }));
-  return Compress(cctx.get(), chunk, ZSTD_e_end, frame);
+  return CompressOnto(cctx.get(), chunk, /*end=*/true, file, kWhat);
 }
 
 struct Header {
@@ -198,17 +176,20 @@ bool ParseStateCheckpointFileName(std::string_view name, StateCheckpointInfo* ch
 Status WriteStateCheckpoint(const std::string& dir, std::string_view thresholds, const StateEntrySource& source,
                             StateCheckpointInfo* info) {
   if (info->next_seq == 0) return Status::InvalidArgument("state checkpoint: next_seq starts at 1");
-  std::string frame;
-  uint64_t count = 0;
-  WG_RETURN_IF_ERROR(CompressEntries(source, &frame, &count));
-  std::string file(kMagic);
-  for (uint64_t field : {uint64_t{kFormatVersion}, info->next_seq, info->lsn, SortableTime(info->time), count,
-                         uint64_t{thresholds.size()}, uint64_t{frame.size()}}) {
-    PutFixed64BE(&file, field);
-  }
-  assert(file.size() == kHeaderBytes);
+  // The frame is compressed straight into the file, after the header's
+  // room and the thresholds: the state is held once, compressed.
+  std::string file(kHeaderBytes, '\0');
   file.append(thresholds);
-  file.append(frame);
+  uint64_t count = 0;
+  WG_RETURN_IF_ERROR(CompressEntries(source, &file, &count));
+  const uint64_t frame_bytes = file.size() - kHeaderBytes - thresholds.size();
+  std::string header(kMagic);
+  for (uint64_t field : {uint64_t{kFormatVersion}, info->next_seq, info->lsn, SortableTime(info->time), count,
+                         uint64_t{thresholds.size()}, frame_bytes}) {
+    PutFixed64BE(&header, field);
+  }
+  assert(header.size() == kHeaderBytes);
+  file.replace(0, kHeaderBytes, header);
   PutFixed64BE(&file, XXH64(file.data(), file.size(), 0));
   const std::string name = StateCheckpointFileName(*info);
   Status status = EnsureDirectory(dir);

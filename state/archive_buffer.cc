@@ -31,31 +31,14 @@ std::string SeqValue(uint64_t next) {
   return value;
 }
 
-bool DecodeEntry(std::string_view key, std::string_view value, ArchiveBufferEntry* e) {
+bool DecodeEntry(std::string_view key, std::string_view value, ArchiveBufferView* e) {
   key.remove_prefix(kBufferPrefix.size());
   uint64_t lsn = 0, time = 0;
   if (!GetFixed64BE(&key, &e->seq) || !GetFixed64BE(&value, &lsn) || !GetFixed64BE(&value, &time)) return false;
   e->lsn = lsn;
   e->time = static_cast<Micros>(time);
-  e->bytes.assign(value);
+  e->bytes = value;
   return true;
-}
-
-// Calls visit(entry) for the buffered entries from `first_seq` on, in seq
-// order, while it returns true.
-template <typename Visit>
-Status VisitBuffer(rocksdb::DB* db, uint64_t first_seq, Visit&& visit) {
-  std::unique_ptr<rocksdb::Iterator> it(db->NewIterator(TotalOrderRead()));
-  for (it->Seek(BufferKey(first_seq)); it->Valid(); it->Next()) {
-    std::string_view key(it->key().data(), it->key().size());
-    if (!key.starts_with(kBufferPrefix)) break;
-    ArchiveBufferEntry e;
-    if (!DecodeEntry(key, std::string_view(it->value().data(), it->value().size()), &e)) {
-      return Status::Corruption("archive buffer entry is malformed");
-    }
-    if (!visit(std::move(e))) break;
-  }
-  return FromRocks(it->status(), "archive buffer read");
 }
 
 }  // namespace
@@ -124,22 +107,35 @@ Status StateStore::LoadArchiveBuffer() {
   return Status::OK();
 }
 
-Status StateStore::ReadArchiveBuffer(uint64_t after_seq, uint64_t max_bytes, std::vector<ArchiveBufferEntry>* out) {
+Status StateStore::VisitArchiveBuffer(uint64_t after_seq, const std::function<bool(const ArchiveBufferView&)>& visit) {
   WG_RETURN_IF_ERROR(RefuseIfClosed());
+  std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(TotalOrderRead()));
+  for (it->Seek(BufferKey(after_seq + 1)); it->Valid(); it->Next()) {
+    std::string_view key(it->key().data(), it->key().size());
+    if (!key.starts_with(kBufferPrefix)) break;
+    ArchiveBufferView e;
+    if (!DecodeEntry(key, std::string_view(it->value().data(), it->value().size()), &e)) {
+      return Status::Corruption("archive buffer entry is malformed");
+    }
+    if (!visit(e)) break;
+  }
+  return FromRocks(it->status(), "archive buffer read");
+}
+
+Status StateStore::ReadArchiveBuffer(uint64_t after_seq, uint64_t max_bytes, std::vector<ArchiveBufferEntry>* out) {
   uint64_t bytes = 0;
-  return VisitBuffer(db_.get(), after_seq + 1, [&](ArchiveBufferEntry&& e) {
+  return VisitArchiveBuffer(after_seq, [&](const ArchiveBufferView& e) {
     if (bytes > 0 && bytes + e.bytes.size() > max_bytes) return false;
     bytes += e.bytes.size();
-    out->push_back(std::move(e));
+    out->push_back({e.seq, e.lsn, e.time, std::string(e.bytes)});
     return bytes < max_bytes;
   });
 }
 
 Status StateStore::DeleteArchiveBuffer(uint64_t through_seq) {
   WG_RETURN_IF_ERROR(RefuseIfReadOnly("archive buffer delete"));
-  WG_RETURN_IF_ERROR(RefuseIfClosed());
   uint64_t deleted_bytes = 0;
-  WG_RETURN_IF_ERROR(VisitBuffer(db_.get(), 0, [&](ArchiveBufferEntry&& e) {
+  WG_RETURN_IF_ERROR(VisitArchiveBuffer(0, [&](const ArchiveBufferView& e) {
     if (e.seq > through_seq) return false;
     deleted_bytes += e.bytes.size();
     return true;

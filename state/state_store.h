@@ -9,6 +9,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <string>
 #include <string_view>
@@ -50,6 +51,15 @@ struct ArchiveBufferEntry {
   Lsn lsn = 0;  // the record's position; 0 for a snapshot row
   Micros time = 0;
   std::string bytes;
+};
+
+// The same, as VisitArchiveBuffer hands it out: `bytes` points into the
+// store's iterator and holds only during the call.
+struct ArchiveBufferView {
+  uint64_t seq = 0;
+  Lsn lsn = 0;
+  Micros time = 0;
+  std::string_view bytes;
 };
 
 class StateStore;
@@ -198,6 +208,10 @@ class StateStore {
   Status DeleteOutbox(const std::vector<uint64_t>& seqs);
   uint64_t outbox_count() const { return outbox_count_; }
 
+  // Calls visit(entry) for the archive buffer's entries in seq order,
+  // starting after `after_seq`, while it returns true. Nothing is copied:
+  // a seal streams the records into its segment (app/archiver.h).
+  Status VisitArchiveBuffer(uint64_t after_seq, const std::function<bool(const ArchiveBufferView&)>& visit);
   // Archive buffer entries in seq order, starting after `after_seq`, until
   // their record bytes reach `max_bytes` (at least one entry when any).
   Status ReadArchiveBuffer(uint64_t after_seq, uint64_t max_bytes, std::vector<ArchiveBufferEntry>* out);

@@ -197,6 +197,37 @@ TEST_F(ArchiveTest, ListingIsInSequenceOrderAndIgnoresOtherFiles) {
   EXPECT_EQ(listed[2].last_seq, 320u);
 }
 
+// A seal streams its records into a SegmentWriter after summing their size:
+// records that do not make that size (the buffer changed between the two
+// passes) write no segment.
+TEST_F(ArchiveTest, StreamedSegmentMustMakeTheContentSizeItWasTold) {
+  const std::vector<SegmentRecord> records = Records(1, 500);  // past one 128 KiB chunk: seqs 101, 202, ...
+  uint64_t content_bytes = 0;
+  for (const SegmentRecord& r : records) content_bytes += SegmentContentBytes(r.bytes.size());
+  ASSERT_GT(content_bytes, uint64_t{128} << 10);
+  for (const uint64_t told : {content_bytes - 1, content_bytes + 1}) {
+    SegmentWriter writer(told);
+    Status s;
+    for (const SegmentRecord& r : records) {
+      s = writer.Add(r);
+      if (!s.ok()) break;
+    }
+    SegmentInfo info;
+    if (s.ok()) s = writer.Finish(dir_, &info);
+    EXPECT_EQ(s.code(), Status::Code::kInvalidArgument) << "told " << told << ": " << s.ToString();
+  }
+  EXPECT_FALSE(std::filesystem::exists(dir_)) << "nothing written";
+
+  SegmentWriter writer(content_bytes);
+  for (const SegmentRecord& r : records) ASSERT_TRUE(writer.Add(r).ok());
+  SegmentInfo info;
+  ASSERT_TRUE(writer.Finish(dir_, &info).ok());
+  std::vector<std::pair<uint64_t, std::string>> read;
+  ASSERT_TRUE(ReadAll(info, &read).ok());
+  ASSERT_EQ(read.size(), records.size());
+  for (size_t i = 0; i < records.size(); ++i) EXPECT_EQ(read[i].second, records[i].bytes) << "seq " << read[i].first;
+}
+
 TEST_F(ArchiveTest, WriteRefusesBadInputAndNeverRewrites) {
   SegmentInfo info;
   EXPECT_EQ(WriteSegment(dir_, {}, &info).code(), Status::Code::kInvalidArgument);
