@@ -58,6 +58,8 @@ class Pipeline {
  private:
   // Longest wait on the socket or the sink per loop turn.
   static constexpr int kPollMs = 100;
+  // Row timers one clock step may fire (MoveClock).
+  static constexpr size_t kTimersPerClockStep = 4096;
 
   Status Open(bool resnapshot);
   Status Connect();
@@ -69,6 +71,7 @@ class Pipeline {
   Status HandleData(const StreamMessage& msg);
   void StageDeadLetter(const Status& cause, const StreamMessage& msg);
   Status HandleKeepalive(const StreamMessage& msg);
+  Status MoveClock(Micros target, Micros now);
   Status ApplyTransaction(const Transaction& txn);
   // pipeline_parts.cc
   Status ApplyPart(const Transaction& part);

@@ -23,6 +23,7 @@
 #include "core/output.h"
 #include "processors/apply_context.h"
 #include "processors/schema_guard.h"
+#include "processors/timers.h"
 #include "util/status.h"
 
 namespace walguard {
@@ -67,6 +68,11 @@ class Engine {
   // evaluates what they touched. `lsn` is the last applied position.
   Status AdvanceClock(Micros now, Lsn lsn, KvTxn* kv, Micros detected_at, std::vector<OutMessage>* out,
                       TouchedEntities* touched = nullptr);
+  // How far AdvanceClock may go towards `target` firing at most `max_timers`
+  // row timers (timers.h, BoundedClockStep): the caller commits each step.
+  Status ClockStep(Micros target, KvTxn* kv, size_t max_timers, Micros* step) const {
+    return BoundedClockStep(kv, clock_, target, max_timers, step);
+  }
 
   // Snapshot rows are stored and accounted at `now`, and evaluated together
   // by FinishSnapshot, once every table has been read.

@@ -1,5 +1,6 @@
 #include "processors/timers.h"
 
+#include <cassert>
 #include <utility>
 #include <vector>
 
@@ -75,6 +76,28 @@ Status FireDueTimers(KvTxn* kv, Micros after, Micros now,
     if (key.size() < kHeader) return Status::OK();  // not a timer key; cannot happen
     return fire(static_cast<TableId>(key[kDeadlineEnd]), std::string(key.substr(kHeader)));
   });
+}
+
+Status BoundedClockStep(KvTxn* kv, Micros after, Micros target, size_t max_due, Micros* step) {
+  assert(max_due > 0);
+  *step = target;
+  if (target <= after) return Status::OK();
+  Micros first = 0;
+  size_t seen = 0;
+  return kv->Scan(DeadlineKey(kTimerTag, after + 1), DeadlineKey(kTimerTag, target + 1),
+                  [&](std::string_view key, std::string_view) {
+                    std::string_view rest = key.substr(1);
+                    uint64_t flipped = 0;
+                    if (!GetFixed64BE(&rest, &flipped)) return true;  // not a timer key; cannot happen
+                    const auto deadline = static_cast<Micros>(flipped ^ (1ULL << 63));
+                    if (seen++ == 0) first = deadline;
+                    if (seen <= max_due) return true;
+                    // One more than a step may fire: the step ends before its
+                    // deadline, unless all so far share the first one (a
+                    // deadline's timers are never split).
+                    *step = deadline == first ? first : deadline - 1;
+                    return false;
+                  });
 }
 
 void SetRepeatTimer(KvTxn* kv, Micros deadline, std::string_view fingerprint, std::string_view payload) {

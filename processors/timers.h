@@ -29,6 +29,15 @@ void ClearTimer(KvTxn* kv, Micros deadline, TableId table, std::string_view row_
 Status FireDueTimers(KvTxn* kv, Micros after, Micros now,
                      const std::function<Status(TableId, const std::string& row_key)>& fire);
 
+// The clock a step from `after` towards `target` may reach while firing at
+// most `max_due` row timers: *step = target when no more are due by then,
+// else the moment before the first deadline past the bound. A step always
+// moves: when more than `max_due` timers share the first due deadline, it
+// stops at that deadline and fires them all. Lets a clock that catches up a
+// long way (the end of a backlog) fire its timers over several bounded
+// batches instead of one that grows with the jump.
+Status BoundedClockStep(KvTxn* kv, Micros after, Micros target, size_t max_due, Micros* step);
+
 // Keeps a row's timer in step with its accounting: sign -1 clears the timer
 // the image records; sign +1 records and sets the new one, if any.
 void UpdateRowTimer(KvTxn* kv, TableId table, std::string_view row_key, RowImage* image, int sign, bool has_deadline,

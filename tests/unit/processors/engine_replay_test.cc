@@ -3,12 +3,15 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "processors/engine.h"
 #include "processors/monitored_tables.h"
 #include "processors/row_image.h"
+#include "processors/timers.h"
 #include "tests/support/memory_kv.h"
 #include "tests/unit/processors/rule_test_util.h"
 
@@ -96,6 +99,69 @@ TEST(EngineDeterminism, ANewFiringOfTheSameFingerprintGetsANewAlertId) {
   EXPECT_NE(again[1].json.Str("command_id"), first[1].json.Str("command_id"));
   EXPECT_EQ(again[1].json.Str("caused_by"), again[0].json.Str("alert_id"));
   EXPECT_THAT(h.violations(), IsEmpty());
+}
+
+// Three paid orders without tickets, paid ten seconds apart: three row
+// timers due at three moments, all after the last payment.
+void PayThreeOrders(RuleHarness* h) {
+  h->Run(Txn(At(0), {Insert("ticket_tiers", TierRow(T1, E1, 100, 0, 0))}));
+  for (int i = 1; i <= 3; ++i) {
+    const Micros paid = At(1, 10 * i);
+    h->Run(Txn(paid, {Insert("orders", OrderRow(OrderId(i), E1, "paid", 5000, paid, paid)),
+                      Insert("order_items", ItemRow(ItemId(i), OrderId(i), T1, 1, 5000))}));
+  }
+}
+
+// A clock that catches up a long way (the end of a backlog) moves in steps
+// that each fire a bounded number of row timers (the pipeline commits each
+// apart): together they fire what one jump fires.
+TEST(EngineClock, BoundedClockStepsFireWhatOneJumpFires) {
+  RuleHarness jump, stepped;
+  PayThreeOrders(&jump);
+  PayThreeOrders(&stepped);
+  const Micros target = At(60);
+  std::vector<std::string> at_once = Summaries(jump.Run(Clock(target)));
+  ASSERT_EQ(at_once.size(), 6u) << "three paid_without_tickets alerts and their commands: "
+                                << ::testing::PrintToString(at_once);
+
+  std::vector<std::string> in_steps;
+  std::vector<size_t> fired_per_step;
+  for (int n = 0; n < 10; ++n) {
+    Micros step = 0;
+    ASSERT_TRUE(stepped.engine().ClockStep(target, &stepped.kv(), 1, &step).ok());
+    ASSERT_GT(step, stepped.engine().clock()) << "every step moves";
+    std::vector<std::string> fired = Summaries(stepped.Run(Clock(step)));
+    fired_per_step.push_back(fired.size());
+    in_steps.insert(in_steps.end(), fired.begin(), fired.end());
+    if (step >= target) break;
+  }
+  EXPECT_THAT(fired_per_step, ElementsAre(2u, 2u, 2u)) << "one timer (an alert and its command) per step";
+  std::sort(at_once.begin(), at_once.end());
+  std::sort(in_steps.begin(), in_steps.end());
+  EXPECT_EQ(in_steps, at_once);
+  EXPECT_THAT(stepped.violations(), IsEmpty());
+}
+
+// The bound itself: a step ends before the first deadline past it, never
+// splits one deadline's timers, and reaches the target when few are due.
+TEST(EngineClock, BoundedClockStepCountsRowTimers) {
+  MemoryKv kv;
+  for (const auto& [deadline, row] : std::vector<std::pair<Micros, std::string>>{
+           {At(10), "a"}, {At(20), "b"}, {At(20), "c"}, {At(20), "d"}, {At(30), "e"}, {At(40), "f"}}) {
+    SetTimer(&kv, deadline, TableId::kOrders, row);
+  }
+  auto step = [&](Micros after, Micros target, size_t max_due) {
+    Micros out = 0;
+    EXPECT_TRUE(BoundedClockStep(&kv, after, target, max_due, &out).ok());
+    return out;
+  };
+  EXPECT_EQ(step(0, At(100), 6), At(100));          // all six fit
+  EXPECT_EQ(step(0, At(100), 1), At(20) - 1);       // fires a
+  EXPECT_EQ(step(0, At(100), 2), At(20) - 1);       // a; the three at 20 are not split
+  EXPECT_EQ(step(At(20) - 1, At(100), 1), At(20));  // b, c, d share their deadline: all three
+  EXPECT_EQ(step(At(20), At(100), 1), At(40) - 1);  // e
+  EXPECT_EQ(step(At(20), At(35), 1), At(35));       // only e is due by the target
+  EXPECT_EQ(step(At(50), At(40), 1), At(40));       // a target behind: no step
 }
 
 TEST(EngineClock, LoadRestoresThePersistedClock) {
