@@ -83,6 +83,7 @@ PER_TXN=$(( 7 * K + 1 + 5 * J ))
 NTXN=$(( (ROWS + PER_TXN - 1) / PER_TXN ))
 
 source scripts/lib/throwaway_pg.sh
+source bench/lib/load_workload.sh
 WORK=$(mktemp -d /tmp/walguard-bench.XXXXXX)
 chmod 0755 "$WORK"
 PIDS=()
@@ -151,7 +152,7 @@ bootstrap wgoff "$WORK/walguard-noarchive.toml"
 # --------------------------------------------------------------- 3. the load
 log "loading $NTXN transactions x $PER_TXN row changes (k=$K checkouts + j=$J bookings each)"
 LOAD_START=$(now)
-"${PGCMD[@]}" -c "CALL bench.load($NTXN, $K, $J, $FAULT_EVERY)" 2>"$WORK/load.log" || die "load: $(cat "$WORK/load.log")"
+load_workload "$NTXN" "$K" "$J" "$FAULT_EVERY" "$WORK/load.log" || die "load: $(cat "$WORK/load.log")"
 LOAD_S=$(awk -v a="$LOAD_START" -v b="$(now)" 'BEGIN {printf "%.2f", b - a}')
 SUMMARY=$(sed -n 's/.*bench: //p' "$WORK/load.log")
 [ -n "$SUMMARY" ] || die "load printed no summary: $(cat "$WORK/load.log")"

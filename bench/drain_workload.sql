@@ -22,8 +22,15 @@
 -- The UPDATEs name their rows by `id = ANY (ARRAY(...))`, an index lookup
 -- whatever plan PL/pgSQL caches. Written as `IN (SELECT ...)` and a join,
 -- the load time grew with the square of its size (1 M changes: 130-200 s,
--- now 48 s); the likely cause, a plan cached while the tables were small
--- (autovacuum is off, nothing re-plans), was not confirmed.
+-- then 48 s).
+-- bench.load(n_txn, k, j, fault_every, first_txn) commits transactions
+-- first_txn .. first_txn + n_txn - 1, so a load can be split into calls:
+-- bench/lib/load_workload.sh calls it a chunk at a time, each from a new
+-- session. One CALL of the whole load still grew superlinearly (3 M
+-- changes: ~500 s) because the plans a session caches, PL/pgSQL's and the
+-- foreign keys', are made while the tables are small (autovacuum is off);
+-- calls of 2,000 transactions from fresh sessions load at a constant rate
+-- (~17 s per million changes here, bench/RESULTS.md).
 -- Ends with NOTICE 'bench: changes=... inserts=... updates=... txns=...
 -- faults=... target=<pg_current_wal_insert_lsn() right after the last COMMIT>'.
 CREATE SCHEMA IF NOT EXISTS bench;
@@ -41,7 +48,7 @@ BEGIN
   FROM generate_series(1, n_events) e, generate_series(1, 2) t;
 END $$;
 
-CREATE OR REPLACE PROCEDURE bench.load(n_txn int, k int, j int, fault_every int)
+CREATE OR REPLACE PROCEDURE bench.load(n_txn int, k int, j int, fault_every int, first_txn int DEFAULT 0)
 LANGUAGE plpgsql AS $$
 DECLARE
   kinds constant text[] := ARRAY['paid_without_tickets', 'revenue_mismatch', 'stuck_holds',
@@ -57,7 +64,7 @@ BEGIN
   n_tiers := array_length(tier_ids, 1);
   fk := least(2, k);  -- the checkout / booking a fault is applied to
   fj := least(2, j);
-  FOR i IN 0 .. n_txn - 1 LOOP
+  FOR i IN first_txn .. first_txn + n_txn - 1 LOOP
     t_id := tier_ids[1 + i % n_tiers];
     e_id := event_ids[1 + i % n_tiers];
     price := prices[1 + i % n_tiers];

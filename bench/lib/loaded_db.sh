@@ -21,6 +21,7 @@ fi
 [ -x "$WALGUARD" ] || die "no binary at $WALGUARD"
 
 source scripts/lib/throwaway_pg.sh
+source bench/lib/load_workload.sh
 cleanup() {
   local pid
   for pid in "${PIDS[@]}"; do kill "$pid" 2>/dev/null || true; done
@@ -41,7 +42,7 @@ pg_sql -c "ALTER SYSTEM SET synchronous_commit = off" -c "ALTER SYSTEM SET autov
        -c "ALTER SYSTEM SET max_wal_size = '4GB'" -c "SELECT pg_reload_conf()" >/dev/null
 pg_sql -f sql/ticketing_schema.sql -f sql/reserve_schema.sql -f bench/drain_workload.sql
 pg_sql -c "CALL bench.setup(10)"
-pg_sql -c "CALL bench.load($NTXN, $K, $J, 5)" 2>"$WORK/load.log" || die "load: $(cat "$WORK/load.log")"
+load_workload "$NTXN" "$K" "$J" 5 "$WORK/load.log" || die "load: $(cat "$WORK/load.log")"
 pg_sql -c "VACUUM ANALYZE" >/dev/null
 TRACKED_ROWS=$(pg_sql -At -c "SELECT (SELECT count(*) FROM ticketing.ticket_tiers) + (SELECT count(*) FROM ticketing.ticket_holds)
   + (SELECT count(*) FROM ticketing.orders) + (SELECT count(*) FROM ticketing.order_items)

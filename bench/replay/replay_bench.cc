@@ -64,7 +64,8 @@ struct Clock {
 
 struct PassResult {
   double wall_s = 0, cpu_s = 0, process_cpu_s = 0;
-  double kv_s = 0, output_s = 0;  // memory pass only
+  double kv_s = 0, output_s = 0;          // memory pass only
+  uint64_t kv_calls[TimedKv::kOps] = {};  // memory pass only: Get, Put, Delete, Scan
   uint64_t records = 0, changes = 0, messages = 0;
   uint64_t digest = 1469598103934665603ULL;  // FNV-1a of the messages
 };
@@ -153,6 +154,7 @@ Status RunPass(PassKind kind, const std::vector<SegmentInfo>& segments, PassResu
   r->cpu_s = Clock::ThreadCpuSeconds() - start.thread_cpu;
   r->process_cpu_s = Clock::ProcessCpuSeconds() - start.process_cpu;
   r->kv_s = timed.seconds();
+  for (int op = 0; op < TimedKv::kOps; ++op) r->kv_calls[op] = timed.calls(static_cast<TimedKv::Op>(op));
   return Status::OK();
 }
 
@@ -193,6 +195,11 @@ void PrintReport(const PassResult (&p)[4], int64_t changes, uint64_t archive_byt
     }
     std::printf("  %-44s %8.0f ns  %5.1f %%\n", s.name, s.seconds / n * 1e9, 100 * s.seconds / total);
   }
+  const auto per_change = [&](TimedKv::Op op) { return static_cast<double>(p[2].kv_calls[op]) / n; };
+  std::printf(
+      "\nstate calls per change (memory pass): %.2f Get, %.2f Put, %.2f Delete, %.3f Scan; %.0f ns per call\n",
+      per_change(TimedKv::kGet), per_change(TimedKv::kPut), per_change(TimedKv::kDelete), per_change(TimedKv::kScan),
+      kv / static_cast<double>(p[2].kv_calls[0] + p[2].kv_calls[1] + p[2].kv_calls[2] + p[2].kv_calls[3]) * 1e9);
   std::printf("\nreplay changes/s (wall): %.0f; / read-only reference: %.3f; target 1,000,000: %.2fx\n",
               n / p[3].wall_s, p[0].wall_s / p[3].wall_s, (n / p[3].wall_s) / 1e6);
 }
