@@ -81,7 +81,10 @@ Status Bootstrap(const BootstrapParts& parts, std::vector<OutboxEntry>* appended
   });
   WG_RETURN_IF_ERROR(s.WithContext("snapshot"));
   WG_RETURN_IF_ERROR(engine->CarryFiring(handover, info.consistent_point, batch.get(), WallClockNow(), &out));
-  WG_RETURN_IF_ERROR(engine->FinishSnapshot(info.consistent_point, batch.get(), WallClockNow(), &out));
+  // Evaluated in rounds, each committed as the chunks were (no checkpoint
+  // yet), so that the final batch stays bounded whatever the snapshot's size.
+  WG_RETURN_IF_ERROR(engine->FinishSnapshot(info.consistent_point, batch.get(), WallClockNow(), &out, nullptr,
+                                            [&] { return store->Commit(batch.get(), /*sync=*/false); }));
   archiver->RecordSnapshotEnd(info.consistent_point, batch.get());
   batch->ClearHandover(handover);
   batch->AppendOutbox(out, appended);
@@ -91,6 +94,9 @@ Status Bootstrap(const BootstrapParts& parts, std::vector<OutboxEntry>* appended
   checkpoint->slot = slot;
   batch->SetCheckpoint(*checkpoint);
   WG_RETURN_IF_ERROR(store->Commit(batch.get(), /*sync=*/true));
+  // The entities the snapshot kept to evaluate (Engine::FinishSnapshot); left
+  // by a crash here, the next open drops them (StateStore::RollBackPartial).
+  WG_RETURN_IF_ERROR(store->DropPartial());
   WG_RETURN_IF_ERROR(archiver->SealIfDue(WallClockNow()));
   spdlog::info(
       "bootstrap: {} snapshot rows applied, {} alert(s) of the previous state continued or resolved, {} "

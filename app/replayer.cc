@@ -96,7 +96,12 @@ Status Replayer::ApplyStep(const ArchiveRecord& record, std::vector<OutMessage>*
       return engine_.ApplySnapshotRow(record.row, batch_.get(), out);
     case ArchiveRecordKind::kSnapshotEnd:
       WG_RETURN_IF_ERROR(engine_.CarryFiring(handover_, record.lsn, batch_.get(), snapshot_clock_, out));
-      WG_RETURN_IF_ERROR(engine_.FinishSnapshot(record.lsn, batch_.get(), snapshot_clock_, out, touched));
+      WG_RETURN_IF_ERROR(engine_.FinishSnapshot(record.lsn, batch_.get(), snapshot_clock_, out, touched, [this] {
+        return batch_->ApproximateSize() >= kPartBytes ? CommitPending() : Status::OK();
+      }));
+      // As Bootstrap: what the snapshot kept to evaluate goes once committed.
+      WG_RETURN_IF_ERROR(CommitPending());
+      WG_RETURN_IF_ERROR(store_->DropPartial());
       handover_.clear();
       in_snapshot_ = false;
       if (pending_thresholds_) WG_RETURN_IF_ERROR(UseThresholds(*std::exchange(pending_thresholds_, std::nullopt)));

@@ -29,8 +29,8 @@
 -- session. One CALL of the whole load still grew superlinearly (3 M
 -- changes: ~500 s) because the plans a session caches, PL/pgSQL's and the
 -- foreign keys', are made while the tables are small (autovacuum is off);
--- calls of 2,000 transactions from fresh sessions load at a constant rate
--- (~17 s per million changes here, bench/RESULTS.md).
+-- calls of 2,000 transactions from fresh sessions load 10 M changes in
+-- ~4 minutes (bench/RESULTS.md, eleventh session).
 -- Ends with NOTICE 'bench: changes=... inserts=... updates=... txns=...
 -- faults=... target=<pg_current_wal_insert_lsn() right after the last COMMIT>'.
 CREATE SCHEMA IF NOT EXISTS bench;

@@ -139,24 +139,24 @@ Status Engine::AdvanceClock(Micros now, Lsn lsn, KvTxn* kv, Micros detected_at, 
 
 void Engine::BeginSnapshot(Micros now) {
   clock_ = std::max(clock_, now);
-  snapshot_touched_.clear();
   carried_repeats_.clear();
 }
 
+// The entities a snapshot touches wait in the state, as a transaction's in
+// parts do (transaction_parts.h): held in memory they grew with the
+// database (~1 GB of RSS through a snapshot of 7.5 M rows).
 Status Engine::ApplySnapshotRow(const Change& row, KvTxn* kv, std::vector<OutMessage>* out) {
   ApplyContext ctx = NewContext(kv, 0, clock_, 0, out);
   WG_RETURN_IF_ERROR(ApplyChange(&ctx, row, 0));
   WG_RETURN_IF_ERROR(FlushOccupancy(&ctx));
-  snapshot_touched_.merge(ctx.touched);
-  return Status::OK();
+  return KeepPart(&ctx);
 }
 
 Status Engine::FinishSnapshot(Lsn consistent_point, KvTxn* kv, Micros detected_at, std::vector<OutMessage>* out,
-                              TouchedEntities* touched) {
+                              TouchedEntities* touched, const std::function<Status()>& commit_round) {
   ApplyContext ctx = NewContext(kv, consistent_point, clock_, detected_at, out);
-  ctx.touched.swap(snapshot_touched_);
-  if (touched != nullptr) touched->insert(ctx.touched.begin(), ctx.touched.end());
-  WG_RETURN_IF_ERROR(walguard::EvaluateTouched(&ctx));
+  const std::function<Status()> no_commit = [] { return Status::OK(); };
+  WG_RETURN_IF_ERROR(EvaluateParts(&ctx, commit_round ? commit_round : no_commit, touched));
   WG_RETURN_IF_ERROR(RestoreCarriedRepeats(kv));
   StoreClock(kv);
   return Status::OK();
@@ -175,7 +175,9 @@ Status Engine::CarryFiring(const std::vector<FiringAlert>& firing, Lsn consisten
     RestoreFiring(kv, alert);
     if (alert.repeat) carried_repeats_.push_back(alert);
     if (std::optional<EntityKind> kind = EntityKindFromName(fp.substr(c1 + 1, c2 - c1 - 1))) {
-      snapshot_touched_.emplace(*kind, std::string(id));
+      ApplyContext ctx = NewContext(kv, consistent_point, clock_, detected_at, out);
+      ctx.touched.emplace(*kind, std::string(id));
+      WG_RETURN_IF_ERROR(KeepPart(&ctx));  // evaluated by FinishSnapshot with the snapshot's
     } else if (type == kRuleDisabled.type) {
       // The rebuilt state reads the repaired schema: every rule is back.
       ApplyContext ctx = NewContext(kv, consistent_point, clock_, detected_at, out);

@@ -75,11 +75,15 @@ class Engine {
   }
 
   // Snapshot rows are stored and accounted at `now`, and evaluated together
-  // by FinishSnapshot, once every table has been read.
+  // by FinishSnapshot, once every table has been read. The entities they
+  // touch wait in the state under keys::kPartialDirty, as a transaction's in
+  // parts do: the caller drops keys::kPartial once the last round committed
+  // (StateStore::DropPartial). FinishSnapshot evaluates them in rounds;
+  // between rounds `commit_round`, when given, may commit what kv staged.
   void BeginSnapshot(Micros now);
   Status ApplySnapshotRow(const Change& row, KvTxn* kv, std::vector<OutMessage>* out);
   Status FinishSnapshot(Lsn consistent_point, KvTxn* kv, Micros detected_at, std::vector<OutMessage>* out,
-                        TouchedEntities* touched = nullptr);
+                        TouchedEntities* touched = nullptr, const std::function<Status()>& commit_round = {});
   // Before FinishSnapshot of a state that replaces an older one
   // (--resnapshot): the older state's firing set is restored with its ids
   // and its entities are evaluated with the snapshot's, so an alert still
@@ -109,7 +113,6 @@ class Engine {
   Thresholds thresholds_;
   Micros clock_ = 0;
   SchemaGuard guard_;
-  EntitySet snapshot_touched_;
   // Carried alerts with a repeat, restored by FinishSnapshot if still firing.
   std::vector<FiringAlert> carried_repeats_;
   std::optional<ApplyContext> parts_;  // of the transaction applied in parts
