@@ -24,8 +24,10 @@ constexpr uint64_t kOpenHeadroomBytes = uint64_t{1} << 20;
 constexpr int kDiskRetryMaxMs = 10'000;
 
 VerifyOnOpen VerifyPolicy(const Config& config, const RunStateOptions& options) {
-  if (options.verify || config.state.verify_on_open == "always") return VerifyOnOpen::kAlways;
-  return config.state.verify_on_open == "daily" ? VerifyOnOpen::kDaily : VerifyOnOpen::kNever;
+  const std::string& mode = config.state.verify_on_open;
+  if (options.verify || mode == "always") return VerifyOnOpen::kAlways;
+  if (mode == "daily") return VerifyOnOpen::kDaily;
+  return mode == "never" ? VerifyOnOpen::kNever : VerifyOnOpen::kChanged;
 }
 
 // What opening the state in `dir` writes, at most: its logs become a table.
@@ -107,8 +109,12 @@ Status OpenRunState(const Config& config, const RunStateOptions& options, const 
   const StateOpenOptions open_options{.allow_other_format = options.resnapshot,
                                       .verify = VerifyPolicy(config, options)};
   WG_RETURN_IF_ERROR(OpenWaitingForSpace(dir, open_options, stop, out));
-  if ((*out)->verify_micros() > 0) {
-    spdlog::info("state: every checksum in {} verified in {} ms", dir, (*out)->verify_micros() / 1000);
+  const VerifyReport& verified = (*out)->verify_report();
+  if (verified.full) {
+    spdlog::info("state: every checksum in {} verified in {} ms", dir, verified.micros / 1000);
+  } else if (verified.files > 0) {
+    spdlog::info("state: the checksums of {} table file(s) in {} not known whole ({:.1f} MiB) verified in {} ms",
+                 verified.files, dir, static_cast<double>(verified.bytes) / (1 << 20), verified.micros / 1000);
   }
   // Kept in the fresh state until the bootstrap's last commit takes it over.
   if (!handover.empty()) WG_RETURN_IF_ERROR((*out)->WriteHandover(handover));

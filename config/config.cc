@@ -171,8 +171,10 @@ Status ReadState(TableReader* root, StateConfig* state) {
   WG_RETURN_IF_ERROR(r.Read("verify_on_open", &state->verify_on_open));
   WG_RETURN_IF_ERROR(r.Read("disk_low_bytes", &state->disk_low_bytes));
   WG_RETURN_IF_ERROR(r.Read("transaction_spill_bytes", &state->transaction_spill_bytes));
-  if (state->verify_on_open != "always" && state->verify_on_open != "daily" && state->verify_on_open != "never") {
-    return Status::InvalidArgument("config: state.verify_on_open must be \"always\", \"daily\" or \"never\"");
+  const std::string& verify = state->verify_on_open;
+  if (verify != "changed" && verify != "always" && verify != "daily" && verify != "never") {
+    return Status::InvalidArgument(
+        "config: state.verify_on_open must be \"changed\", \"always\", \"daily\" or \"never\"");
   }
   if (state->disk_low_bytes < 0) return Status::InvalidArgument("config: state.disk_low_bytes must be >= 0");
   if (state->transaction_spill_bytes < 0) {

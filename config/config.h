@@ -85,9 +85,11 @@ struct WorkerConfig {
 
 // The state directory's integrity and disk (README, Failures).
 struct StateConfig {
-  // When `walguard run` reads every block of the state to check it at open:
-  // "always", "daily" (once a day) or "never"; `walguard run --verify` always.
-  std::string verify_on_open = "always";
+  // What `walguard run` reads of the state to check it at open: "changed"
+  // (the table files not known whole, state/known_tables.h, and every block
+  // once a day), "always" (every block), "daily" (every block once a day) or
+  // "never"; `walguard run --verify` reads every block.
+  std::string verify_on_open = "changed";
   // state_disk_low fires below this many free bytes on the state's
   // filesystem; 0: the smaller of 1 GiB and 5 % of the filesystem.
   int64_t disk_low_bytes = 0;

@@ -121,6 +121,7 @@ StateStore::~StateStore() {
   rocksdb::FlushOptions flush;
   flush.wait = true;
   db_->Flush(flush).PermitUncheckedError();
+  RecordKnownTables();
 }
 
 Status StateStore::Open(const std::string& dir, std::unique_ptr<StateStore>* out,
@@ -162,6 +163,7 @@ Status StateStore::Open(const std::string& dir, std::unique_ptr<StateStore>* out
   WG_RETURN_IF_ERROR(store->RollBackPartial(&store->rolled_back_at_open_));
   WG_RETURN_IF_ERROR(store->LoadCounters());
   WG_RETURN_IF_ERROR(store->SyncHandoverFile());
+  store->opened_ = true;
   *out = std::move(store);
   return Status::OK();
 }

@@ -11,6 +11,7 @@
 #include <cstdint>
 #include <functional>
 #include <memory>
+#include <set>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -18,6 +19,7 @@
 #include "core/firing_alert.h"
 #include "core/kv.h"
 #include "core/output.h"
+#include "state/known_tables.h"
 #include "util/lsn.h"
 #include "util/status.h"
 #include "util/time.h"
@@ -65,14 +67,26 @@ struct ArchiveBufferView {
 class StateStore;
 class ResidentKeys;
 
-// One staged atomic write. Reads see the batch's own writes.
-// When Open reads every block of the state to check its checksums
-// (`[state] verify_on_open`). A damaged block is otherwise found only when a
-// read reaches it, possibly hours into a run.
+// What Open reads to check the checksums of the state (`[state]
+// verify_on_open`). A damaged block is otherwise found only when a read
+// reaches it, possibly hours into a run. "The full verification" reads every
+// block; the time of the last one is the file verified-at beside the database.
 enum class VerifyOnOpen {
-  kAlways,
-  kDaily,  // when the last verification (the file verified-at beside the database) is a day old or more
+  // Every table file not known whole (state/known_tables.h: new, or changed
+  // since it was verified or written by a walguard that stopped cleanly),
+  // and the full verification when the last one is a day old or more.
+  kChanged,
+  kAlways,  // the full verification at every open
+  kDaily,   // the full verification when the last one is a day old or more
   kNever,
+};
+
+// What Open's verification read.
+struct VerifyReport {
+  bool full = false;   // every block of the state
+  uint64_t files = 0;  // table files read whole
+  uint64_t bytes = 0;  // their bytes
+  Micros micros = 0;
 };
 
 struct StateOpenOptions {
@@ -81,7 +95,7 @@ struct StateOpenOptions {
   // the outbox and the handover is wiped at once, and the directory is marked
   // with this binary's version; the snapshot then refills it.
   bool allow_other_format = false;
-  VerifyOnOpen verify = VerifyOnOpen::kAlways;
+  VerifyOnOpen verify = VerifyOnOpen::kChanged;
 };
 
 // The memtable size, and what all memtables together may hold.
@@ -191,8 +205,9 @@ class StateStore {
   // Read-only stores: moves the view to the primary's latest commit.
   Status CatchUp();
   bool read_only() const { return read_only_; }
-  // How long Open's checksum verification took; 0 when it did not run.
-  Micros verify_micros() const { return verify_micros_; }
+  // How long Open's checksum verification took; 0 when it read nothing.
+  Micros verify_micros() const { return verify_.micros; }
+  const VerifyReport& verify_report() const { return verify_; }
 
   // NotFound on a fresh store.
   Status ReadCheckpoint(Checkpoint* out);
@@ -256,6 +271,13 @@ class StateStore {
   StateStore();
   Status CheckFormat(const std::string& dir, const StateOpenOptions& open_options);
   Status VerifyIfDue(const StateOpenOptions& open_options);
+  // The stamps of the live table files; IOError when one cannot be read.
+  Status StampLiveTables(TableStamps* out);
+  // Reads the table files of `live` that `known` does not hold with the same stamp.
+  Status VerifyUnknownTables(const TableStamps& live, const TableStamps& known);
+  // At a clean close: records as known whole the table files live now that
+  // were known at open and kept their stamp, and those written since.
+  void RecordKnownTables();
   // Rewrites the handover file from the firing set when the checkpoint says
   // the state is complete (not in the middle of a bootstrap).
   Status SyncHandoverFile();
@@ -296,7 +318,12 @@ class StateStore {
   std::string dir_;
   // The firing set changed (or was wiped) since the handover file was written.
   bool handover_file_stale_ = false;
-  Micros verify_micros_ = 0;
+  VerifyReport verify_;
+  // The live table files known whole at open, and the names of those that
+  // were not (left unknown at close). Set by a successful open only.
+  TableStamps known_at_open_;
+  std::set<std::string> unknown_at_open_;
+  bool opened_ = false;
   std::vector<uint64_t> deferred_outbox_deletes_;
   uint64_t next_seq_ = 1;
   uint64_t outbox_count_ = 0;

@@ -2,11 +2,13 @@
 // open means to the operator, the checksum verification at open, the
 // handover file kept in step with the firing set, the read-only probe of
 // --resnapshot, and the way back from a write that found the disk full.
+#include <rocksdb/convenience.h>
 #include <rocksdb/db.h>
 #include <rocksdb/env.h>
 #include <rocksdb/filter_policy.h>
 #include <rocksdb/table.h>
 
+#include <algorithm>
 #include <cstdarg>
 #include <filesystem>
 #include <fstream>
@@ -88,6 +90,12 @@ PrefixScan PrefixScanOf(rocksdb::DB* db) {
   };
 }
 
+bool FullVerificationDue(const std::string& marker, Micros now) {
+  std::ifstream in(marker);
+  Micros last = 0;
+  return !(in >> last && now - last < kVerifyInterval && last <= now);
+}
+
 }  // namespace
 
 Status DamagedState(const std::string& dir, std::string_view what) {
@@ -107,23 +115,95 @@ Status OpenFailure(const std::string& dir, const rocksdb::Status& s) {
 }
 
 Status StateStore::VerifyIfDue(const StateOpenOptions& open_options) {
-  if (open_options.verify == VerifyOnOpen::kNever || read_only_) return Status::OK();
+  if (read_only_) return Status::OK();
   const std::string marker = (std::filesystem::path(dir_) / kVerifiedMarker).string();
   const Micros now = WallClockNow();
-  if (open_options.verify == VerifyOnOpen::kDaily) {
-    std::ifstream in(marker);
-    Micros last = 0;
-    if (in >> last && now - last < kVerifyInterval && last <= now) return Status::OK();
+  // The compactions that start at open would otherwise delete files
+  // between their listing and their reading.
+  WG_RETURN_IF_ERROR(FromRocks(db_->DisableFileDeletions(), "hold the state's files"));
+  struct Release {
+    rocksdb::DB* db;
+    ~Release() { db->EnableFileDeletions(/*force=*/false).PermitUncheckedError(); }
+  } release{db_.get()};
+  TableStamps live;
+  WG_RETURN_IF_ERROR(StampLiveTables(&live));
+  const TableStamps known = ReadKnownTables(dir_);
+  const VerifyOnOpen mode = open_options.verify;
+  const bool full =
+      mode == VerifyOnOpen::kAlways ||
+      ((mode == VerifyOnOpen::kChanged || mode == VerifyOnOpen::kDaily) && FullVerificationDue(marker, now));
+  if (full) {
+    rocksdb::Status verified = db_->VerifyChecksum();
+    if (!verified.ok()) {
+      if (IsOutOfSpace(verified)) return FromRocks(verified, "verify the state");
+      return DamagedState(dir_, DescribeDamage(verified));
+    }
+    verify_.full = true;
+    verify_.files = live.size();
+    for (const auto& [name, stamp] : live) verify_.bytes += stamp.size;
+    // Not synced, and a failure ignored: a lost marker costs one more verification.
+    std::ofstream(marker, std::ios::trunc) << now << "\n";
+  } else if (mode == VerifyOnOpen::kChanged) {
+    WG_RETURN_IF_ERROR(VerifyUnknownTables(live, known));
   }
-  rocksdb::Status verified = db_->VerifyChecksum();
-  if (!verified.ok()) {
-    if (IsOutOfSpace(verified)) return FromRocks(verified, "verify the state");
-    return DamagedState(dir_, DescribeDamage(verified));
+  verify_.micros = verify_.files > 0 ? std::max<Micros>(WallClockNow() - now, 1) : 0;
+  for (auto& [name, stamp] : live) {
+    const auto it = known.find(name);
+    const bool whole = full || mode == VerifyOnOpen::kChanged || (it != known.end() && it->second == stamp);
+    if (whole) {
+      known_at_open_.emplace(name, stamp);
+    } else {
+      unknown_at_open_.insert(name);
+    }
   }
-  verify_micros_ = WallClockNow() - now;
-  // Not synced, and a failure ignored: a lost marker costs one more verification.
-  std::ofstream(marker, std::ios::trunc) << now << "\n";
+  // A failure is ignored: the files are read again at the next open.
+  const Status recorded = WriteKnownTables(dir_, known_at_open_, RealtimeNanos());
+  (void)recorded;
   return Status::OK();
+}
+
+Status StateStore::StampLiveTables(TableStamps* out) {
+  std::vector<rocksdb::LiveFileMetaData> files;
+  db_->GetLiveFilesMetaData(&files);
+  for (const rocksdb::LiveFileMetaData& file : files) {
+    TableStamp stamp;
+    const Status stamped = StampTable(dir_, file.relative_filename, &stamp);
+    if (stamped.IsNotFound()) continue;  // deleted by a compaction since the listing
+    WG_RETURN_IF_ERROR(stamped);
+    out->emplace(file.relative_filename, stamp);
+  }
+  return Status::OK();
+}
+
+Status StateStore::VerifyUnknownTables(const TableStamps& live, const TableStamps& known) {
+  const rocksdb::Options options = StateDbOptions();
+  const rocksdb::EnvOptions env_options(options);
+  rocksdb::ReadOptions read_options;
+  read_options.fill_cache = false;
+  for (const auto& [name, stamp] : live) {
+    const auto it = known.find(name);
+    if (it != known.end() && it->second == stamp) continue;
+    const std::string path = (std::filesystem::path(dir_) / name).string();
+    rocksdb::Status verified = rocksdb::VerifySstFileChecksum(options, env_options, read_options, path);
+    if (!verified.ok()) return DamagedState(dir_, DescribeDamage(verified));
+    ++verify_.files;
+    verify_.bytes += stamp.size;
+  }
+  return Status::OK();
+}
+
+void StateStore::RecordKnownTables() {
+  TableStamps live;
+  if (!opened_ || !StampLiveTables(&live).ok()) return;
+  TableStamps known;
+  for (const auto& [name, stamp] : live) {
+    const auto it = known_at_open_.find(name);
+    const bool kept = it != known_at_open_.end() && it->second == stamp;
+    const bool written_since = it == known_at_open_.end() && !unknown_at_open_.contains(name);
+    if (kept || written_since) known.emplace(name, stamp);
+  }
+  const Status recorded = WriteKnownTables(dir_, known, RealtimeNanos());
+  (void)recorded;  // a failure costs the next open a verification of these files
 }
 
 Status StateStore::SyncHandoverFile() {

@@ -15,9 +15,9 @@ namespace {
 
 using ::testing::HasSubstr;
 
-TEST(StateConfig, DefaultsVerifyAlwaysAndDeriveTheDiskThreshold) {
+TEST(StateConfig, DefaultsVerifyChangedAndDeriveTheDiskThreshold) {
   const Config config;
-  EXPECT_EQ(config.state.verify_on_open, "always");
+  EXPECT_EQ(config.state.verify_on_open, "changed");
   EXPECT_EQ(config.state.disk_low_bytes, 0);
 }
 
