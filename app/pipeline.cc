@@ -291,6 +291,10 @@ Status Pipeline::HandleKeepalive(const StreamMessage& msg) {
 // timer due in between fires. It moves in steps of at most
 // kTimersPerClockStep timers, each committed (and recorded) apart, so that
 // one batch stays bounded whatever the jump (bench/RESULTS.md, tenth session).
+// The steps together may take longer than the walsender waits for a reply
+// (wal_sender_timeout; the end of a 10 M-change drain fires the timers of
+// minutes of WAL here): status updates go out between them, as between the
+// slices of a part (pipeline_parts.cc).
 Status Pipeline::MoveClock(Micros target, Micros now) {
   for (;;) {
     EnsureBatch();
@@ -303,6 +307,7 @@ Status Pipeline::MoveClock(Micros target, Micros now) {
     if (step >= target) return Status::OK();
     assert(engine_.clock() > clock_before);  // every step moves: the loop ends
     WG_RETURN_IF_ERROR(CommitBatch());
+    WG_RETURN_IF_ERROR(SendStatus(false));
   }
 }
 
