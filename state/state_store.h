@@ -108,6 +108,7 @@ struct StateProbe {
   std::string damage;  // empty: whole (or another format version, which is not damage)
 };
 
+// One staged atomic write. Reads see the batch's own writes.
 class StateBatch : public KvTxn {
  public:
   ~StateBatch() override;
