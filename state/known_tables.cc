@@ -5,7 +5,6 @@
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
-#include <ctime>
 #include <filesystem>
 #include <fstream>
 #include <sstream>
@@ -67,12 +66,6 @@ Status WriteKnownTables(const std::string& dir, const TableStamps& stamps, int64
     return Status::IOError("rename " + temp + " to " + path + ": " + std::strerror(errno));
   }
   return Status::OK();
-}
-
-int64_t RealtimeNanos() {
-  struct timespec ts {};
-  ::clock_gettime(CLOCK_REALTIME, &ts);
-  return static_cast<int64_t>(ts.tv_sec) * 1'000'000'000 + ts.tv_nsec;
 }
 
 }  // namespace walguard

@@ -53,10 +53,8 @@ Status StampTable(const std::string& dir, const std::string& name, TableStamp* o
 TableStamps ReadKnownTables(const std::string& dir);
 
 // Replaces the record in `dir` with the stamps settled at `now_ns` (the
-// realtime clock, ns): those whose ctime is at least kStampSettleNanos old.
+// realtime clock ctime is taken from, in ns: WallClockNow() * 1000): those
+// whose ctime is at least kStampSettleNanos old.
 Status WriteKnownTables(const std::string& dir, const TableStamps& stamps, int64_t now_ns);
-
-// The realtime clock in ns, the clock ctime is taken from.
-int64_t RealtimeNanos();
 
 }  // namespace walguard

@@ -157,7 +157,7 @@ Status StateStore::VerifyIfDue(const StateOpenOptions& open_options) {
     }
   }
   // A failure is ignored: the files are read again at the next open.
-  const Status recorded = WriteKnownTables(dir_, known_at_open_, RealtimeNanos());
+  const Status recorded = WriteKnownTables(dir_, known_at_open_, WallClockNow() * 1000);
   (void)recorded;
   return Status::OK();
 }
@@ -202,7 +202,7 @@ void StateStore::RecordKnownTables() {
     const bool written_since = it == known_at_open_.end() && !unknown_at_open_.contains(name);
     if (kept || written_since) known.emplace(name, stamp);
   }
-  const Status recorded = WriteKnownTables(dir_, known, RealtimeNanos());
+  const Status recorded = WriteKnownTables(dir_, known, WallClockNow() * 1000);
   (void)recorded;  // a failure costs the next open a verification of these files
 }
 

@@ -19,6 +19,7 @@
 #include "tests/support/status_assert.h"
 #include "tests/support/temp_dir.h"
 #include "tests/unit/state/state_damage.h"
+#include "util/time.h"
 
 namespace walguard {
 namespace {
@@ -145,7 +146,7 @@ TEST_F(KnownTablesTest, AlwaysReadsEverythingEveryTime) {
 
 TEST(KnownTablesRecord, KeepsOnlySettledStampsAndDropsAnUnreadableRecord) {
   TempDir tmp;
-  const int64_t now = RealtimeNanos();
+  const int64_t now = WallClockNow() * 1000;
   TableStamps stamps;
   stamps["000007.sst"] = TableStamp{.size = 4096, .inode = 12, .ctime_ns = now - 2 * kStampSettleNanos};
   stamps["000009.sst"] = TableStamp{.size = 8192, .inode = 13, .ctime_ns = now - kStampSettleNanos / 2};
